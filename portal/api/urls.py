@@ -1,0 +1,16 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("reference/countries", views.CountryViewSet, basename="country")
+router.register("reference/currencies", views.CurrencyViewSet, basename="currency")
+router.register("reference/ports", views.PortViewSet, basename="port")
+router.register("reference/hs-codes", views.HSCodeViewSet, basename="hscode")
+
+urlpatterns = [
+    path("me", views.MeView.as_view(), name="api-me"),
+    path("health", views.HealthView.as_view(), name="api-health"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,38 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    TRADER = "trader", _("Trader or customs broker")
+    CUSTOMS = "customs", _("Customs authority")
+    BANK = "bank", _("Bank")
+    LOGISTICS = "logistics", _("Logistics provider")
+
+
+class Role(models.TextChoices):
+    TRADER_STAFF = "trader_staff", _("Trader staff")
+    CUSTOMS_OFFICER = "customs_officer", _("Customs officer")
+    CUSTOMS_SUPERVISOR = "customs_supervisor", _("Customs supervisor")
+    BANK_OFFICER = "bank_officer", _("Bank trade-finance officer")
+    LOGISTICS_SYSTEM = "logistics_system", _("Logistics system")
+
+
+# Which roles a member of each kind of organisation may hold.
+ROLES_BY_ORGANISATION_KIND = {
+    OrganisationKind.TRADER: {Role.TRADER_STAFF},
+    OrganisationKind.CUSTOMS: {Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR},
+    OrganisationKind.BANK: {Role.BANK_OFFICER},
+    OrganisationKind.LOGISTICS: {Role.LOGISTICS_SYSTEM},
+}
+
+
+class PortKind(models.TextChoices):
+    RIVER = "river", _("River / inland port")
+    SEA = "sea", _("Sea port")
+
+
+class SensitiveReason(models.TextChoices):
+    DUAL_USE = "dual_use", _("Dual-use goods")
+    CITES = "cites", _("CITES-listed species")
+    HAZARDOUS = "hazardous", _("Hazardous goods")
+    QUARANTINE = "quarantine", _("Subject to quarantine")

@@ -1,0 +1,29 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Role
+from .roles import has_role
+
+# (label, url name, roles that see it; empty = every signed-in user)
+NAVIGATION = [
+    (_("Home"), "home", ()),
+    (_("API token"), "api-token", ()),
+    (_("API documentation"), "api-docs", ()),
+    (_("About verification"), "about-verification", ()),
+    (_("Administration"), "admin:index", ("staff",)),
+]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": [(_("About verification"), reverse("about-verification"))]}
+    items = []
+    for label, url_name, roles in NAVIGATION:
+        if roles == ("staff",):
+            if not user.is_staff:
+                continue
+        elif roles and not has_role(user, *roles):
+            continue
+        items.append((label, reverse(url_name)))
+    return {"navigation": items, "Role": Role}

@@ -1,0 +1,45 @@
+"""Reads shared by pages and the API."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from .models import ServiceHeartbeat
+
+WORKER_STALE_AFTER = timedelta(minutes=3)
+
+
+def broker_reachable() -> bool | None:
+    """True/False when a broker is configured and answers or not; None when tasks run in-process."""
+    if not settings.CELERY_BROKER_URL:
+        return None
+    from portal.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+def health_report() -> dict:
+    """Database, broker and worker state, as shown on /api/v1/health."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database_ok = True
+    except Exception:
+        database_ok = False
+    broker = broker_reachable()
+    heartbeat = ServiceHeartbeat.objects.filter(name="worker").first() if database_ok else None
+    worker_fresh = bool(heartbeat and timezone.now() - heartbeat.last_seen < WORKER_STALE_AFTER)
+    return {
+        "ok": database_ok and broker is not False,
+        "database": "ok" if database_ok else "unreachable",
+        "broker": {None: "in-process", True: "ok", False: "unreachable"}[broker],
+        "worker_last_seen": heartbeat.last_seen.isoformat() if heartbeat else None,
+        "worker_fresh": worker_fresh if broker is not None else None,
+    }

@@ -1,0 +1,40 @@
+"""Writes of the portal core: organisations, users, heartbeats."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Organisation, Port, ServiceHeartbeat, User
+
+
+@transaction.atomic
+def organisation_create(*, kind: str, name_en: str, name_zh: str = "", country: str = "CN",
+                        uscc: str | None = None) -> Organisation:
+    """Create an organisation after full validation (USCC check character for China)."""
+    organisation = Organisation(kind=kind, name_en=name_en, name_zh=name_zh, country_id=country, uscc=uscc or None)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, organisation: Organisation, role: str,
+                email: str = "", first_name: str = "", last_name: str = "",
+                ports_served: Iterable[Port] = ()) -> User:
+    """Create a portal user in ``organisation`` with ``role``; customs staff get their ports."""
+    user = User(username=username, organisation=organisation, role=role, email=email,
+                first_name=first_name, last_name=last_name)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    user.ports_served.set(ports_served)
+    return user
+
+
+def heartbeat_record(*, name: str, detail: str = "") -> ServiceHeartbeat:
+    """Record that the background service ``name`` is alive now."""
+    heartbeat, _ = ServiceHeartbeat.objects.update_or_create(
+        name=name, defaults={"last_seen": timezone.now(), "detail": detail[:200]}
+    )
+    return heartbeat

@@ -1,0 +1,50 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
+
+from . import roles
+from .choices import Role
+
+HOME_TEMPLATES = {
+    Role.TRADER_STAFF: "portal/home/trader.html",
+    Role.CUSTOMS_OFFICER: "portal/home/customs_officer.html",
+    Role.CUSTOMS_SUPERVISOR: "portal/home/customs_supervisor.html",
+    Role.BANK_OFFICER: "portal/home/bank_officer.html",
+    Role.LOGISTICS_SYSTEM: "portal/home/logistics_system.html",
+}
+
+
+@login_required
+def home(request):
+    """What waits for the signed-in person, by role."""
+    user = request.user
+    template = HOME_TEMPLATES.get(user.role) if roles.has_role(user, *HOME_TEMPLATES) else None
+    context = {
+        "organisation": user.organisation,
+        "ports_served": list(user.ports_served.all()) if roles.is_customs(user) else [],
+        "role_label": Role(user.role).label if user.role else _("Administrator"),
+        "waiting": [],
+    }
+    return render(request, template or "portal/home/no_role.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token(request):
+    """Show the user's API token; POST creates or replaces it."""
+    token = Token.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        if token:
+            token.delete()
+        token = Token.objects.create(user=request.user)
+        messages.success(request, _("A new API token was created. The old one no longer works."))
+        return redirect("api-token")
+    return render(request, "portal/api_token.html", {"token": token})
+
+
+def about_verification(request):
+    """How anyone can check the portal's records without trusting it."""
+    return render(request, "portal/about_verification.html")

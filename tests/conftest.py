@@ -1,0 +1,119 @@
+"""Test services: PostgreSQL, a real Celery worker on Redis, and Chromium.
+
+Under CI=true every one of them is required and the run stops at once, naming what is
+missing. Outside CI, tests that need a missing service are skipped with a message that
+says what to start.
+"""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def missing_services() -> list[str]:
+    """What CI needs and does not have, in words that say what to start."""
+    missing = []
+    database_url = os.environ.get("DATABASE_URL", "")
+    if connection.vendor != "postgresql":
+        missing.append("PostgreSQL: DATABASE_URL must point at PostgreSQL (e.g. postgres://postgres@127.0.0.1:5432/harbour)")
+    elif not _reachable(database_url, 5432):
+        missing.append(f"PostgreSQL at {urlparse(database_url).netloc} does not answer — start PostgreSQL")
+    broker = settings.CELERY_BROKER_URL
+    if not broker:
+        missing.append("Redis: CELERY_BROKER_URL is not set (e.g. redis://127.0.0.1:6379/15)")
+    elif not _reachable(broker, 6379):
+        missing.append(f"Redis at {urlparse(broker).netloc} does not answer — start redis-server")
+    if not os.path.exists(CHROMIUM):
+        missing.append(f"Chromium: {CHROMIUM} is missing — apt-get install chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright: the Python package is not installed — pip install -e '.[test]'")
+    return missing
+
+
+def pytest_sessionstart(session):
+    if CI:
+        missing = missing_services()
+        if missing:
+            pytest.exit("CI=true but required services are missing:\n  - " + "\n  - ".join(missing), returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    if CI:
+        return
+    skips = {}
+    if connection.vendor != "postgresql":
+        skips["postgres"] = pytest.mark.skip(
+            reason="needs PostgreSQL: start it and set DATABASE_URL=postgres://postgres@127.0.0.1:5432/harbour"
+        )
+    if not settings.CELERY_BROKER_URL or not _reachable(settings.CELERY_BROKER_URL, 6379):
+        skips["worker"] = pytest.mark.skip(
+            reason="needs a Celery broker: start redis-server and set CELERY_BROKER_URL=redis://127.0.0.1:6379/15"
+        )
+    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
+        skips["browser"] = pytest.mark.skip(reason="needs Chromium: apt-get install chromium")
+    for item in items:
+        for marker, skip in skips.items():
+            if marker in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_session(django_db_setup, django_db_blocker):
+    """A real Celery worker, in a thread of this process, consuming this run's queue on Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    with django_db_blocker.unblock(), start_worker(app, pool="threads", concurrency=2, perform_ping_check=False,
+                                                   loglevel="WARNING", shutdown_timeout=10):
+        yield app
+
+
+@pytest.fixture
+def celery_worker(celery_worker_session, transactional_db):
+    """Use in tests whose tasks must run in the real worker; data is committed so the worker sees it."""
+    return celery_worker_session
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
