@@ -1,0 +1,95 @@
+import re
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def test_anonymous_requests_get_the_json_error_format(api):
+    response = api.get("/api/v1/me")
+    assert response.status_code in (401, 403)
+    assert set(response.json()) == {"code", "detail", "fields"}
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_token_authentication_identifies_the_system(api):
+    carrier = factories.logistics_system(username="carrier-x")
+    token = Token.objects.create(user=carrier)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    body = api.get("/api/v1/me").json()
+    assert body["username"] == "carrier-x"
+    assert body["role"] == "logistics_system"
+    assert body["organisation"]["kind"] == "logistics"
+
+
+def test_session_authentication_serves_the_browser(client):
+    officer = factories.customs_officer(ports=("CNSUD", "CNSHK"))
+    client.force_login(officer)
+    body = client.get("/api/v1/me").json()
+    assert sorted(body["ports_served"]) == ["CNSHK", "CNSUD"]
+
+
+def test_a_wrong_token_is_refused(api):
+    api.credentials(HTTP_AUTHORIZATION="Token 0000000000000000000000000000000000000000")
+    response = api.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_lists_paginate_and_filter(api):
+    api.force_authenticate(factories.trader())
+    body = api.get("/api/v1/reference/hs-codes", {"chapter": "94", "is_leaf": "true", "page_size": 5}).json()
+    assert body["count"] > 5 and len(body["results"]) == 5 and body["next"]
+    assert all(row["code"].startswith("94") and row["is_leaf"] for row in body["results"])
+    ports = api.get("/api/v1/reference/ports", {"kind": "river"}).json()["results"]
+    assert "CNSUD" in [port["locode"] for port in ports]
+    assert all(port["kind"] == "river" for port in ports)
+
+
+def test_unknown_record_is_a_json_404(api):
+    api.force_authenticate(factories.trader())
+    response = api.get("/api/v1/reference/ports/XXXXX")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_bad_filter_value_names_the_field(api):
+    api.force_authenticate(factories.trader())
+    response = api.get("/api/v1/reference/hs-codes", {"is_leaf": "perhaps"})
+    assert response.status_code == 400
+    assert "is_leaf" in response.json()["fields"]
+
+
+def test_openapi_schema_describes_the_api(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/me" in schema["paths"]
+    assert "/api/v1/reference/hs-codes" in schema["paths"]
+
+
+def test_interactive_docs_load_nothing_from_other_hosts(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
+    assert external == []
+    assert "swagger-ui" in html
+    asset = re.search(r'src="([^"]*swagger-ui-bundle\.js)"', html).group(1)
+    assert client.get(asset).status_code == 200
+
+
+def test_health_reports_the_database(client):
+    body = client.get("/api/v1/health").json()
+    assert body["database"] == "ok"
+    assert body["broker"] in {"ok", "in-process"}
