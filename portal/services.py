@@ -2,10 +2,11 @@
 
 from collections.abc import Iterable
 
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Organisation, Port, ServiceHeartbeat, User
+from .models import Notification, Organisation, Port, ServiceHeartbeat, User
 
 
 @transaction.atomic
@@ -38,3 +39,22 @@ def heartbeat_record(*, name: str, detail: str = "") -> ServiceHeartbeat:
         name=name, defaults={"last_seen": timezone.now(), "detail": detail[:200]}
     )
     return heartbeat
+
+
+def notification_send(*, recipients: Iterable[User], subject: str, body: str = "", link: str = "") -> int:
+    """Store a notification for each active recipient and e-mail those with an address.
+
+    Must run inside the transaction of the change it reports: the rows commit with it, and
+    the e-mails are sent only after commit, so a rolled-back change tells no one.
+    """
+    people = [user for user in recipients if user.is_active]
+    Notification.objects.bulk_create(
+        [Notification(recipient=user, subject=subject[:200], body=body, link=link) for user in people]
+    )
+    addresses = [user.email for user in people if user.email]
+    if addresses:
+        # After commit: a rolled-back change must not have told anyone.
+        text = f"{body}\n\n{link}".strip()
+        messages = [(subject, text, None, [address]) for address in addresses]  # one each: no shared To: line
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    return len(people)

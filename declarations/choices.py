@@ -1,0 +1,134 @@
+"""Statuses, kinds, and the one table of allowed workflow transitions (DESIGN §4)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.choices import Role
+
+
+class Direction(models.TextChoices):
+    EXPORT = "export", _("Export")
+    IMPORT = "import", _("Import")
+
+
+class Procedure(models.TextChoices):
+    INTEGRATED = "integrated", _("Integrated (two-port route)")
+    STANDARD = "standard", _("Standard (one port)")
+
+
+class Incoterm(models.TextChoices):
+    EXW = "EXW", "EXW"
+    FCA = "FCA", "FCA"
+    FAS = "FAS", "FAS"
+    FOB = "FOB", "FOB"
+    CFR = "CFR", "CFR"
+    CIF = "CIF", "CIF"
+    CPT = "CPT", "CPT"
+    CIP = "CIP", "CIP"
+    DAP = "DAP", "DAP"
+    DPU = "DPU", "DPU"
+    DDP = "DDP", "DDP"
+
+
+class Unit(models.TextChoices):
+    """UN/ECE Recommendation 20 codes for the units traders use most."""
+
+    PIECE = "PCE", _("pieces")
+    SET = "SET", _("sets")
+    PAIR = "PR", _("pairs")
+    KILOGRAM = "KGM", _("kilograms")
+    METRE = "MTR", _("metres")
+    SQUARE_METRE = "MTK", _("square metres")
+    LITRE = "LTR", _("litres")
+    CUBIC_METRE = "MTQ", _("cubic metres")
+
+
+class DocumentKind(models.TextChoices):
+    INVOICE = "invoice", _("Commercial invoice")
+    PACKING_LIST = "packing_list", _("Packing list")
+    CERTIFICATE_OF_ORIGIN = "certificate_of_origin", _("Certificate of origin")
+    TRANSPORT_DOCUMENT = "transport_document", _("Bill of lading / transport document")
+    LICENCE = "licence", _("Licence or permit")
+    OTHER = "other", _("Other")
+
+
+class Lane(models.TextChoices):
+    GREEN = "green", _("Green — release without check")
+    YELLOW = "yellow", _("Yellow — documentary check")
+    RED = "red", _("Red — physical inspection")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    AMENDMENT_REQUESTED = "amendment_requested", _("Amendment requested")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
+    INSPECTION_REQUIRED = "inspection_required", _("Inspection required")
+    INSPECTED = "inspected", _("Inspected")
+    RELEASED = "released", _("Released")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    DEPARTED = "departed", _("Departed")
+    ARRIVED = "arrived", _("Arrived")
+
+
+# Colour of each status badge in lists.
+STATUS_COLOURS = {
+    Status.DRAFT: "grey", Status.SUBMITTED: "blue", Status.UNDER_REVIEW: "blue",
+    Status.AMENDMENT_REQUESTED: "yellow", Status.RESUBMITTED: "blue", Status.INSPECTION_REQUIRED: "red",
+    Status.INSPECTED: "blue", Status.RELEASED: "green", Status.REJECTED: "red", Status.CANCELLED: "grey",
+    Status.DEPARTED: "green", Status.ARRIVED: "green",
+}
+
+AWAITING_DECISION = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.INSPECTED)
+EDITABLE = (Status.DRAFT, Status.AMENDMENT_REQUESTED)
+FINAL = (Status.REJECTED, Status.CANCELLED, Status.DEPARTED, Status.ARRIVED)
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", _("Submit")
+    CANCEL = "cancel", _("Cancel")
+    START_REVIEW = "start_review", _("Start review")
+    REQUEST_AMENDMENT = "request_amendment", _("Request amendment")
+    AMEND = "amend", _("Resubmit amended declaration")
+    ORDER_INSPECTION = "order_inspection", _("Order inspection")
+    RECORD_INSPECTION = "record_inspection", _("Record inspection result")
+    RELEASE = "release", _("Release")
+    REJECT = "reject", _("Reject")
+    DEPART = "depart", _("Record departure")
+    ARRIVE = "arrive", _("Record arrival")
+
+
+SYSTEM = "system"  # the verification worker and terminal events act as the system
+
+# The whole workflow: action → (states it may start from, resulting state, who may take it).
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
+    Action.SUBMIT: ((Status.DRAFT,), Status.SUBMITTED, frozenset({Role.TRADER_STAFF})),
+    Action.CANCEL: ((Status.DRAFT, Status.SUBMITTED), Status.CANCELLED, frozenset({Role.TRADER_STAFF})),
+    Action.START_REVIEW: ((Status.SUBMITTED, Status.RESUBMITTED), Status.UNDER_REVIEW, frozenset({SYSTEM})),
+    Action.REQUEST_AMENDMENT: (
+        AWAITING_DECISION, Status.AMENDMENT_REQUESTED,
+        frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
+    ),
+    Action.AMEND: ((Status.AMENDMENT_REQUESTED,), Status.RESUBMITTED, frozenset({Role.TRADER_STAFF})),
+    Action.ORDER_INSPECTION: (
+        (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED), Status.INSPECTION_REQUIRED,
+        frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
+    ),
+    Action.RECORD_INSPECTION: (
+        (Status.INSPECTION_REQUIRED,), Status.INSPECTED, frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
+    ),
+    Action.RELEASE: (AWAITING_DECISION, Status.RELEASED, frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR})),
+    Action.REJECT: (
+        (*AWAITING_DECISION, Status.INSPECTION_REQUIRED), Status.REJECTED,
+        frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
+    ),
+    Action.DEPART: ((Status.RELEASED,), Status.DEPARTED, frozenset({SYSTEM})),
+    Action.ARRIVE: ((Status.RELEASED, Status.DEPARTED), Status.ARRIVED, frozenset({SYSTEM})),
+}
+
+
+def allowed_actions(status: str, role: str) -> list[str]:
+    """The actions ``role`` may take on a declaration in ``status``, in table order."""
+    return [action for action, (sources, _target, roles) in TRANSITIONS.items() if status in sources and role in roles]

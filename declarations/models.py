@@ -1,0 +1,208 @@
+"""Merged declarations: the declaration, its goods items, containers and supporting documents."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.models import Country, Currency, HSCode, Organisation, Port
+
+from .choices import STATUS_COLOURS, Direction, DocumentKind, Incoterm, Lane, Procedure, Status, Unit
+from .validators import validate_container_number, validate_not_negative, validate_positive
+
+MASS = {"max_digits": 14, "decimal_places": 3}
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class Declaration(models.Model):
+    reference = models.CharField(
+        _("reference"), max_length=24, unique=True, null=True, blank=True,
+        help_text=_("Given when the declaration is first submitted, e.g. CNSUD-2026-000042."),
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    declarant = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="declarations", verbose_name=_("declarant")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    lane = models.CharField(_("lane"), max_length=6, choices=Lane.choices, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices, default=Direction.EXPORT)
+    procedure = models.CharField(
+        _("procedure"), max_length=10, choices=Procedure.choices, default=Procedure.INTEGRATED
+    )
+    origin_port = models.ForeignKey(
+        Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("origin port"),
+        help_text=_("For an integrated export, the river port where the goods are declared (e.g. Shunde)."),
+    )
+    transfer_port = models.ForeignKey(
+        Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("transfer port"),
+        help_text=_("For an integrated declaration, the hub port of the pair (e.g. Shekou)."),
+    )
+    foreign_port = models.ForeignKey(
+        Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("foreign port of discharge or loading"),
+    )
+    transport_document_number = models.CharField(_("transport document (bill of lading) number"), max_length=35,
+                                                 blank=True)
+    consignor_name = models.CharField(_("consignor"), max_length=200, blank=True)
+    consignor_address = models.CharField(_("consignor address"), max_length=300, blank=True)
+    consignee_name = models.CharField(_("consignee"), max_length=200, blank=True)
+    consignee_address = models.CharField(_("consignee address"), max_length=300, blank=True)
+    consignee_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("consignee country"),
+    )
+    incoterm = models.CharField(_("Incoterm"), max_length=3, choices=Incoterm.choices, blank=True)
+    invoice_currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("invoice currency"),
+    )
+
+    # Totals kept by the services whenever items change, so lists and queues need no aggregation.
+    total_packages = models.PositiveIntegerField(_("total packages"), default=0)
+    total_gross_mass = models.DecimalField(_("total gross mass (kg)"), default=Decimal("0"), **MASS)
+    total_net_mass = models.DecimalField(_("total net mass (kg)"), default=Decimal("0"), **MASS)
+    total_value = models.DecimalField(_("total value"), default=Decimal("0"), **MONEY)
+    item_count = models.PositiveIntegerField(_("items"), default=0)
+    container_count = models.PositiveIntegerField(_("containers"), default=0)
+
+    officer_message = models.TextField(_("message from customs"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        indexes = [
+            models.Index(fields=["declarant", "-created_at", "-id"], name="decl_declarant_recent"),
+            models.Index(fields=["status", "lane", "submitted_at"], name="decl_status_lane_age"),
+            models.Index(fields=["transport_document_number"], name="decl_transport_document"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or _("Draft %(id)s") % {"id": self.pk}
+
+    @property
+    def display_reference(self) -> str:
+        return str(self)
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS[Status(self.status)]
+
+    @property
+    def ledger_subject(self) -> str:
+        return f"declarations.Declaration:{self.pk}"
+
+
+class DeclarationItem(models.Model):
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="items")
+    line_number = models.PositiveIntegerField(_("line"))
+    hs_code = models.ForeignKey(HSCode, on_delete=models.PROTECT, related_name="+", verbose_name=_("HS code"))
+    description = models.CharField(_("description of goods"), max_length=300)
+    origin_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country of origin")
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, validators=[validate_positive])
+    unit = models.CharField(_("unit"), max_length=3, choices=Unit.choices)
+    packages = models.PositiveIntegerField(_("packages"), validators=[MinValueValidator(1)])
+    gross_mass = models.DecimalField(_("gross mass (kg)"), validators=[validate_positive], **MASS)
+    net_mass = models.DecimalField(_("net mass (kg)"), validators=[validate_positive], **MASS)
+    value = models.DecimalField(_("value"), validators=[validate_not_negative], **MONEY)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["line_number"]
+        verbose_name = _("goods item")
+        verbose_name_plural = _("goods items")
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "line_number"], name="item_line_unique"),
+            models.CheckConstraint(condition=models.Q(net_mass__lte=models.F("gross_mass")),
+                                   name="item_net_not_above_gross"),
+            models.CheckConstraint(condition=models.Q(gross_mass__gt=0, net_mass__gt=0), name="item_mass_positive"),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="item_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_number}. {self.hs_code_id} {self.description}"
+
+
+class DeclarationContainer(models.Model):
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="containers")
+    number = models.CharField(_("container number"), max_length=11, validators=[validate_container_number])
+    size_type = models.CharField(
+        _("size/type code"), max_length=4, help_text=_("ISO 6346 size and type, e.g. 22G1, 45G1, 45R1 (reefer).")
+    )
+    seal_number = models.CharField(_("seal number"), max_length=35)
+    temperature_min = models.DecimalField(_("lowest temperature (°C)"), max_digits=5, decimal_places=1,
+                                          null=True, blank=True)
+    temperature_max = models.DecimalField(_("highest temperature (°C)"), max_digits=5, decimal_places=1,
+                                          null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("container")
+        verbose_name_plural = _("containers")
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "number"], name="container_once_per_declaration"),
+        ]
+        indexes = [models.Index(fields=["number"], name="container_number")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_reefer(self) -> bool:
+        return len(self.size_type) == 4 and self.size_type[2] == "R"
+
+
+def document_upload_path(instance, filename: str) -> str:
+    return f"declarations/{instance.declaration.public_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class SupportingDocument(models.Model):
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=24, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=document_upload_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("supporting document")
+        verbose_name_plural = _("supporting documents")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+    @property
+    def extension(self) -> str:
+        return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(self.content_type, "")
+
+
+class ReferenceSequence(models.Model):
+    """The last reference number given per port and year; locked while a number is taken."""
+
+    port = models.ForeignKey(Port, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["port", "year"], name="reference_sequence_port_year")]

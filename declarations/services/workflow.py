@@ -1,0 +1,194 @@
+"""Every change of a declaration's status, written the same way (STYLE.md, "A transition").
+
+Inside one transaction: lock the row, check the *locked* status against
+``choices.TRANSITIONS`` and the actor's role, change the fields, save (history records
+the actor), append the public summary to the ledger and notify (e-mail goes on commit). A forbidden or stale action raises ``TransitionNotAllowed``.
+"""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import roles
+from portal.exceptions import DomainError, TransitionNotAllowed
+from portal.ledger.services import ledger_append
+from portal.models import Port, User
+from portal.services import notification_send
+
+from ..choices import SYSTEM, TRANSITIONS, Action, Procedure, Status
+from ..models import Declaration, ReferenceSequence
+from .access import declaration_for_trader
+from .drafts import declaration_header, declaration_item_values
+from .summary import PUBLIC_SUMMARY_FIELDS, declaration_public_summary
+from .validation import declaration_errors
+
+OFFICER_DECISIONS = (Action.RELEASE, Action.REQUEST_AMENDMENT, Action.ORDER_INSPECTION, Action.REJECT)
+
+
+def clearance_port(declaration: Declaration) -> Port | None:
+    """The port whose customs decides: the port of declaration (``origin_port``).
+
+    For an integrated export that is the river port where the goods enter customs control;
+    for an integrated import it is the port where they leave customs control, which the
+    trader declares as the origin (port of declaration). The other port of the pair sees
+    the declaration and may place holds (officer workspace).
+    """
+    return declaration.origin_port
+
+
+def _actor_role(actor: User | None) -> str:
+    return SYSTEM if actor is None else actor.role
+
+
+def _locked(declaration_id: int) -> Declaration:
+    # Lock: two people acting on one declaration at once must be serialised; the second
+    # then sees the first one's result when it re-checks the status below.
+    declaration = Declaration.objects.select_for_update(of=("self",)).filter(pk=declaration_id).first()
+    if declaration is None:
+        raise TransitionNotAllowed(_("This declaration no longer exists."))
+    return declaration
+
+
+def _check_allowed(declaration: Declaration, action: str, actor: User | None) -> str:
+    sources, target, allowed_roles = TRANSITIONS[action]
+    if _actor_role(actor) not in allowed_roles:
+        raise TransitionNotAllowed(
+            _("You cannot %(action)s a declaration.") % {"action": Action(action).label.lower()}
+        )
+    if declaration.status not in sources:
+        raise TransitionNotAllowed(
+            _("Declaration %(reference)s is now “%(status)s”, so it cannot be %(action)s any more; "
+              "reload to see what changed.")
+            % {"reference": declaration, "status": declaration.get_status_display(),
+               "action": Action(action).label.lower()}
+        )
+    return target
+
+
+def _allocate_reference(declaration: Declaration) -> str:
+    """Next number of the declaration's port and year, e.g. CNSUD-2026-000042 (gap-free per port-year)."""
+    port = declaration.origin_port
+    year = timezone.localtime(timezone.now()).year
+    ReferenceSequence.objects.bulk_create([ReferenceSequence(port=port, year=year)], ignore_conflicts=True)
+    # Lock the port-year counter: two submits at the same port must not take the same number.
+    sequence = ReferenceSequence.objects.select_for_update().get(port=port, year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"{port.locode}-{year}-{sequence.last_number:06d}"
+
+
+def _record(declaration: Declaration, action: str, actor: User | None, note: str = "") -> None:
+    """History, ledger entry and notification for a transition that has just been applied."""
+    declaration._history_user = actor
+    declaration._change_reason = f"{action}: {note}"[:100] if note else action
+    declaration.full_clean(exclude=["reference"])
+    declaration.save()
+    summary = declaration_public_summary(declaration)
+    ledger_append(
+        kind=f"declaration.{action}",
+        subject=declaration.ledger_subject,
+        payload={**summary, "action": action, "note": note,
+                 "actor_organisation": actor.organisation_id if actor and actor.organisation_id else None},
+        public_fields=[*PUBLIC_SUMMARY_FIELDS, "action"],
+    )
+    link = reverse("declarations:detail", args=[declaration.pk])
+    traders = User.objects.filter(organisation_id=declaration.declarant_id, is_active=True)
+    notification_send(
+        recipients=[user for user in traders if actor is None or user.pk != actor.pk],
+        subject=_("%(reference)s: %(status)s") % {"reference": declaration, "status": declaration.get_status_display()},
+        body=note,
+        link=link,
+    )
+
+
+@transaction.atomic
+def declaration_submit(*, actor: User, declaration_id: int) -> Declaration:
+    """Submit a draft: check everything, give it a reference number, record it, schedule verification."""
+    declaration_for_trader(actor=actor, declaration_id=declaration_id)
+    declaration = _locked(declaration_id)
+    target = _check_allowed(declaration, Action.SUBMIT, actor)
+    _raise_if_incomplete(declaration)
+    declaration.status = target
+    declaration.reference = declaration.reference or _allocate_reference(declaration)
+    declaration.submitted_at = timezone.now()
+    _record(declaration, Action.SUBMIT, actor)
+    return declaration
+
+
+@transaction.atomic
+def declaration_amend(*, actor: User, declaration_id: int) -> Declaration:
+    """Resubmit a declaration after the requested amendment: a new version, checked and verified again."""
+    declaration_for_trader(actor=actor, declaration_id=declaration_id)
+    declaration = _locked(declaration_id)
+    target = _check_allowed(declaration, Action.AMEND, actor)
+    _raise_if_incomplete(declaration)
+    declaration.status = target
+    declaration.version += 1
+    declaration.lane = ""
+    _record(declaration, Action.AMEND, actor)
+    return declaration
+
+
+@transaction.atomic
+def declaration_cancel(*, actor: User, declaration_id: int, reason: str = "") -> Declaration:
+    """The trader withdraws a draft or a submitted declaration."""
+    declaration_for_trader(actor=actor, declaration_id=declaration_id)
+    declaration = _locked(declaration_id)
+    declaration.status = _check_allowed(declaration, Action.CANCEL, actor)
+    _record(declaration, Action.CANCEL, actor, reason)
+    return declaration
+
+
+@transaction.atomic
+def declaration_decide(*, actor: User, declaration_id: int, action: str, message: str = "") -> Declaration:
+    """An officer of the port of clearance releases, asks for amendment, orders inspection or rejects.
+
+    A message is required to ask for amendment (the trader reads it) and to reject (the reason).
+    """
+    if action not in OFFICER_DECISIONS:
+        raise DomainError(_("“%(action)s” is not a decision.") % {"action": action}, field="action")
+    if action in (Action.REQUEST_AMENDMENT, Action.REJECT) and not message.strip():
+        raise DomainError(_("Say what the trader must change, or why the declaration is rejected."),
+                          field="message")
+    declaration = _locked(declaration_id)
+    port = clearance_port(declaration)
+    if not roles.is_customs(actor) or port is None or not roles.serves_port(actor, port):
+        raise TransitionNotAllowed(_("Only officers of the port of clearance can decide on this declaration."))
+    declaration.status = _check_allowed(declaration, action, actor)
+    if action in (Action.REQUEST_AMENDMENT, Action.REJECT):
+        declaration.officer_message = message.strip()
+    if action == Action.ORDER_INSPECTION:
+        declaration.lane = "red"
+    if action in (Action.RELEASE, Action.REJECT):
+        declaration.decided_at = timezone.now()
+    _record(declaration, action, actor, message.strip())
+    return declaration
+
+
+@transaction.atomic
+def declaration_system_transition(*, declaration_id: int, action: str, lane: str | None = None,
+                                  note: str = "") -> Declaration:
+    """A transition the system takes (verification starts review; terminal events depart/arrive)."""
+    declaration = _locked(declaration_id)
+    declaration.status = _check_allowed(declaration, action, None)
+    if lane is not None:
+        declaration.lane = lane
+    _record(declaration, action, None, note)
+    return declaration
+
+
+def _raise_if_incomplete(declaration: Declaration) -> None:
+    from django.core.exceptions import ValidationError
+
+    items = [declaration_item_values(item) for item in declaration.items.all()]
+    containers = [{"number": c.number, "size_type": c.size_type, "seal_number": c.seal_number,
+                   "temperature_min": c.temperature_min, "temperature_max": c.temperature_max}
+                  for c in declaration.containers.all()]
+    errors = declaration_errors(declaration_header(declaration), items, containers, complete=True)
+    if declaration.procedure == Procedure.INTEGRATED and not containers:
+        errors.setdefault("containers", []).append(_("An integrated declaration lists its containers."))
+    if errors:
+        raise ValidationError(errors)
+
+
