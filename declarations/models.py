@@ -206,3 +206,6 @@ class ReferenceSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["port", "year"], name="reference_sequence_port_year")]
+
+    def __str__(self) -> str:
+        return f"{self.port_id}/{self.year}: {self.last_number}"

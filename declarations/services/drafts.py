@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from portal.exceptions import TransitionNotAllowed
 from portal.models import User
 
-from ..choices import EDITABLE, Status
+from ..choices import EDITABLE
 from ..models import Declaration, DeclarationContainer, DeclarationItem
 from ..validators import normalise_container_number
 from .access import declaration_for_trader_update

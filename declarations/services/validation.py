@@ -35,7 +35,9 @@ class ReferenceTables:
         self.countries = set(Country.objects.filter(alpha2__in=country_codes - {None, ""})
                              .values_list("alpha2", flat=True))
         currency = header.get("invoice_currency")
-        self.currencies = set(Currency.objects.filter(code=currency).values_list("code", flat=True)) if currency else set()
+        self.currencies = (
+            set(Currency.objects.filter(code=currency).values_list("code", flat=True)) if currency else set()
+        )
         hs_codes = {item.get("hs_code") for item in items} - {None, ""}
         self.hs_codes = {code.code: code for code in HSCode.objects.filter(code__in=hs_codes)}
 
@@ -119,7 +121,9 @@ def _check_route(header: dict, tables: ReferenceTables, errors: dict, *, complet
                     % {"origin": origin.locode, "transfer": transfer.locode}
                 )
         elif origin and complete and not any(origin.pk in pair for pair in integrated_pairs()):
-            errors["origin_port"].append(_("%(port)s is not part of an integrated port pair.") % {"port": origin.locode})
+            errors["origin_port"].append(
+                _("%(port)s is not part of an integrated port pair.") % {"port": origin.locode}
+            )
     elif header.get("procedure") == Procedure.STANDARD and transfer is not None:
         errors["transfer_port"].append(_("A standard declaration has no transfer port; choose “integrated”."))
 

@@ -2,7 +2,8 @@
 
 Inside one transaction: lock the row, check the *locked* status against
 ``choices.TRANSITIONS`` and the actor's role, change the fields, save (history records
-the actor), append the public summary to the ledger and notify (e-mail goes on commit). A forbidden or stale action raises ``TransitionNotAllowed``.
+the actor), append the public summary to the ledger and notify (e-mail goes on commit).
+A forbidden or stale action raises ``TransitionNotAllowed``.
 """
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from portal.ledger.services import ledger_append
 from portal.models import Port, User
 from portal.services import notification_send
 
-from ..choices import SYSTEM, TRANSITIONS, Action, Procedure, Status
+from ..choices import SYSTEM, TRANSITIONS, Action, Procedure
 from ..models import Declaration, ReferenceSequence
 from .access import declaration_for_trader
 from .drafts import declaration_header, declaration_item_values
