@@ -3,7 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import views
 
-router = DefaultRouter()
+router = DefaultRouter(trailing_slash=False)
 router.register("reference/countries", views.CountryViewSet, basename="country")
 router.register("reference/currencies", views.CurrencyViewSet, basename="currency")
 router.register("reference/ports", views.PortViewSet, basename="port")
@@ -12,5 +12,6 @@ router.register("reference/hs-codes", views.HSCodeViewSet, basename="hscode")
 urlpatterns = [
     path("me", views.MeView.as_view(), name="api-me"),
     path("health", views.HealthView.as_view(), name="api-health"),
+    path("", include("declarations.api.urls")),
     path("", include(router.urls)),
 ]
