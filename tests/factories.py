@@ -59,3 +59,32 @@ def bank_officer(**kwargs) -> User:
 
 def logistics_system(**kwargs) -> User:
     return UserFactory(role=Role.LOGISTICS_SYSTEM, organisation__kind=OrganisationKind.LOGISTICS, **kwargs)
+
+
+def declaration_input(*, items: int = 1, containers: int = 1, **header_overrides) -> dict:
+    """A complete, valid integrated export (Shunde → Shekou → Rotterdam) in the services' input form."""
+    from decimal import Decimal
+
+    container_numbers = ["CSQU3054383", "MSKU1234565", "TGHU1234567"]
+    header = {
+        "direction": "export", "procedure": "integrated", "origin_port": "CNSUD", "transfer_port": "CNSHK",
+        "foreign_port": "NLRTM", "transport_document_number": "PRBL2026000123",
+        "consignor_name": "Shunde Pearl River Furniture Co., Ltd.", "consignor_address": "Shunde, Foshan",
+        "consignee_name": "Holland Home Interiors B.V.", "consignee_address": "Rotterdam",
+        "consignee_country": "NL", "incoterm": "FOB", "invoice_currency": "USD",
+    }
+    header.update(header_overrides)
+    return {
+        "header": header,
+        "items": [
+            {"hs_code": "940360", "description": f"Wooden dining table, model {n}", "origin_country": "CN",
+             "quantity": Decimal("40"), "unit": "PCE", "packages": 40, "gross_mass": Decimal("1200.000"),
+             "net_mass": Decimal("1100.000"), "value": Decimal("8800.00")}
+            for n in range(items)
+        ],
+        "containers": [
+            {"number": container_numbers[n], "size_type": "45G1", "seal_number": f"SEAL{n:05d}",
+             "temperature_min": None, "temperature_max": None}
+            for n in range(containers)
+        ],
+    }
