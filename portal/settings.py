@@ -233,5 +233,6 @@ LOGGING = {
 # The whole beat schedule, in one place.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.heartbeat", "schedule": 60.0},
+    "ledger-checkpoint": {"task": "portal.ledger_checkpoint", "schedule": 300.0},
 }
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/api-token/", views.api_token, name="api-token"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("about/verification/", views.about_verification, name="about-verification"),
+    path("", include("portal.ledger.urls")),
     path("declarations/", include("declarations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),

@@ -1,12 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
 from . import roles
 from .choices import Role
+from .ledger.selectors import checkpoint_latest
+from .ledger.signing import public_key_info
 
 HOME_TEMPLATES = {
     Role.TRADER_STAFF: "portal/home/trader.html",
@@ -46,5 +49,10 @@ def api_token(request):
 
 
 def about_verification(request):
-    """How anyone can check the portal's records without trusting it."""
-    return render(request, "portal/about_verification.html")
+    """How anyone can check the portal's records without trusting it: the key, the latest checkpoint, the verifier."""
+    context = {
+        "public_key": public_key_info(),
+        "checkpoint": checkpoint_latest(),
+        "api_base": request.build_absolute_uri(reverse("api-ledger-public-key")).removesuffix("public-key"),
+    }
+    return render(request, "portal/verify/about_details.html", context)

@@ -12,6 +12,7 @@ router.register("reference/hs-codes", views.HSCodeViewSet, basename="hscode")
 urlpatterns = [
     path("me", views.MeView.as_view(), name="api-me"),
     path("health", views.HealthView.as_view(), name="api-health"),
+    path("ledger/", include("portal.ledger.urls_api")),
     path("", include("declarations.api.urls")),
     path("", include(router.urls)),
 ]

@@ -1,0 +1,105 @@
+"""Writes to the ledger: appending an event and signing a checkpoint."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from portal.exceptions import DomainError
+
+from .canonical import canonical_bytes, datetime_text, to_json_value
+from .documents import entry_leaf_hash
+from .merkle import Frontier
+from .models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from .signing import LEDGER_ORIGIN, sign_tree_head
+
+
+class LedgerUsageError(RuntimeError):
+    """The ledger was called the wrong way (outside a transaction, with an unknown public field)."""
+
+
+def _locked_head() -> LedgerHead:
+    # Row lock held until the caller's transaction ends: appends are serialised, so sequence
+    # numbers follow commit order, and a rollback releases the number it had taken.
+    head = LedgerHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        LedgerHead.objects.bulk_create([LedgerHead(pk=1, size=0, frontier=b"")], ignore_conflicts=True)
+        head = LedgerHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def ledger_append(*, kind: str, subject: str, payload: Mapping, public_fields: Iterable[str] = ()) -> LedgerEntry:
+    """Record an event in the ledger, in the caller's transaction.
+
+    Requires an open ``transaction.atomic()`` block — the one that makes the change the
+    event describes — so that the entry exists exactly when the change committed.
+    ``payload`` is made canonical (Decimals, aware datetimes; floats and naive datetimes
+    are refused); ``public_fields`` names the payload fields anyone may read, the others
+    are published only as salted hashes. Locks the ledger head until commit, writes the
+    entry, the perfect subtree nodes it completes and the new head. Schedules nothing.
+    """
+    if not connection.in_atomic_block:
+        raise LedgerUsageError("ledger_append must be called inside the transaction.atomic() of the change")
+    if not kind or not subject:
+        raise LedgerUsageError("a ledger event needs a kind and a subject")
+    if not isinstance(payload, Mapping):
+        raise LedgerUsageError("the payload must be a mapping of field names to values")
+    native = to_json_value(payload)
+    public = sorted(set(public_fields))
+    unknown = [name for name in public if name not in native]
+    if unknown:
+        raise LedgerUsageError(f"public fields {unknown} are not in the payload")
+    payload_text = canonical_bytes(native).decode("utf-8")
+
+    head = _locked_head()
+    seq = head.size
+    created_at = timezone.now()
+    salt = secrets.token_hex(16)
+    leaf = entry_leaf_hash(seq=seq, kind=kind, subject=subject, created_at=datetime_text(created_at),
+                           payload=native, public_fields=public, salt=salt)
+    frontier = Frontier.unpack(head.size, head.frontier)
+    completed = frontier.append(leaf)
+
+    entry = LedgerEntry(seq=seq, kind=kind, subject=subject, payload=payload_text, public_fields=public,
+                        salt=salt, leaf_hash=leaf, created_at=created_at)
+    entry.save(force_insert=True)
+    if completed:
+        LedgerNode.objects.bulk_create(
+            [LedgerNode(level=level, index=index, hash=digest) for level, index, digest in completed]
+        )
+    LedgerHead.objects.filter(pk=1).update(size=frontier.size, frontier=frontier.packed())
+    return entry
+
+
+class NothingToCheckpoint(DomainError):
+    code = "nothing_to_checkpoint"
+    status_code = 409
+
+
+@transaction.atomic
+def checkpoint_create(*, only_if_grown: bool = True) -> tuple[LedgerCheckpoint, bool]:
+    """Sign the current tree head with the portal's Ed25519 key.
+
+    Returns ``(checkpoint, created)``. When the tree has not grown since the latest
+    checkpoint, returns that one with ``created`` False (and for an empty log with
+    ``only_if_grown`` raises :class:`NothingToCheckpoint`). Safe to run twice at once:
+    ``tree_size`` is unique and the loser returns the winner's checkpoint.
+    """
+    # No lock: the head is one row, so this read is a consistent (size, frontier) snapshot.
+    head = LedgerHead.objects.filter(pk=1).first()
+    frontier = Frontier.unpack(head.size, head.frontier) if head else Frontier()
+    latest = LedgerCheckpoint.objects.order_by("-tree_size").first()
+    if latest is not None and latest.tree_size >= frontier.size:
+        return latest, False
+    if latest is None and frontier.size == 0 and only_if_grown:
+        raise NothingToCheckpoint("The ledger is empty; there is nothing to sign yet.")
+    root = frontier.root()
+    signature, key_id = sign_tree_head(frontier.size, root)
+    checkpoint = LedgerCheckpoint(tree_size=frontier.size, root_hash=root, origin=LEDGER_ORIGIN, key_id=key_id,
+                                  signature=signature, created_at=timezone.now())
+    created = LedgerCheckpoint.objects.bulk_create([checkpoint], ignore_conflicts=True)
+    stored = LedgerCheckpoint.objects.get(tree_size=frontier.size)
+    return stored, bool(created) and stored.created_at == checkpoint.created_at
