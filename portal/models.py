@@ -246,3 +246,30 @@ class Notification(models.Model):
 
 
 from portal.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode  # noqa: E402,F401
+
+
+class IdempotencyKey(models.Model):
+    """A POST sent to the API with an ``Idempotency-Key`` header, and the response it got.
+
+    The row is claimed (``completed_at`` empty) before the request runs and completed in
+    the same transaction as the request's own writes, so a retry either replays the
+    stored response or finds the request still in progress, never runs it twice.
+    Keys are good for 24 hours (``portal.api.idempotency.KEY_LIFETIME``).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and canonical body.")
+    path = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_content_type = models.CharField(max_length=100, blank=True)
+    response_body = models.BinaryField(default=b"", blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
