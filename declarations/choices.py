@@ -93,7 +93,6 @@ class Action(models.TextChoices):
     REQUEST_AMENDMENT = "request_amendment", _("Request amendment")
     AMEND = "amend", _("Resubmit amended declaration")
     ORDER_INSPECTION = "order_inspection", _("Order inspection")
-    RECORD_INSPECTION = "record_inspection", _("Record inspection result")
     RELEASE = "release", _("Release")
     REJECT = "reject", _("Reject")
     DEPART = "depart", _("Record departure")
@@ -115,9 +114,6 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
     Action.ORDER_INSPECTION: (
         (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED), Status.INSPECTION_REQUIRED,
         frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
-    ),
-    Action.RECORD_INSPECTION: (
-        (Status.INSPECTION_REQUIRED,), Status.INSPECTED, frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
     ),
     Action.RELEASE: (AWAITING_DECISION, Status.RELEASED, frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR})),
     Action.REJECT: (

@@ -85,13 +85,13 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
     declaration._change_reason = f"{action}: {note}"[:100] if note else action
     declaration.full_clean(exclude=["reference"])
     declaration.save()
-    summary = declaration_public_summary(declaration)
+    # The payload is exactly the record's public summary, so the public verification page can
+    # recompute it from the stored record and compare; the action is the entry's kind.
     ledger_append(
         kind=f"declaration.{action}",
         subject=declaration.ledger_subject,
-        payload={**summary, "action": action, "note": note,
-                 "actor_organisation": actor.organisation_id if actor and actor.organisation_id else None},
-        public_fields=[*PUBLIC_SUMMARY_FIELDS, "action"],
+        payload=declaration_public_summary(declaration),
+        public_fields=PUBLIC_SUMMARY_FIELDS,
     )
     link = reverse("declarations:detail", args=[declaration.pk])
     traders = User.objects.filter(organisation_id=declaration.declarant_id, is_active=True)
