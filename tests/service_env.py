@@ -3,7 +3,7 @@
 Under CI=true the defaults are fixed (the suite then fails loudly if they do not answer).
 Outside CI, a PostgreSQL or Redis answering on its usual loopback port is used; otherwise
 the suite runs on SQLite with in-process tasks and skips what needs the missing service.
-A per-run Celery queue name keeps this run's tasks away from any other run's workers.
+A per-run Celery queue and test database name keep concurrent runs on one machine apart.
 """
 
 import os
@@ -24,7 +24,8 @@ def answers(host: str, port: int) -> bool:
 
 def main() -> None:
     ci = os.environ.get("CI", "").lower() == "true"
-    exports = {"CELERY_TASK_DEFAULT_QUEUE": f"hsw-test-{os.getpid()}"}
+    run_id = f"{os.getpid()}"
+    exports = {"CELERY_TASK_DEFAULT_QUEUE": f"hsw-test-{run_id}", "TEST_DATABASE_NAME": f"test_harbour_{run_id}"}
     if not os.environ.get("DATABASE_URL") and (ci or answers("127.0.0.1", 5432)):
         exports["DATABASE_URL"] = POSTGRES_DEFAULT
     if not os.environ.get("CELERY_BROKER_URL") and (ci or answers("127.0.0.1", 6379)):
