@@ -57,3 +57,95 @@ def declaration_get(*, actor: User, declaration_id: int) -> Declaration:
         )
         .get(pk=declaration_id)
     )
+
+
+# --- Trader pages: home lists, keyset pages, timeline ------------------------------------------------
+
+
+def declaration_waiting_for_trader(*, actor: User, limit: int = 10) -> dict[str, list[Declaration]]:
+    """What a trader's home lists: drafts to finish, and declarations customs sent back to them.
+
+    Two queries whatever the numbers; each list is cut at ``limit`` (newest first).
+    """
+    from .choices import Status
+
+    if not roles.is_trader(actor):
+        return {"drafts": [], "action": []}
+    mine = Declaration.objects.filter(declarant_id=actor.organisation_id).select_related("origin_port")
+    return {
+        "drafts": list(mine.filter(status=Status.DRAFT).order_by("-updated_at", "-id")[:limit]),
+        "action": list(
+            mine.filter(status__in=[Status.AMENDMENT_REQUESTED, Status.INSPECTION_REQUIRED])
+            .order_by("-updated_at", "-id")[:limit]
+        ),
+    }
+
+
+def declaration_page(queryset: QuerySet[Declaration], *, after: str = "", before: str = "",
+                     size: int = 25) -> dict:
+    """One page of a newest-first declaration list by keyset (created_at, id): no OFFSET, no COUNT.
+
+    ``after`` / ``before`` are cursors from a previous page; returns the rows and the cursors
+    of the next (older) and previous (newer) pages, or "" when there is none.
+    """
+    from .pagination import cursor_decode, cursor_encode
+
+    position = cursor_decode(before or after)
+    if position and before:
+        created_at, pk = position
+        rows = list(
+            queryset.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=pk))
+            .order_by("created_at", "id")[: size + 1]
+        )
+        has_newer = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_older = True
+    else:
+        if position:
+            created_at, pk = position
+            queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
+        rows = list(queryset.order_by("-created_at", "-id")[: size + 1])
+        has_older = len(rows) > size
+        rows = rows[:size]
+        has_newer = bool(position)
+    return {
+        "rows": rows,
+        "next": cursor_encode(rows[-1]) if rows and has_older else "",
+        "previous": cursor_encode(rows[0]) if rows and has_newer else "",
+    }
+
+
+def declaration_timeline(*, declaration: Declaration) -> list[dict]:
+    """The declaration's history as a person reads it: created, each status change, each edit.
+
+    One query over django-simple-history's records, oldest first. Consecutive saves that
+    change nothing a person follows (totals recalculated, same status) are folded.
+    """
+    from .choices import Status
+    records = (
+        declaration.history.order_by("history_date", "history_id")
+        .values("history_date", "history_type", "history_change_reason", "status", "version",
+                "history_user__username", "history_user__first_name", "history_user__last_name")
+    )
+    events, previous = [], None
+    for record in records:
+        reason = record["history_change_reason"] or ""
+        action, _sep, note = reason.partition(": ")
+        if previous is None:
+            kind = "created"
+        elif action or record["status"] != previous["status"] or record["version"] != previous["version"]:
+            kind = "status"
+        else:
+            kind = "edited"
+        name = " ".join(part for part in (record["history_user__first_name"], record["history_user__last_name"])
+                        if part) or record["history_user__username"] or ""
+        event = {"when": record["history_date"], "who": name, "status": record["status"],
+                 "status_label": Status(record["status"]).label, "kind": kind,
+                 "note": note if action else "", "version": record["version"]}
+        if kind == "edited" and events and events[-1]["kind"] == "edited" and events[-1]["who"] == name:
+            events[-1] = event  # one line for a run of draft saves by the same person
+        else:
+            events.append(event)
+        previous = record
+    return events
+

@@ -1,5 +1,23 @@
 from django.urls import path
 
+from . import views
+
 app_name = "declarations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.declaration_list_view, name="list"),
+    path("new/", views.declaration_create_view, name="create"),
+    path("items-template.csv", views.item_import_template_view, name="import-template"),
+    path("<int:pk>/", views.declaration_detail_view, name="detail"),
+    path("<int:pk>/edit/", views.declaration_edit_view, name="edit"),
+    path("<int:pk>/review/", views.declaration_review_view, name="review"),
+    path("<int:pk>/submit/", views.declaration_submit_view, name="submit"),
+    path("<int:pk>/resubmit/", views.declaration_resubmit_view, name="resubmit"),
+    path("<int:pk>/cancel/", views.declaration_cancel_view, name="cancel"),
+    path("<int:pk>/copy/", views.declaration_copy_view, name="copy"),
+    path("<int:pk>/receipt/", views.declaration_receipt_view, name="receipt"),
+    path("<int:pk>/items/import/", views.item_import_view, name="import-items"),
+    path("<int:pk>/documents/", views.document_upload_view, name="document-upload"),
+    path("<int:pk>/documents/<int:document_id>/", views.document_download_view, name="document-download"),
+    path("<int:pk>/documents/<int:document_id>/remove/", views.document_remove_view, name="document-remove"),
+]

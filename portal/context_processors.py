@@ -7,6 +7,7 @@ from .roles import has_role
 # (label, url name, roles that see it; empty = every signed-in user)
 NAVIGATION = [
     (_("Home"), "home", ()),
+    (_("Declarations"), "declarations:list", (Role.TRADER_STAFF,)),
     (_("API token"), "api-token", ()),
     (_("API documentation"), "api-docs", ()),
     (_("About verification"), "about-verification", ()),

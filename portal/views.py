@@ -31,6 +31,10 @@ def home(request):
         "role_label": Role(user.role).label if user.role else _("Administrator"),
         "waiting": [],
     }
+    if roles.is_trader(user):
+        from declarations.selectors import declaration_waiting_for_trader
+
+        context.update(declaration_waiting_for_trader(actor=user))
     return render(request, template or "portal/home/no_role.html", context)
 
 
