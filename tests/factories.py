@@ -88,3 +88,18 @@ def declaration_input(*, items: int = 1, containers: int = 1, **header_overrides
             for n in range(containers)
         ],
     }
+
+
+def declaration_payload(*, items: int = 1, containers: int = 1, **header_overrides) -> dict:
+    """:func:`declaration_input` as the JSON body of ``POST /api/v1/declarations`` (decimals as strings)."""
+    data = declaration_input(items=items, containers=containers, **header_overrides)
+
+    def text(row: dict) -> dict:
+        return {name: (str(value) if value is not None and not isinstance(value, (str, int)) else value)
+                for name, value in row.items()}
+
+    return {
+        **data["header"],
+        "items": [text(item) for item in data["items"]],
+        "containers": [text(container) for container in data["containers"]],
+    }

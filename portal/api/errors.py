@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.exceptions import DomainError
@@ -23,12 +24,32 @@ def _flatten(detail) -> list[str]:
     return [str(detail)]
 
 
-def _field_errors(detail) -> dict:
+def _dotted(detail, path: str) -> dict[str, list[str]]:
+    """Nested serializer errors as ``{dotted path: [messages]}``, e.g. ``items.2.hs_code``; errors about a
+    nested object as a whole (its ``non_field_errors``) are named by the object's own path, e.g. ``items``."""
     if isinstance(detail, dict):
         return {
-            key: (_field_errors(value) if isinstance(value, dict) else _flatten(value))
+            name: messages
             for key, value in detail.items()
+            for name, messages in _dotted(value, path if key == api_settings.NON_FIELD_ERRORS_KEY else f"{path}.{key}")
+            .items()
         }
+    if isinstance(detail, list) and any(isinstance(entry, (dict, list)) for entry in detail):
+        fields: dict[str, list[str]] = {}
+        for index, entry in enumerate(detail):
+            if isinstance(entry, (dict, list)):
+                for name, messages in _dotted(entry, f"{path}.{index}").items():
+                    fields.setdefault(name, []).extend(messages)
+            elif entry:
+                fields.setdefault(path, []).append(str(entry))
+        return fields
+    return {path: _flatten(detail)}
+
+
+def _field_errors(detail) -> dict:
+    """Field errors keyed by the field's dotted path (``origin_port``, ``items.0.net_mass``), never nested."""
+    if isinstance(detail, dict):
+        return {name: messages for key, value in detail.items() for name, messages in _dotted(value, str(key)).items()}
     return {"non_field_errors": _flatten(detail)}
 
 
