@@ -44,11 +44,8 @@ def datetime_text(value: dt.datetime) -> str:
     """UTC ISO 8601 with ``Z``; microseconds only when not zero."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise CanonicalJSONError(f"naive datetime {value.isoformat()} has no time zone")
-    utc = value.astimezone(dt.UTC)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    if utc.microsecond:
-        text += f".{utc.microsecond:06d}"
-    return text + "Z"
+    # isoformat() of a naive time writes ".ffffff" exactly when the microseconds are not zero.
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 def to_json_value(value, where: str = "payload"):

@@ -13,14 +13,16 @@ Anyone can recompute the leaf hash from the public document the API serves; the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
+from hashlib import sha256
+from json.encoder import encode_basestring
 
 from .canonical import datetime_text
-from .verifier import canonical_bytes, leaf_hash, private_field_hash
+from .verifier import _CANONICAL_ENCODER, canonical_bytes, leaf_hash, loads_canonical, private_field_hash
 
 
-def split_payload(payload: dict, public_fields: Iterable[str], salt: str) -> tuple[dict, dict]:
+def split_payload(payload: dict, public_fields: Iterable[str], salt: str, *,
+                  checked: bool = True) -> tuple[dict, dict]:
     """(public values, private field hashes) of a JSON-native payload."""
     public_names = set(public_fields)
     public, private = {}, {}
@@ -28,26 +30,52 @@ def split_payload(payload: dict, public_fields: Iterable[str], salt: str) -> tup
         if name in public_names:
             public[name] = value
         else:
-            private[name] = private_field_hash(name, salt, value)
+            private[name] = private_field_hash(name, salt, value, checked=checked)
     return public, private
 
 
 def entry_document(*, seq: int, kind: str, subject: str, created_at: str, payload: dict,
-                   public_fields: Iterable[str], salt: str) -> dict:
-    public, private = split_payload(payload, public_fields, salt)
+                   public_fields: Iterable[str], salt: str, checked: bool = True) -> dict:
+    public, private = split_payload(payload, public_fields, salt, checked=checked)
     return {"created_at": created_at, "kind": kind, "private": private, "public": public, "seq": seq,
             "subject": subject}
 
 
 def entry_leaf_hash(*, seq: int, kind: str, subject: str, created_at: str, payload: dict,
-                    public_fields: Iterable[str], salt: str) -> bytes:
+                    public_fields: Iterable[str], salt: str, checked: bool = True) -> bytes:
+    """The leaf hash; ``checked=False`` when ``payload`` came from :func:`verifier.loads_canonical`
+    and the other arguments are known to be strings and an integer."""
     document = entry_document(seq=seq, kind=kind, subject=subject, created_at=created_at, payload=payload,
-                              public_fields=public_fields, salt=salt)
-    return leaf_hash(canonical_bytes(document))
+                              public_fields=public_fields, salt=salt, checked=checked)
+    return leaf_hash(canonical_bytes(document, checked=checked))
 
 
 def stored_entry_document(entry) -> dict:
     """The public document of a LedgerEntry row, recomputed from its stored payload."""
     return entry_document(seq=entry.seq, kind=entry.kind, subject=entry.subject,
-                          created_at=datetime_text(entry.created_at), payload=json.loads(entry.payload),
+                          created_at=datetime_text(entry.created_at), payload=loads_canonical(entry.payload),
                           public_fields=entry.public_fields, salt=entry.salt)
+
+
+_encode = _CANONICAL_ENCODER.encode
+
+
+def stored_leaf_hash(seq: int, kind: str, subject: str, created_at: str, payload_text: str,
+                     public_names: frozenset, salt: str) -> bytes:
+    """:func:`entry_leaf_hash` for a stored row, built for the audit's speed; the same bytes.
+
+    The private field commitment's canonical object ``{"field", "salt", "value"}`` has its keys
+    already in sorted order, so it is written directly instead of encoding a dict per field.
+    """
+    payload = loads_canonical(payload_text)
+    public, private = {}, {}
+    middle = ',"salt":' + encode_basestring(salt) + ',"value":'
+    for name, value in payload.items():
+        if name in public_names:
+            public[name] = value
+        else:
+            commitment = '{"field":' + encode_basestring(name) + middle + _encode(value) + "}"
+            private[name] = sha256(commitment.encode("utf-8")).hexdigest()
+    document = {"created_at": created_at, "kind": kind, "private": private, "public": public, "seq": seq,
+                "subject": subject}
+    return sha256(b"\x00" + _encode(document).encode("utf-8")).digest()

@@ -207,16 +207,30 @@ def _check_canonical_value(value, where: str = "value") -> None:
     raise InputError(f"{where} is a {type(value).__name__}, which canonical JSON does not allow")
 
 
-def canonical_bytes(value) -> bytes:
-    """Canonical JSON (see the module docstring) of a value made of JSON-native types only."""
-    _check_canonical_value(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def private_field_hash(field: str, salt: str, value) -> str:
+def canonical_bytes(value, *, checked: bool = True) -> bytes:
+    """Canonical JSON (see the module docstring) of a value made of JSON-native types only.
+
+    ``checked=False`` skips the type walk for values known to be JSON-native already (parsed
+    by :func:`parse_json`-style loading that rejects fractions and exponents).
+    """
+    if checked:
+        _check_canonical_value(value)
+    return _CANONICAL_ENCODER.encode(value).encode("utf-8")
+
+
+def private_field_hash(field: str, salt: str, value, *, checked: bool = True) -> str:
     """The commitment published for a private payload field (hex)."""
-    return hashlib.sha256(canonical_bytes({"field": field, "salt": salt, "value": value})).hexdigest()
+    return hashlib.sha256(
+        canonical_bytes({"field": field, "salt": salt, "value": value}, checked=checked)
+    ).hexdigest()
+
+
+def loads_canonical(text: str | bytes):
+    """Parse JSON that may only hold canonical types (no fractions, exponents, NaN)."""
+    return json.loads(text, parse_float=_reject_float, parse_constant=_reject_float)
 
 
 def entry_document(entry: dict) -> dict:
@@ -304,7 +318,7 @@ def decode_base64(value, what: str) -> bytes:
 
 def parse_json(text: str | bytes, what: str) -> dict:
     try:
-        value = json.loads(text, parse_float=_reject_float, parse_constant=_reject_float)
+        value = loads_canonical(text)
     except json.JSONDecodeError as error:
         raise InputError(f"{what} is not JSON: {error}") from None
     if not isinstance(value, dict):

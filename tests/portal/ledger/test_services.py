@@ -181,3 +181,23 @@ def test_latest_entry_for_a_subject(db):
         ledger_append(kind="test.changed", subject="tests.Event:1", payload={"number": 1})
     assert selectors.entry_latest_for_subject(subject="tests.Event:1").kind == "test.changed"
     assert canonical_text({"b": 1, "a": [Decimal("1E+3")]}) == '{"a":["1000"],"b":1}'
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=st.dictionaries(st.text(max_size=8), json_values, max_size=6), data=st.data())
+def test_the_audit_fast_leaf_hash_equals_the_defined_one(payload, data):
+    from portal.ledger.documents import entry_leaf_hash as defined
+    from portal.ledger.documents import stored_leaf_hash
+
+    public = data.draw(st.sets(st.sampled_from(sorted(payload)))) if payload else set()
+    arguments = {"seq": 7, "kind": "k", "subject": "s:1", "created_at": "2025-01-01T00:00:00Z", "salt": "ab" * 16}
+    expected = defined(payload=payload, public_fields=public, **arguments)
+    assert stored_leaf_hash(7, "k", "s:1", "2025-01-01T00:00:00Z", canonical_text(payload), frozenset(public),
+                            "ab" * 16) == expected

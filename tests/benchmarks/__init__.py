@@ -1,0 +1,1 @@
+"""Benchmarks for ``make bench`` (not collected by pytest): ``python -m tests.benchmarks``."""
