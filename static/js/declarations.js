@@ -61,6 +61,17 @@
         if (addRow(button.dataset.formsetAdd)) event.preventDefault();
       });
     });
+    // A link of the error summary puts the cursor in the input it names, not only scrolls to it.
+    document.querySelectorAll(".error-summary a[href^='#']").forEach((link) => {
+      link.addEventListener("click", (event) => {
+        const target = document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) return;
+        event.preventDefault();
+        target.scrollIntoView({ block: "center" });
+        target.focus();
+        history.replaceState(null, "", link.getAttribute("href"));
+      });
+    });
     document.querySelectorAll("[data-print]").forEach((button) => {
       button.hidden = false;
       button.addEventListener("click", () => window.print());
