@@ -87,7 +87,9 @@ def table(figures: list[dict]) -> str:
 def write_docs(results: dict[str, list[dict]], notes: dict[str, str], elapsed: float) -> None:
     DOCS.mkdir(exist_ok=True)
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    machine = f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    machine = (f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, Python "
+               f"{platform.python_version()}; load average at the end of the run {load}")
     previous, previous_notes = {}, {}
     json_path = DOCS / "BENCHMARKS.json"
     if json_path.exists():
