@@ -54,6 +54,8 @@ def missing_services() -> list[str]:
 
 
 def pytest_sessionstart(session):
+    # Password hashing is deliberately slow; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if CI:
         missing = missing_services()
         if missing:
@@ -117,3 +119,23 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def reference_data_after_flush(request):
+    """Transactional tests empty every table when they end; give each one the reference data back.
+
+    (Migration 0002 loads it once into the test database; ordinary tests roll back and keep it.)
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from portal.models import Port
+    from portal.reference import reference_data_load
+
+    if not Port.objects.exists():
+        reference_data_load()

@@ -66,8 +66,13 @@ def _copy_escape(text: str) -> str:
 
 
 def bench_payload(number: int) -> dict:
-    return {"reference": f"BENCH-{number:07d}", "status": "released", "declarant": f"Trader {number % 997}",
-            "value": f"{(number * 37) % 100000}.{number % 100:02d}", "containers": number % 4 + 1}
+    return {
+        "reference": f"BENCH-{number:07d}",
+        "status": "released",
+        "declarant": f"Trader {number % 997}",
+        "value": f"{(number * 37) % 100000}.{number % 100:02d}",
+        "containers": number % 4 + 1,
+    }
 
 
 def load_million(size: int = MILLION) -> float:
@@ -89,18 +94,29 @@ def load_million(size: int = MILLION) -> float:
                 payload = bench_payload(seq)
                 created_at = datetime_text(BASE_TIME + dt.timedelta(seconds=seq))
                 salt = secrets.token_hex(16)
-                leaf = entry_leaf_hash(seq=seq, kind="bench.event", subject=f"bench.Record:{seq}",
-                                       created_at=created_at, payload=payload, public_fields=PUBLIC_FIELDS,
-                                       salt=salt)
+                leaf = entry_leaf_hash(
+                    seq=seq,
+                    kind="bench.event",
+                    subject=f"bench.Record:{seq}",
+                    created_at=created_at,
+                    payload=payload,
+                    public_fields=PUBLIC_FIELDS,
+                    salt=salt,
+                )
                 payload_text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-                entries.write(f"{seq}\tbench.event\tbench.Record:{seq}\t{_copy_escape(payload_text)}\t"
-                              f"{public_json}\t{salt}\t\\\\x{leaf.hex()}\t{created_at}\n")
+                entries.write(
+                    f"{seq}\tbench.event\tbench.Record:{seq}\t{_copy_escape(payload_text)}\t"
+                    f"{public_json}\t{salt}\t\\\\x{leaf.hex()}\t{created_at}\n"
+                )
                 for level, index, digest in frontier.append(leaf):
                     nodes.write(f"{level}\t{index}\t\\\\x{digest.hex()}\n")
             entries.seek(0)
             nodes.seek(0)
-            cursor.copy_expert("COPY portal_ledgerentry (seq, kind, subject, payload, public_fields, salt, "
-                               "leaf_hash, created_at) FROM STDIN", entries)
+            cursor.copy_expert(
+                "COPY portal_ledgerentry (seq, kind, subject, payload, public_fields, salt, "
+                "leaf_hash, created_at) FROM STDIN",
+                entries,
+            )
             cursor.copy_expert('COPY portal_ledgernode (level, "index", hash) FROM STDIN', nodes)
         raw.commit()
     LedgerHead.objects.create(pk=1, size=frontier.size, frontier=frontier.packed())
@@ -132,14 +148,30 @@ def proof_figures(size: int) -> list[dict]:
     median = statistics.median(times)
     p95 = statistics.quantiles(times, n=20)[-1]
     return [
-        {"name": f"inclusion proof at {size:,} entries, median", "value": round(median, 3), "unit": "ms",
-         "target": "≤ 10 ms", "ok": median <= 10, "note": f"p95 {p95:.2f} ms over {len(times)} random entries"},
-        {"name": f"inclusion proof at {size:,} entries, queries", "value": max(queries), "unit": "queries",
-         "target": f"≤ 2·log2 n = {query_limit}", "ok": max(queries) <= query_limit,
-         "note": "latest checkpoint, tree size, entry leaves, stored nodes"},
-        {"name": f"consistency proof at {size:,} entries, median", "value":
-         round(statistics.median(consistency_times), 3), "unit": "ms", "target": "—", "ok": None,
-         "note": "random first size against the signed size"},
+        {
+            "name": f"inclusion proof at {size:,} entries, median",
+            "value": round(median, 3),
+            "unit": "ms",
+            "target": "≤ 10 ms",
+            "ok": median <= 10,
+            "note": f"p95 {p95:.2f} ms over {len(times)} random entries",
+        },
+        {
+            "name": f"inclusion proof at {size:,} entries, queries",
+            "value": max(queries),
+            "unit": "queries",
+            "target": f"≤ 2·log2 n = {query_limit}",
+            "ok": max(queries) <= query_limit,
+            "note": "latest checkpoint, tree size, entry leaves, stored nodes",
+        },
+        {
+            "name": f"consistency proof at {size:,} entries, median",
+            "value": round(statistics.median(consistency_times), 3),
+            "unit": "ms",
+            "target": "—",
+            "ok": None,
+            "note": "random first size against the signed size",
+        },
     ]
 
 
@@ -149,8 +181,14 @@ def audit_figure(size: int) -> dict:
     elapsed = time.perf_counter() - started
     assert report.ok, report.problems[:3]
     rate = report.entries / elapsed
-    return {"name": "verify_ledger rate", "value": round(rate), "unit": "entries/s", "target": "≥ 50,000/s",
-            "ok": rate >= 50_000, "note": f"{report.entries:,} entries, {report.nodes:,} nodes in {elapsed:.1f} s"}
+    return {
+        "name": "verify_ledger rate",
+        "value": round(rate),
+        "unit": "entries/s",
+        "target": "≥ 50,000/s",
+        "ok": rate >= 50_000,
+        "note": f"{report.entries:,} entries, {report.nodes:,} nodes in {elapsed:.1f} s",
+    }
 
 
 def append_figures(rounds: int = 7, per_round: int = 200) -> list[dict]:
@@ -161,25 +199,41 @@ def append_figures(rounds: int = 7, per_round: int = 200) -> list[dict]:
     plain_rows = []
     for number in range(rounds * per_round):
         payload = bench_payload(start_seq + number)
-        plain_rows.append((10**12 + number, "bench.event", f"bench.Record:{number}",
-                           json.dumps(payload, sort_keys=True, separators=(",", ":")), json.dumps(PUBLIC_FIELDS),
-                           secrets.token_hex(16), secrets.token_bytes(32), BASE_TIME))
+        plain_rows.append(
+            (
+                10**12 + number,
+                "bench.event",
+                f"bench.Record:{number}",
+                json.dumps(payload, sort_keys=True, separators=(",", ":")),
+                json.dumps(PUBLIC_FIELDS),
+                secrets.token_hex(16),
+                secrets.token_bytes(32),
+                BASE_TIME,
+            )
+        )
     append_medians, plain_medians = [], []
     for round_number in range(rounds):
         timings = []
         for number in range(round_number * per_round, (round_number + 1) * per_round):
             started = time.perf_counter()
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("INSERT INTO bench_plain_entry (seq, kind, subject, payload, public_fields, salt, "
-                               "leaf_hash, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", plain_rows[number])
+                cursor.execute(
+                    "INSERT INTO bench_plain_entry (seq, kind, subject, payload, public_fields, salt, "
+                    "leaf_hash, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    plain_rows[number],
+                )
             timings.append(time.perf_counter() - started)
         plain_medians.append(statistics.median(timings))
         timings = []
         for number in range(round_number * per_round, (round_number + 1) * per_round):
             started = time.perf_counter()
             with transaction.atomic():
-                ledger_append(kind="bench.event", subject=f"bench.Record:{start_seq + number}",
-                              payload=bench_payload(start_seq + number), public_fields=PUBLIC_FIELDS)
+                ledger_append(
+                    kind="bench.event",
+                    subject=f"bench.Record:{start_seq + number}",
+                    payload=bench_payload(start_seq + number),
+                    public_fields=PUBLIC_FIELDS,
+                )
             timings.append(time.perf_counter() - started)
         append_medians.append(statistics.median(timings))
     with connection.cursor() as cursor:
@@ -188,16 +242,30 @@ def append_figures(rounds: int = 7, per_round: int = 200) -> list[dict]:
     plain_ms = statistics.median(plain_medians) * 1000
     ratio = append_ms / plain_ms
     return [
-        {"name": "append cost / plain INSERT", "value": round(ratio, 2), "unit": "×", "target": "≤ 2×",
-         "ok": ratio <= 2, "note": f"append {append_ms:.3f} ms vs INSERT {plain_ms:.3f} ms (medians of "
-                                   f"{rounds} rounds × {per_round}, each in its own transaction)"},
+        {
+            "name": "append cost / plain INSERT",
+            "value": round(ratio, 2),
+            "unit": "×",
+            "target": "≤ 2×",
+            "ok": ratio <= 2,
+            "note": f"append {append_ms:.3f} ms vs INSERT {plain_ms:.3f} ms (medians of "
+            f"{rounds} rounds × {per_round}, each in its own transaction)",
+        },
     ]
 
 
 def run() -> list[dict]:
     load_seconds = load_million()
-    figures = [{"name": "bulk load of 1,000,000 entries and their nodes", "value": round(load_seconds, 1),
-                "unit": "s", "target": "a few minutes", "ok": load_seconds < 300, "note": "COPY of precomputed hashes"}]
+    figures = [
+        {
+            "name": "bulk load of 1,000,000 entries and their nodes",
+            "value": round(load_seconds, 1),
+            "unit": "s",
+            "target": "a few minutes",
+            "ok": load_seconds < 300,
+            "note": "COPY of precomputed hashes",
+        }
+    ]
     figures += proof_figures(MILLION)
     figures.append(audit_figure(MILLION))
     figures += append_figures()

@@ -29,11 +29,14 @@ def append_events(count: int, *, start: int = 0, subject: str = "tests.Event") -
     entries = []
     for number in range(start, start + count):
         with transaction.atomic():
-            entries.append(ledger_append(
-                kind="test.event", subject=f"{subject}:{number}",
-                payload={"number": number, "reference": f"T-{number}", "secret": f"hidden {number}"},
-                public_fields=["number", "reference"],
-            ))
+            entries.append(
+                ledger_append(
+                    kind="test.event",
+                    subject=f"{subject}:{number}",
+                    payload={"number": number, "reference": f"T-{number}", "secret": f"hidden {number}"},
+                    public_fields=["number", "reference"],
+                )
+            )
     return entries
 
 

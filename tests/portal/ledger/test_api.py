@@ -72,8 +72,11 @@ def test_unknown_entry_is_404_with_the_error_format(client, ledger_of):
     for path in ("entries/2", "entries/99/proof"):
         response, body = get(client, path)
         assert response.status_code == 404
-        assert body == {"code": "not_found", "detail": f"There is no ledger entry {path.split('/')[1]}.",
-                        "fields": {"seq": [body["detail"]]}}
+        assert body == {
+            "code": "not_found",
+            "detail": f"There is no ledger entry {path.split('/')[1]}.",
+            "fields": {"seq": [body["detail"]]},
+        }
 
 
 def test_proof_defaults_to_the_latest_checkpoint(client, ledger_of):
@@ -86,12 +89,15 @@ def test_proof_defaults_to_the_latest_checkpoint(client, ledger_of):
     assert body["tree_size"] == 9 and len(body["audit_path"]) == 4
 
 
-@pytest.mark.parametrize(("params", "field", "words"), [
-    ({"tree_size": "ten"}, "tree_size", "valid integer"),
-    ({"tree_size": "-1"}, "tree_size", "greater than or equal to 0"),
-    ({"tree_size": "3"}, "tree_size", "Entry 4 is in trees of size 5 and larger"),
-    ({"tree_size": "50"}, "tree_size", "only 6 entries"),
-])
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"tree_size": "ten"}, "tree_size", "valid integer"),
+        ({"tree_size": "-1"}, "tree_size", "greater than or equal to 0"),
+        ({"tree_size": "3"}, "tree_size", "Entry 4 is in trees of size 5 and larger"),
+        ({"tree_size": "50"}, "tree_size", "only 6 entries"),
+    ],
+)
 def test_bad_proof_sizes_are_400_naming_the_parameter(client, ledger_of, params, field, words):
     ledger_of(6)
     response, body = get(client, "entries/4/proof", **params)
@@ -114,13 +120,16 @@ def test_consistency_proof(client, ledger_of):
     assert body["first"] == 3 and body["second"] == 10 and body["consistency_path"]
 
 
-@pytest.mark.parametrize(("params", "field", "words"), [
-    ({"second": "5"}, "first", "required"),
-    ({"first": "0", "second": "5"}, "first", "greater than or equal to 1"),
-    ({"first": "6", "second": "5"}, "first", "Must not be greater than second (5)"),
-    ({"first": "2", "second": "11"}, "second", "only 10 entries"),
-    ({"first": "x", "second": "5"}, "first", "valid integer"),
-])
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"second": "5"}, "first", "required"),
+        ({"first": "0", "second": "5"}, "first", "greater than or equal to 1"),
+        ({"first": "6", "second": "5"}, "first", "Must not be greater than second (5)"),
+        ({"first": "2", "second": "11"}, "second", "only 10 entries"),
+        ({"first": "x", "second": "5"}, "first", "valid integer"),
+    ],
+)
 def test_bad_consistency_sizes_are_400_naming_the_parameter(client, ledger_of, params, field, words):
     ledger_of(10)
     response, body = get(client, "consistency", **params)
@@ -167,10 +176,17 @@ def test_api_answers_verify_in_process(client, ledger_of, ledger_test_key):
 
 # --- the standalone verifier as a program, without Django ------------------------------------------
 
+
 def run_verifier(*args, cwd):
     environment = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": ""}
-    return subprocess.run([sys.executable, "-I", str(VERIFIER), *args], capture_output=True, text=True, cwd=cwd,
-                          env=environment, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-I", str(VERIFIER), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -180,8 +196,11 @@ def api_files(client, ledger_of, tmp_path):
     append_events(6, start=13)
     checkpoint_create()
     files = {
-        "key.json": "public-key", "checkpoint.json": "checkpoints/latest", "entry.json": "entries/8",
-        "proof.json": "entries/8/proof", "consistency.json": "consistency?first=13&second=19",
+        "key.json": "public-key",
+        "checkpoint.json": "checkpoints/latest",
+        "entry.json": "entries/8",
+        "proof.json": "entries/8/proof",
+        "consistency.json": "consistency?first=13&second=19",
     }
     for name, path in files.items():
         response = client.get(API + path)
@@ -190,41 +209,82 @@ def api_files(client, ledger_of, tmp_path):
 
 
 def test_verifier_program_accepts_the_api_answers(api_files):
-    result = run_verifier("inclusion", "--public-key", "key.json", "--entry", "entry.json", "--proof",
-                          "proof.json", "--checkpoint", "checkpoint.json", cwd=api_files)
+    result = run_verifier(
+        "inclusion",
+        "--public-key",
+        "key.json",
+        "--entry",
+        "entry.json",
+        "--proof",
+        "proof.json",
+        "--checkpoint",
+        "checkpoint.json",
+        cwd=api_files,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: entry 8 (test.event, tests.Event:8) is included")
-    result = run_verifier("consistency", "--public-key", "key.json", "--old", "old.json", "--new",
-                          "checkpoint.json", "--proof", "consistency.json", cwd=api_files)
+    result = run_verifier(
+        "consistency",
+        "--public-key",
+        "key.json",
+        "--old",
+        "old.json",
+        "--new",
+        "checkpoint.json",
+        "--proof",
+        "consistency.json",
+        cwd=api_files,
+    )
     assert result.returncode == 0, result.stderr
     result = run_verifier("checkpoint", "--public-key", "key.json", "checkpoint.json", cwd=api_files)
     assert result.returncode == 0, result.stderr
 
 
 def test_verifier_program_does_not_import_django(api_files):
-    code = (f"import runpy, sys; sys.argv = ['verifier.py', 'checkpoint', '--public-key', 'key.json', "
-            f"'checkpoint.json']\ntry:\n    runpy.run_path({str(VERIFIER)!r}, run_name='__main__')\n"
-            "except SystemExit as exit:\n    assert 'django' not in sys.modules, 'django was imported'\n"
-            "    raise")
-    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=api_files,
-                            env={"PATH": os.environ.get("PATH", "")}, timeout=60)
+    code = (
+        f"import runpy, sys; sys.argv = ['verifier.py', 'checkpoint', '--public-key', 'key.json', "
+        f"'checkpoint.json']\ntry:\n    runpy.run_path({str(VERIFIER)!r}, run_name='__main__')\n"
+        "except SystemExit as exit:\n    assert 'django' not in sys.modules, 'django was imported'\n"
+        "    raise"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=api_files,
+        env={"PATH": os.environ.get("PATH", "")},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize(("name", "change"), [
-    ("entry.json", lambda doc: doc["public"].update(reference="T-forged")),
-    ("entry.json", lambda doc: doc["private_hashes"].update(secret="0" * 64)),
-    ("proof.json", lambda doc: doc["audit_path"].__setitem__(0, "f" + doc["audit_path"][0][1:])),
-    ("checkpoint.json", lambda doc: doc.update(root_hash="a" + doc["root_hash"][1:])),
-    ("checkpoint.json", lambda doc: doc.update(tree_size=doc["tree_size"] + 1)),
-    ("checkpoint.json", lambda doc: doc.update(signature="A" + doc["signature"][1:])),
-])
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("entry.json", lambda doc: doc["public"].update(reference="T-forged")),
+        ("entry.json", lambda doc: doc["private_hashes"].update(secret="0" * 64)),
+        ("proof.json", lambda doc: doc["audit_path"].__setitem__(0, "f" + doc["audit_path"][0][1:])),
+        ("checkpoint.json", lambda doc: doc.update(root_hash="a" + doc["root_hash"][1:])),
+        ("checkpoint.json", lambda doc: doc.update(tree_size=doc["tree_size"] + 1)),
+        ("checkpoint.json", lambda doc: doc.update(signature="A" + doc["signature"][1:])),
+    ],
+)
 def test_verifier_program_fails_on_a_tampered_file(api_files, name, change):
     document = json.loads((api_files / name).read_text())
     change(document)
     (api_files / name).write_text(json.dumps(document))
-    result = run_verifier("inclusion", "--public-key", "key.json", "--entry", "entry.json", "--proof",
-                          "proof.json", "--checkpoint", "checkpoint.json", cwd=api_files)
+    result = run_verifier(
+        "inclusion",
+        "--public-key",
+        "key.json",
+        "--entry",
+        "entry.json",
+        "--proof",
+        "proof.json",
+        "--checkpoint",
+        "checkpoint.json",
+        cwd=api_files,
+    )
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert result.stderr.startswith("FAILED: ")
 
@@ -233,8 +293,18 @@ def test_verifier_program_fails_on_a_tampered_consistency_proof(api_files):
     document = json.loads((api_files / "consistency.json").read_text())
     document["consistency_path"][-1] = "0" * 64
     (api_files / "consistency.json").write_text(json.dumps(document))
-    result = run_verifier("consistency", "--public-key", "key.json", "--old", "old.json", "--new",
-                          "checkpoint.json", "--proof", "consistency.json", cwd=api_files)
+    result = run_verifier(
+        "consistency",
+        "--public-key",
+        "key.json",
+        "--old",
+        "old.json",
+        "--new",
+        "checkpoint.json",
+        "--proof",
+        "consistency.json",
+        cwd=api_files,
+    )
     assert result.returncode == 1
     assert "FAILED" in result.stderr
 

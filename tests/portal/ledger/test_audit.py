@@ -54,8 +54,15 @@ def test_a_payload_and_leaf_altered_together_break_the_nodes_and_checkpoint(ledg
     ledger_of(16)
     entry = LedgerEntry.objects.get(seq=9)
     forged = {"number": 9, "reference": "T-9", "secret": "forged"}
-    leaf = entry_leaf_hash(seq=9, kind=entry.kind, subject=entry.subject, created_at=datetime_text(entry.created_at),
-                           payload=forged, public_fields=entry.public_fields, salt=entry.salt)
+    leaf = entry_leaf_hash(
+        seq=9,
+        kind=entry.kind,
+        subject=entry.subject,
+        created_at=datetime_text(entry.created_at),
+        payload=forged,
+        public_fields=entry.public_fields,
+        salt=entry.salt,
+    )
     LedgerEntry.objects.filter(seq=9).update(payload=canonical_text(forged), leaf_hash=leaf)
     report = ledger_audit()
     assert not report.ok
@@ -129,8 +136,12 @@ def test_concurrent_appends_are_gap_free_and_in_commit_order(transactional_db):
             barrier.wait()
             for i in range(per_thread):
                 with transaction.atomic():
-                    entry = ledger_append(kind="test.concurrent", subject=f"tests.Worker:{number}",
-                                          payload={"worker": number, "i": i}, public_fields=["worker"])
+                    entry = ledger_append(
+                        kind="test.concurrent",
+                        subject=f"tests.Worker:{number}",
+                        payload={"worker": number, "i": i},
+                        public_fields=["worker"],
+                    )
                     if i % 5 == 0:  # some transactions roll back and must free their number
                         transaction.set_rollback(True)
                         continue

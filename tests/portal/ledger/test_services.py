@@ -51,14 +51,20 @@ def test_a_rolled_back_transaction_leaves_no_entry_and_frees_its_number(db):
 def test_append_stores_canonical_payload_and_hides_private_fields(db):
     with transaction.atomic():
         entry = ledger_append(
-            kind="declaration.released", subject="declarations.Declaration:42",
-            payload={"reference": "SUD-2025-1", "value": Decimal("12.50"), "consignee": "深圳贸易有限公司",
-                     "at": dt.datetime(2025, 3, 1, 8, 30, tzinfo=dt.UTC)},
+            kind="declaration.released",
+            subject="declarations.Declaration:42",
+            payload={
+                "reference": "SUD-2025-1",
+                "value": Decimal("12.50"),
+                "consignee": "深圳贸易有限公司",
+                "at": dt.datetime(2025, 3, 1, 8, 30, tzinfo=dt.UTC),
+            },
             public_fields=["reference", "at"],
         )
     entry.refresh_from_db()
-    assert entry.payload == ('{"at":"2025-03-01T08:30:00Z","consignee":"深圳贸易有限公司",'
-                             '"reference":"SUD-2025-1","value":"12.50"}')
+    assert entry.payload == (
+        '{"at":"2025-03-01T08:30:00Z","consignee":"深圳贸易有限公司","reference":"SUD-2025-1","value":"12.50"}'
+    )
     document = selectors.stored_entry_document(entry)
     assert document["public"] == {"at": "2025-03-01T08:30:00Z", "reference": "SUD-2025-1"}
     assert set(document["private"]) == {"consignee", "value"}
@@ -85,7 +91,7 @@ def test_nodes_and_head_match_the_definitions(db):
     assert len(nodes) == expected_count
     for (level, index), digest in nodes.items():
         width = 1 << level
-        assert digest == ref_mth_from_leaf_hashes(leaves[index * width:(index + 1) * width])
+        assert digest == ref_mth_from_leaf_hashes(leaves[index * width : (index + 1) * width])
     head = LedgerHead.objects.get()
     assert head.size == 13
     assert merkle.Frontier.unpack(13, head.frontier).root() == ref_mth_from_leaf_hashes(leaves)
@@ -107,8 +113,9 @@ def test_checkpoint_signs_the_current_head_once(db, ledger_test_key):
     checkpoint, created = checkpoint_create()
     assert created and checkpoint.tree_size == 5
     assert bytes(checkpoint.root_hash) == selectors.tree_head_get()[1]
-    verify_checkpoint_signature(ledger_test_key.raw, checkpoint.origin, 5, bytes(checkpoint.root_hash),
-                                bytes(checkpoint.signature))
+    verify_checkpoint_signature(
+        ledger_test_key.raw, checkpoint.origin, 5, bytes(checkpoint.root_hash), bytes(checkpoint.signature)
+    )
     again, created_again = checkpoint_create()
     assert not created_again and again.pk == checkpoint.pk
     assert LedgerCheckpoint.objects.count() == 1
@@ -123,8 +130,10 @@ def test_tree_heads_of_every_size_match_the_definition(db):
     append_events(20)
     leaves = stored_leaves()
     for size in range(0, 21):
-        assert selectors.tree_head_get(tree_size=size) == (size, ref_mth_from_leaf_hashes(leaves[:size])
-                                                           if size else EMPTY_TREE_HASH)
+        assert selectors.tree_head_get(tree_size=size) == (
+            size,
+            ref_mth_from_leaf_hashes(leaves[:size]) if size else EMPTY_TREE_HASH,
+        )
 
 
 def test_every_db_proof_of_a_small_log_verifies_and_matches_the_pure_store(db):
@@ -199,5 +208,7 @@ def test_the_audit_fast_leaf_hash_equals_the_defined_one(payload, data):
     public = data.draw(st.sets(st.sampled_from(sorted(payload)))) if payload else set()
     arguments = {"seq": 7, "kind": "k", "subject": "s:1", "created_at": "2025-01-01T00:00:00Z", "salt": "ab" * 16}
     expected = defined(payload=payload, public_fields=public, **arguments)
-    assert stored_leaf_hash(7, "k", "s:1", "2025-01-01T00:00:00Z", canonical_text(payload), frozenset(public),
-                            "ab" * 16) == expected
+    assert (
+        stored_leaf_hash(7, "k", "s:1", "2025-01-01T00:00:00Z", canonical_text(payload), frozenset(public), "ab" * 16)
+        == expected
+    )

@@ -21,8 +21,9 @@ def receipt_payload(reference: str) -> dict:
 def find_receipt(reference: str) -> VerifiableRecord | None:
     if reference not in RECEIPTS:
         return None
-    return VerifiableRecord(subject=f"tests.Receipt:{reference}", payload=receipt_payload(reference),
-                            title=f"Receipt {reference}")
+    return VerifiableRecord(
+        subject=f"tests.Receipt:{reference}", payload=receipt_payload(reference), title=f"Receipt {reference}"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +38,12 @@ def receipt_type():
 def receipt_issue(reference: str, **fields) -> None:
     RECEIPTS[reference] = {"reference": reference, "amount": "125.00", "holder": "Shunde Trading", **fields}
     with transaction.atomic():
-        ledger_append(kind="test.receipt_issued", subject=f"tests.Receipt:{reference}",
-                      payload=receipt_payload(reference), public_fields=["reference", "amount"])
+        ledger_append(
+            kind="test.receipt_issued",
+            subject=f"tests.Receipt:{reference}",
+            payload=receipt_payload(reference),
+            public_fields=["reference", "amount"],
+        )
 
 
 def verify_url(reference: str) -> str:
