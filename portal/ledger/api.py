@@ -144,10 +144,17 @@ class PublicKeyView(PublicLedgerView):
     @extend_schema(responses={200: PublicKeySerializer}, operation_id="ledger_public_key")
     def get(self, request):
         key = public_key_info()
-        return Response(PublicKeySerializer({
-            "origin": key.origin, "algorithm": "Ed25519", "key_id": key.key_id, "public_key": key.base64,
-            "public_key_pem": key.pem,
-        }).data)
+        return Response(
+            PublicKeySerializer(
+                {
+                    "origin": key.origin,
+                    "algorithm": "Ed25519",
+                    "key_id": key.key_id,
+                    "public_key": key.base64,
+                    "public_key_pem": key.pem,
+                }
+            ).data
+        )
 
 
 class CheckpointListView(generics.ListAPIView):

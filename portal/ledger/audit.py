@@ -89,8 +89,9 @@ def _entry_rows(first_seq: int, limit: int) -> list[tuple]:
             created_at = created_at.replace(tzinfo=dt.UTC)
         if not isinstance(public_fields, str):
             public_fields = json.dumps(public_fields)
-        result.append((seq, kind, subject, payload, _public_names(public_fields), salt, bytes(leaf),
-                       datetime_text(created_at)))
+        result.append(
+            (seq, kind, subject, payload, _public_names(public_fields), salt, bytes(leaf), datetime_text(created_at))
+        )
     return result
 
 
@@ -105,8 +106,10 @@ def _chunk_nodes(start: int, end: int, max_level: int) -> dict[tuple[int, int], 
             condition |= Q(level=level, index__gte=low, index__lte=high)
     if not condition:
         return {}
-    return {(level, index): bytes(digest) for level, index, digest in
-            LedgerNode.objects.filter(condition).values_list("level", "index", "hash")}
+    return {
+        (level, index): bytes(digest)
+        for level, index, digest in LedgerNode.objects.filter(condition).values_list("level", "index", "hash")
+    }
 
 
 def ledger_audit(*, chunk_size: int = 20_000, progress: Callable[[int], None] | None = None) -> AuditReport:
@@ -115,8 +118,11 @@ def ledger_audit(*, chunk_size: int = 20_000, progress: Callable[[int], None] | 
     head = LedgerHead.objects.filter(pk=1).first()
     head_size = head.size if head else 0
     public_key = public_key_info()
-    checkpoints = list(LedgerCheckpoint.objects.order_by("tree_size").values_list(
-        "id", "tree_size", "root_hash", "origin", "key_id", "signature"))
+    checkpoints = list(
+        LedgerCheckpoint.objects.order_by("tree_size").values_list(
+            "id", "tree_size", "root_hash", "origin", "key_id", "signature"
+        )
+    )
     pending = iter(checkpoints)
     next_checkpoint = next(pending, None)
 
@@ -127,17 +133,24 @@ def ledger_audit(*, chunk_size: int = 20_000, progress: Callable[[int], None] | 
             report.checkpoints += 1
             first_seq = max(tree_size - 1, 0)
             if bytes(root) != frontier.root():
-                report.problem(f"checkpoint {checkpoint_id} (size {tree_size}): its root hash is not the root "
-                               f"of the first {tree_size} entries", seq=first_seq)
+                report.problem(
+                    f"checkpoint {checkpoint_id} (size {tree_size}): its root hash is not the root "
+                    f"of the first {tree_size} entries",
+                    seq=first_seq,
+                )
             if signer != public_key.key_id:
-                report.problem(f"checkpoint {checkpoint_id} (size {tree_size}): signed with key {signer}, "
-                               f"not the portal's key {public_key.key_id}", seq=first_seq)
+                report.problem(
+                    f"checkpoint {checkpoint_id} (size {tree_size}): signed with key {signer}, "
+                    f"not the portal's key {public_key.key_id}",
+                    seq=first_seq,
+                )
             else:
                 try:
                     verify_checkpoint_signature(public_key.raw, origin, tree_size, bytes(root), bytes(signature))
                 except VerificationError:
-                    report.problem(f"checkpoint {checkpoint_id} (size {tree_size}): the signature is not valid",
-                                   seq=first_seq)
+                    report.problem(
+                        f"checkpoint {checkpoint_id} (size {tree_size}): the signature is not valid", seq=first_seq
+                    )
             next_checkpoint = next(pending, None)
 
     frontier = Frontier()
@@ -188,18 +201,26 @@ def ledger_audit(*, chunk_size: int = 20_000, progress: Callable[[int], None] | 
         # A gap: finish counting the leaves quickly without the tree.
         return _finish_after_gap(report, expected, chunk_size)
     if frontier.size != head_size:
-        report.problem(f"the ledger head says {head_size} entries but {frontier.size} are stored",
-                       seq=min(frontier.size, head_size))
+        report.problem(
+            f"the ledger head says {head_size} entries but {frontier.size} are stored",
+            seq=min(frontier.size, head_size),
+        )
     elif head is not None and bytes(head.frontier) != frontier.packed():
         report.problem("the ledger head's right edge does not match the stored entries", seq=max(head_size - 1, 0))
-    extra_nodes = LedgerNode.objects.filter(
-        Q(*[Q(level=level, index__gte=frontier.size >> level) for level in range(1, 64)], _connector=Q.OR)
-    ).count() if frontier.size else LedgerNode.objects.count()
+    extra_nodes = (
+        LedgerNode.objects.filter(
+            Q(*[Q(level=level, index__gte=frontier.size >> level) for level in range(1, 64)], _connector=Q.OR)
+        ).count()
+        if frontier.size
+        else LedgerNode.objects.count()
+    )
     if extra_nodes:
         report.problem(f"{extra_nodes} stored nodes lie beyond the last entry", seq=frontier.size)
     if next_checkpoint is not None:
-        report.problem(f"checkpoint {next_checkpoint[0]} is for {next_checkpoint[1]} entries but only "
-                       f"{frontier.size} are stored", seq=frontier.size)
+        report.problem(
+            f"checkpoint {next_checkpoint[0]} is for {next_checkpoint[1]} entries but only {frontier.size} are stored",
+            seq=frontier.size,
+        )
     return report
 
 

@@ -21,8 +21,7 @@ from .canonical import datetime_text
 from .verifier import _CANONICAL_ENCODER, canonical_bytes, leaf_hash, loads_canonical, private_field_hash
 
 
-def split_payload(payload: dict, public_fields: Iterable[str], salt: str, *,
-                  checked: bool = True) -> tuple[dict, dict]:
+def split_payload(payload: dict, public_fields: Iterable[str], salt: str, *, checked: bool = True) -> tuple[dict, dict]:
     """(public values, private field hashes) of a JSON-native payload."""
     public_names = set(public_fields)
     public, private = {}, {}
@@ -34,34 +33,73 @@ def split_payload(payload: dict, public_fields: Iterable[str], salt: str, *,
     return public, private
 
 
-def entry_document(*, seq: int, kind: str, subject: str, created_at: str, payload: dict,
-                   public_fields: Iterable[str], salt: str, checked: bool = True) -> dict:
+def entry_document(
+    *,
+    seq: int,
+    kind: str,
+    subject: str,
+    created_at: str,
+    payload: dict,
+    public_fields: Iterable[str],
+    salt: str,
+    checked: bool = True,
+) -> dict:
     public, private = split_payload(payload, public_fields, salt, checked=checked)
-    return {"created_at": created_at, "kind": kind, "private": private, "public": public, "seq": seq,
-            "subject": subject}
+    return {
+        "created_at": created_at,
+        "kind": kind,
+        "private": private,
+        "public": public,
+        "seq": seq,
+        "subject": subject,
+    }
 
 
-def entry_leaf_hash(*, seq: int, kind: str, subject: str, created_at: str, payload: dict,
-                    public_fields: Iterable[str], salt: str, checked: bool = True) -> bytes:
+def entry_leaf_hash(
+    *,
+    seq: int,
+    kind: str,
+    subject: str,
+    created_at: str,
+    payload: dict,
+    public_fields: Iterable[str],
+    salt: str,
+    checked: bool = True,
+) -> bytes:
     """The leaf hash; ``checked=False`` when ``payload`` came from :func:`verifier.loads_canonical`
     and the other arguments are known to be strings and an integer."""
-    document = entry_document(seq=seq, kind=kind, subject=subject, created_at=created_at, payload=payload,
-                              public_fields=public_fields, salt=salt, checked=checked)
+    document = entry_document(
+        seq=seq,
+        kind=kind,
+        subject=subject,
+        created_at=created_at,
+        payload=payload,
+        public_fields=public_fields,
+        salt=salt,
+        checked=checked,
+    )
     return leaf_hash(canonical_bytes(document, checked=checked))
 
 
 def stored_entry_document(entry) -> dict:
     """The public document of a LedgerEntry row, recomputed from its stored payload."""
-    return entry_document(seq=entry.seq, kind=entry.kind, subject=entry.subject,
-                          created_at=datetime_text(entry.created_at), payload=loads_canonical(entry.payload),
-                          public_fields=entry.public_fields, salt=entry.salt)
+    return entry_document(
+        seq=entry.seq,
+        kind=entry.kind,
+        subject=entry.subject,
+        created_at=datetime_text(entry.created_at),
+        payload=loads_canonical(entry.payload),
+        public_fields=entry.public_fields,
+        salt=entry.salt,
+    )
 
 
 _encode = _CANONICAL_ENCODER.encode
 
 
-def stored_leaf_hash(seq: int, kind: str, subject: str, created_at: str, payload_text: str,
-                     public_names: frozenset, salt: str) -> bytes:
+def stored_leaf_hash(
+    seq: int, kind: str, subject: str, created_at: str, payload_text: str, public_names: frozenset, salt: str
+) -> bytes:
     """:func:`entry_leaf_hash` for a stored row, built for the audit's speed; the same bytes.
 
     The private field commitment's canonical object ``{"field", "salt", "value"}`` has its keys
@@ -76,6 +114,12 @@ def stored_leaf_hash(seq: int, kind: str, subject: str, created_at: str, payload
         else:
             commitment = '{"field":' + encode_basestring(name) + middle + _encode(value) + "}"
             private[name] = sha256(commitment.encode("utf-8")).hexdigest()
-    document = {"created_at": created_at, "kind": kind, "private": private, "public": public, "seq": seq,
-                "subject": subject}
+    document = {
+        "created_at": created_at,
+        "kind": kind,
+        "private": private,
+        "public": public,
+        "seq": seq,
+        "subject": subject,
+    }
     return sha256(b"\x00" + _encode(document).encode("utf-8")).digest()

@@ -138,7 +138,7 @@ def consistency_proof(first: int, second: int, fetch: Fetch) -> tuple[list[bytes
     heads = [(0, size) for size in (first, second) if size]
     hashes = _resolve(ranges, fetch, heads)
     proof = hashes[: len(ranges)]
-    roots = hashes[len(ranges):]
+    roots = hashes[len(ranges) :]
     first_root = roots[0] if first else EMPTY_TREE_HASH
     second_root = roots[-1] if second else EMPTY_TREE_HASH
     return proof, first_root, second_root
@@ -180,7 +180,7 @@ class Frontier:
     @classmethod
     def unpack(cls, size: int, packed: bytes) -> Frontier:
         packed = bytes(packed)
-        return cls(size, [packed[i:i + 32] for i in range(0, len(packed), 32)])
+        return cls(size, [packed[i : i + 32] for i in range(0, len(packed), 32)])
 
 
 class MemoryNodeStore:

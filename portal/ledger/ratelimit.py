@@ -39,8 +39,9 @@ def rate_limited(scope: str, *, limit: int = VERIFY_PAGE_LIMIT, window: int = VE
         def wrapped(request, *args, **kwargs):
             allowed, retry_after = hit(scope, client_address(request), limit=limit, window=window)
             if not allowed:
-                response = render(request, "portal/verify/too_many_requests.html",
-                                  {"retry_after": retry_after}, status=429)
+                response = render(
+                    request, "portal/verify/too_many_requests.html", {"retry_after": retry_after}, status=429
+                )
                 response["Retry-After"] = str(retry_after)
                 return response
             return view(request, *args, **kwargs)

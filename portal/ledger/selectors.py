@@ -144,8 +144,9 @@ def consistency_proof_get(*, first: int, second: int) -> ConsistencyProof:
             field="first",
         )
     path, first_root, second_root = merkle.consistency_proof(first, second, fetch_nodes)
-    return ConsistencyProof(first=first, second=second, first_root=first_root, second_root=second_root,
-                            consistency_path=path)
+    return ConsistencyProof(
+        first=first, second=second, first_root=first_root, second_root=second_root, consistency_path=path
+    )
 
 
 @dataclass(frozen=True)
@@ -176,11 +177,15 @@ def record_verification_get(*, reference: str) -> RecordVerification | None:
         return RecordVerification(reference=reference, title=record.title, status="not_recorded")
     document = stored_entry_document(entry)
     stored_leaf = bytes(entry.leaf_hash)
-    base = {"reference": reference, "title": record.title, "entry": entry, "document": document,
-            "leaf_hash": stored_leaf}
+    base = {
+        "reference": reference,
+        "title": record.title,
+        "entry": entry,
+        "document": document,
+        "leaf_hash": stored_leaf,
+    }
     if leaf_hash(canonical_bytes(document)) != stored_leaf:
-        return RecordVerification(**base, status="mismatch",
-                                  problem="entry_altered")
+        return RecordVerification(**base, status="mismatch", problem="entry_altered")
     if canonical_text(record.payload) != entry.payload:
         return RecordVerification(**base, status="mismatch", problem="record_changed")
     checkpoint = checkpoint_latest()
@@ -189,10 +194,10 @@ def record_verification_get(*, reference: str) -> RecordVerification | None:
     proof = inclusion_proof_get(seq=entry.seq, tree_size=checkpoint.tree_size)
     key = public_key_info()
     try:
-        verify_checkpoint_signature(key.raw, checkpoint.origin, checkpoint.tree_size, bytes(checkpoint.root_hash),
-                                    bytes(checkpoint.signature))
+        verify_checkpoint_signature(
+            key.raw, checkpoint.origin, checkpoint.tree_size, bytes(checkpoint.root_hash), bytes(checkpoint.signature)
+        )
         verify_inclusion(entry.seq, checkpoint.tree_size, stored_leaf, proof.audit_path, bytes(checkpoint.root_hash))
     except VerificationError:
-        return RecordVerification(**base, status="mismatch", checkpoint=checkpoint, proof=proof,
-                                  problem="proof_failed")
+        return RecordVerification(**base, status="mismatch", checkpoint=checkpoint, proof=proof, problem="proof_failed")
     return RecordVerification(**base, status="verified", checkpoint=checkpoint, proof=proof)

@@ -63,13 +63,28 @@ def ledger_append(*, kind: str, subject: str, payload: Mapping, public_fields: I
     seq = size
     created_at = timezone.now()
     salt = secrets.token_hex(16)
-    leaf = entry_leaf_hash(seq=seq, kind=kind, subject=subject, created_at=datetime_text(created_at),
-                           payload=native, public_fields=public, salt=salt)
+    leaf = entry_leaf_hash(
+        seq=seq,
+        kind=kind,
+        subject=subject,
+        created_at=datetime_text(created_at),
+        payload=native,
+        public_fields=public,
+        salt=salt,
+    )
     frontier = Frontier.unpack(size, packed)
     completed = frontier.append(leaf)
 
-    entry = LedgerEntry(seq=seq, kind=kind, subject=subject, payload=payload_text, public_fields=public,
-                        salt=salt, leaf_hash=leaf, created_at=created_at)
+    entry = LedgerEntry(
+        seq=seq,
+        kind=kind,
+        subject=subject,
+        payload=payload_text,
+        public_fields=public,
+        salt=salt,
+        leaf_hash=leaf,
+        created_at=created_at,
+    )
     if connection.vendor == "postgresql":
         _write_postgresql(entry, completed, frontier)
         entry._state.adding = False
@@ -111,13 +126,24 @@ UPDATE portal_ledgerhead SET size = %s, frontier = %s WHERE id = 1
 
 def _write_postgresql(entry: LedgerEntry, completed: list[tuple[int, int, bytes]], frontier: Frontier) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(APPEND_SQL, [
-            entry.seq, entry.kind, entry.subject, entry.payload, json.dumps(entry.public_fields), entry.salt,
-            entry.leaf_hash, entry.created_at,
-            [level for level, _index, _digest in completed], [index for _level, index, _digest in completed],
-            [digest for _level, _index, digest in completed],
-            frontier.size, frontier.packed(),
-        ])
+        cursor.execute(
+            APPEND_SQL,
+            [
+                entry.seq,
+                entry.kind,
+                entry.subject,
+                entry.payload,
+                json.dumps(entry.public_fields),
+                entry.salt,
+                entry.leaf_hash,
+                entry.created_at,
+                [level for level, _index, _digest in completed],
+                [index for _level, index, _digest in completed],
+                [digest for _level, _index, digest in completed],
+                frontier.size,
+                frontier.packed(),
+            ],
+        )
 
 
 class NothingToCheckpoint(DomainError):
@@ -144,8 +170,14 @@ def checkpoint_create(*, only_if_grown: bool = True) -> tuple[LedgerCheckpoint, 
         raise NothingToCheckpoint("The ledger is empty; there is nothing to sign yet.")
     root = frontier.root()
     signature, key_id = sign_tree_head(frontier.size, root)
-    checkpoint = LedgerCheckpoint(tree_size=frontier.size, root_hash=root, origin=LEDGER_ORIGIN, key_id=key_id,
-                                  signature=signature, created_at=timezone.now())
+    checkpoint = LedgerCheckpoint(
+        tree_size=frontier.size,
+        root_hash=root,
+        origin=LEDGER_ORIGIN,
+        key_id=key_id,
+        signature=signature,
+        created_at=timezone.now(),
+    )
     created = LedgerCheckpoint.objects.bulk_create([checkpoint], ignore_conflicts=True)
     stored = LedgerCheckpoint.objects.get(tree_size=frontier.size)
     return stored, bool(created) and stored.created_at == checkpoint.created_at

@@ -131,8 +131,7 @@ def verify_inclusion(leaf_index: int, tree_size: int, leaf: bytes, path: Sequenc
         raise VerificationError("the inclusion proof does not lead to the checkpoint's root hash")
 
 
-def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes,
-                       path: Sequence[bytes]) -> None:
+def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes, path: Sequence[bytes]) -> None:
     """Raise VerificationError unless ``path`` proves the tree of size ``second`` extends ``first``.
 
     RFC 9162 §2.1.4.2 for 0 < first < second. For first == second the proof must be empty
@@ -223,9 +222,7 @@ def canonical_bytes(value, *, checked: bool = True) -> bytes:
 
 def private_field_hash(field: str, salt: str, value, *, checked: bool = True) -> str:
     """The commitment published for a private payload field (hex)."""
-    return hashlib.sha256(
-        canonical_bytes({"field": field, "salt": salt, "value": value}, checked=checked)
-    ).hexdigest()
+    return hashlib.sha256(canonical_bytes({"field": field, "salt": salt, "value": value}, checked=checked)).hexdigest()
 
 
 def loads_canonical(text: str | bytes):
@@ -284,8 +281,9 @@ def load_public_key(raw: bytes):
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-def verify_checkpoint_signature(public_key_raw: bytes, origin: str, tree_size: int, root: bytes,
-                                signature: bytes) -> None:
+def verify_checkpoint_signature(
+    public_key_raw: bytes, origin: str, tree_size: int, root: bytes, signature: bytes
+) -> None:
     """Raise VerificationError unless ``signature`` is the key's Ed25519 signature of the checkpoint."""
     from cryptography.exceptions import InvalidSignature
 
@@ -399,8 +397,9 @@ def check_checkpoint(public_key_raw: bytes, checkpoint: dict, origin: str | None
     return tree_size, root
 
 
-def check_inclusion(public_key_raw: bytes, entry: dict, proof: dict, checkpoint: dict,
-                    origin: str | None = None) -> str:
+def check_inclusion(
+    public_key_raw: bytes, entry: dict, proof: dict, checkpoint: dict, origin: str | None = None
+) -> str:
     """Verify entry ⟶ proof ⟶ signed checkpoint; return a one-line summary."""
     tree_size, root = check_checkpoint(public_key_raw, checkpoint, origin)
     computed = entry_leaf_hash(entry)
@@ -418,8 +417,10 @@ def check_inclusion(public_key_raw: bytes, entry: dict, proof: dict, checkpoint:
         raise InputError("the proof has no audit_path list")
     nodes = [decode_hash(node, f"audit_path[{i}]") for i, node in enumerate(path)]
     verify_inclusion(leaf_index, tree_size, computed, nodes, root)
-    return (f"entry {entry['seq']} ({entry['kind']}, {entry['subject']}) is included in the signed "
-            f"checkpoint of size {tree_size}")
+    return (
+        f"entry {entry['seq']} ({entry['kind']}, {entry['subject']}) is included in the signed "
+        f"checkpoint of size {tree_size}"
+    )
 
 
 def check_consistency(public_key_raw: bytes, old: dict, new: dict, proof: dict, origin: str | None = None) -> str:
@@ -486,10 +487,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if args.entry is None and args.seq is None:
                     raise InputError("give --entry or --seq with --portal")
                 checkpoint = read_json(args.checkpoint or _portal_url(args.portal, "checkpoints/latest"))
-                entry = read_json(args.entry) if args.entry else read_json(
-                    _portal_url(args.portal, f"entries/{args.seq}"))
-                proof = read_json(args.proof) if args.proof else read_json(_portal_url(
-                    args.portal, f"entries/{entry.get('seq')}/proof", tree_size=checkpoint.get("tree_size")))
+                entry = (
+                    read_json(args.entry) if args.entry else read_json(_portal_url(args.portal, f"entries/{args.seq}"))
+                )
+                proof = (
+                    read_json(args.proof)
+                    if args.proof
+                    else read_json(
+                        _portal_url(
+                            args.portal, f"entries/{entry.get('seq')}/proof", tree_size=checkpoint.get("tree_size")
+                        )
+                    )
+                )
             else:
                 if not (args.entry and args.proof and args.checkpoint):
                     raise InputError("give --entry, --proof and --checkpoint (or --portal)")
@@ -500,8 +509,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.proof:
                 proof = read_json(args.proof)
             elif args.portal:
-                proof = read_json(_portal_url(args.portal, "consistency", first=old.get("tree_size"),
-                                              second=new.get("tree_size")))
+                proof = read_json(
+                    _portal_url(args.portal, "consistency", first=old.get("tree_size"), second=new.get("tree_size"))
+                )
             else:
                 raise InputError("give --proof (or --portal)")
             message = check_consistency(public_key, old, new, proof, args.origin)

@@ -46,5 +46,9 @@ def verify_record(request, reference: str, check: str):
 @require_GET
 def verifier_download(request):
     """The standalone verifier, as a file to save and run."""
-    return FileResponse(VERIFIER_PATH.open("rb"), as_attachment=True, filename="verifier.py",
-                        content_type="text/x-python; charset=utf-8")
+    return FileResponse(
+        VERIFIER_PATH.open("rb"),
+        as_attachment=True,
+        filename="verifier.py",
+        content_type="text/x-python; charset=utf-8",
+    )

@@ -15,5 +15,6 @@ class Command(BaseCommand):
         except NothingToCheckpoint as error:
             raise CommandError(error.message) from None
         verb = "Signed" if created else "Unchanged since"
-        self.stdout.write(f"{verb} checkpoint {checkpoint.tree_size} {bytes(checkpoint.root_hash).hex()} "
-                          f"(key {checkpoint.key_id})")
+        self.stdout.write(
+            f"{verb} checkpoint {checkpoint.tree_size} {bytes(checkpoint.root_hash).hex()} (key {checkpoint.key_id})"
+        )

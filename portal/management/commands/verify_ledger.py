@@ -19,16 +19,23 @@ class Command(BaseCommand):
         started = time.perf_counter()
         progress = None
         if verbosity >= 2:
+
             def progress(count: int) -> None:
                 self.stderr.write(f"{count} entries checked")
+
         report = ledger_audit(chunk_size=chunk_size, progress=progress)
         elapsed = time.perf_counter() - started
         rate = report.entries / elapsed if elapsed > 0 else 0
-        summary = (f"{report.entries} entries, {report.nodes} nodes, {report.checkpoints} checkpoints "
-                   f"in {elapsed:.2f} s ({rate:,.0f} entries/s)")
+        summary = (
+            f"{report.entries} entries, {report.nodes} nodes, {report.checkpoints} checkpoints "
+            f"in {elapsed:.2f} s ({rate:,.0f} entries/s)"
+        )
         if not report.ok:
             for problem in report.problems:
                 self.stderr.write(problem)
-            raise CommandError(f"The ledger does NOT verify: first bad sequence number {report.first_bad_seq} "
-                               f"({len(report.problems)} problem(s)); {summary}.", returncode=1)
+            raise CommandError(
+                f"The ledger does NOT verify: first bad sequence number {report.first_bad_seq} "
+                f"({len(report.problems)} problem(s)); {summary}.",
+                returncode=1,
+            )
         self.stdout.write(self.style.SUCCESS(f"The ledger verifies: {summary}."))
