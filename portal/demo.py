@@ -2,7 +2,7 @@
 
 ``demo_seed`` is idempotent: running it again finds what exists, resets the demo
 passwords and creates only what is missing. Later apps add their own demo records
-by extending :data:`DEMO_STEPS`.
+through :data:`DEMO_STEPS` (run by ``manage.py seed_demo``).
 """
 
 from dataclasses import dataclass
@@ -15,6 +15,11 @@ from .services import organisation_create, user_create
 from .validators import uscc_check_character
 
 DEMO_PASSWORD = "harbour-demo-2026"  # noqa: S105 — printed for the demo on purpose
+
+# Each app's demo records, created after the organisations and people, in this order.
+DEMO_STEPS = [
+    "declarations.demo.demo_declarations_seed",
+]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
-from portal.demo import demo_seed
+from portal.demo import DEMO_STEPS, demo_seed
 
 
 class Command(BaseCommand):
@@ -8,6 +9,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = demo_seed()
+        for step in DEMO_STEPS:
+            created = import_string(step)()
+            self.stdout.write(f"{step}: {created} created")
         self.stdout.write(self.style.SUCCESS("Demo logins (user name / password / role):"))
         for username, password, role in logins:
             self.stdout.write(f"  {username:<16} {password:<20} {role}")
