@@ -30,7 +30,7 @@ PRINT_SETTINGS = (
 def clean_environment(**extra) -> dict:
     """This process's environment without any of the settings' variables, plus ``extra``."""
     names = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_HOST",
-             "EMAIL_BACKEND", "CELERY_TASK_DEFAULT_QUEUE"}
+             "EMAIL_BACKEND", "CELERY_TASK_DEFAULT_QUEUE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {key: value for key, value in os.environ.items() if key not in names}
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     env.update(extra)
