@@ -115,7 +115,10 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
         (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED), Status.INSPECTION_REQUIRED,
         frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
     ),
-    Action.RELEASE: (AWAITING_DECISION, Status.RELEASED, frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR})),
+    # The system releases only green declarations, and only where the port's supervisor enabled it.
+    Action.RELEASE: (
+        AWAITING_DECISION, Status.RELEASED, frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR, SYSTEM}),
+    ),
     Action.REJECT: (
         (*AWAITING_DECISION, Status.INSPECTION_REQUIRED), Status.REJECTED,
         frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
@@ -128,3 +131,63 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
 def allowed_actions(status: str, role: str) -> list[str]:
     """The actions ``role`` may take on a declaration in ``status``, in table order."""
     return [action for action, (sources, _target, roles) in TRANSITIONS.items() if status in sources and role in roles]
+
+
+class ContainerEventType(models.TextChoices):
+    GATE_IN = "gate_in", _("Gate in")
+    LOADED = "loaded", _("Loaded")
+    DISCHARGED = "discharged", _("Discharged")
+    GATE_OUT = "gate_out", _("Gate out")
+    WEIGHED = "weighed", _("Weighed")
+    DEPARTED = "departed", _("Vessel departed")
+    ARRIVED = "arrived", _("Vessel arrived")
+
+
+class SensorKind(models.TextChoices):
+    SEAL_STATUS = "seal_status", _("Seal status")
+    TEMPERATURE = "temperature", _("Temperature (°C)")
+    GROSS_WEIGHT = "gross_weight", _("Gross weight (kg)")
+    POSITION = "position", _("Position (latitude,longitude)")
+
+
+# Seal-status readings that mean the seal is no longer intact.
+SEAL_OPEN_VALUES = frozenset({"open", "opened", "broken", "tampered"})
+
+
+class Severity(models.TextChoices):
+    INFO = "info", _("Info")
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+# Risk score each warning adds, by severity.
+SEVERITY_SCORES = {Severity.INFO: 0, Severity.LOW: 10, Severity.MEDIUM: 20, Severity.HIGH: 40}
+
+
+class WarningCode(models.TextChoices):
+    """DESIGN §5: stable codes of the cross-verification warnings."""
+
+    MANIFEST_MISSING = "MANIFEST_MISSING", _("No manifest line for the transport document")
+    CONTAINER_NOT_ON_MANIFEST = "CONTAINER_NOT_ON_MANIFEST", _("Declared container not on the manifest")
+    UNDECLARED_CONTAINER = "UNDECLARED_CONTAINER", _("Manifested container not declared")
+    GROSS_MASS_MISMATCH = "GROSS_MASS_MISMATCH", _("Gross mass differs from manifest or weighing")
+    PACKAGE_COUNT_MISMATCH = "PACKAGE_COUNT_MISMATCH", _("Package count differs from manifest")
+    CONSIGNEE_MISMATCH = "CONSIGNEE_MISMATCH", _("Consignee differs from manifest")
+    SEAL_MISMATCH = "SEAL_MISMATCH", _("Seal seen differs from seal declared")
+    SEAL_BROKEN = "SEAL_BROKEN", _("Seal opened between origin and transfer port")
+    ROUTE_MISMATCH = "ROUTE_MISMATCH", _("Container seen at a port off the declared route")
+    LOADED_BEFORE_RELEASE = "LOADED_BEFORE_RELEASE", _("Container loaded before release")
+    TEMPERATURE_EXCURSION = "TEMPERATURE_EXCURSION", _("Reefer temperature outside the declared range")
+    SENSITIVE_GOODS = "SENSITIVE_GOODS", _("Sensitive goods (dual-use, CITES, hazardous, quarantine)")
+    VALUE_ANOMALY = "VALUE_ANOMALY", _("Unit value far outside the reference range")
+    MANIFEST_WRITE_OFF_EXCEEDED = "MANIFEST_WRITE_OFF_EXCEEDED", _("Declarations exceed the manifest line")
+
+
+# Warnings that also alert the officers of the declaration's ports as soon as they are raised.
+ALERTING_CODES = frozenset({WarningCode.LOADED_BEFORE_RELEASE, WarningCode.SEAL_BROKEN})
+
+
+class VerificationState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")

@@ -12,8 +12,8 @@ from simple_history.models import HistoricalRecords
 
 from portal.models import Country, Currency, HSCode, Organisation, Port
 
-from .choices import STATUS_COLOURS, Direction, DocumentKind, Incoterm, Lane, Procedure, Status, Unit
-from .validators import validate_container_number, validate_not_negative, validate_positive
+from ..choices import STATUS_COLOURS, Direction, DocumentKind, Incoterm, Lane, Procedure, Status, Unit
+from ..validators import validate_container_number, validate_not_negative, validate_positive
 
 MASS = {"max_digits": 14, "decimal_places": 3}
 MONEY = {"max_digits": 16, "decimal_places": 2}
