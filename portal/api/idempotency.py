@@ -60,6 +60,7 @@ class IdempotencyKeyReused(exceptions.APIException):
 class IdempotencyRequestInProgress(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "idempotency_request_in_progress"
+    wait = IN_PROGRESS_RETRY_AFTER_SECONDS  # DRF turns this into the Retry-After header
     default_detail = _(
         "A request with this Idempotency-Key is still being processed; retry in a moment to get its result."
     )
