@@ -8,7 +8,11 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     detail = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per input field, keyed by the field's flat dotted path, e.g. `transfer_port`, "
+                  "`items.2.hs_code`, `containers.0.number`; empty when the error is not about particular fields.",
+    )
 
 
 class CountrySerializer(serializers.ModelSerializer):

@@ -573,6 +573,8 @@ def test_the_detail_costs_the_same_queries_whatever_the_number_of_lines(api, tra
     for declaration in (few, many):
         api.post(f"{URL}/{declaration.pk}/documents", {"kind": "invoice", "file": _pdf()}, format="multipart")
         api.post(f"{URL}/{declaration.pk}/documents", {"kind": "packing_list", "file": _pdf()}, format="multipart")
+    for n in range(5):  # a longer timeline too
+        api.patch(f"{URL}/{many.pk}", {"consignee_name": f"Consignee {n}"}, format="json")
     officer = client_for(factories.customs_officer(ports=("CNSUD",)))
     declaration_submit(actor=trader, declaration_id=many.pk)
 
