@@ -14,3 +14,4 @@ __all__ = [
     "PortRiskSettings", "ReferenceSequence", "RiskRule", "SensorReading", "SupportingDocument",
     "VerificationRequest", "VerificationRun", "VerificationWarning", "document_upload_path",
 ]
+from .uploads import LogisticsUpload, LogisticsUploadKind, LogisticsUploadStatus  # noqa: E402,F401
