@@ -198,6 +198,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A submit must not hang when the broker is down: give up publishing quickly (the sweep catches up).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_RESULT_EXPIRES = 24 * 3600
 
 # Django REST framework: session for the browser, tokens for systems.
@@ -240,6 +243,8 @@ LOGGING = {
 # The whole beat schedule, in one place.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.heartbeat", "schedule": 60.0},
+    "verification-sweep": {"task": "declarations.verification_sweep", "schedule": 60.0},
     "ledger-checkpoint": {"task": "portal.ledger_checkpoint", "schedule": 300.0},
+    "idempotency-keys-purge": {"task": "portal.idempotency_keys_purge", "schedule": 3600.0},
 }
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")

@@ -2,6 +2,8 @@ import socket
 
 from celery import shared_task
 
+from portal.ledger.tasks import ledger_checkpoint  # noqa: F401 — registers the ledger's task with autodiscovery
+
 from . import services
 
 
@@ -11,4 +13,10 @@ def heartbeat() -> str:
     services.heartbeat_record(name="worker", detail=socket.gethostname())
     return "ok"
 
-from portal.ledger.tasks import ledger_checkpoint  # noqa: E402,F401
+
+@shared_task(name="portal.idempotency_keys_purge")
+def idempotency_keys_purge() -> int:
+    """Beat: forget Idempotency-Keys older than their 24-hour lifetime."""
+    from portal.api.idempotency import idempotency_keys_purge as purge
+
+    return purge()

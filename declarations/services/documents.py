@@ -5,6 +5,7 @@ import hashlib
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.exceptions import TransitionNotAllowed
@@ -75,6 +76,7 @@ def document_remove(*, actor: User, declaration_id: int, document_id: int) -> No
     if declaration.status not in EDITABLE:
         raise TransitionNotAllowed(_("Documents of a submitted declaration are kept; add a new one instead."))
     document = declaration.documents.filter(pk=document_id).first()
-    if document is not None:
-        document._history_user = actor
-        document.delete()
+    if document is None:
+        raise Http404(_("No such document."))
+    document._history_user = actor
+    document.delete()

@@ -152,6 +152,8 @@ def _check_item(index: int, item: dict, tables: ReferenceTables, errors: dict, *
     for name, value in (("gross_mass", gross), ("net_mass", net), ("quantity", item.get("quantity"))):
         if value is not None and value <= 0:
             errors[f"{prefix}.{name}"].append(_("Must be greater than zero."))
+        elif value is not None and Decimal(value).as_tuple().exponent < -3:
+            errors[f"{prefix}.{name}"].append(_("At most three decimal places."))
     if gross is not None and net is not None and gross > 0 and net > gross:
         errors[f"{prefix}.net_mass"].append(
             _("Net mass (%(net)s kg) cannot exceed gross mass (%(gross)s kg).") % {"net": net, "gross": gross}
