@@ -149,13 +149,10 @@ def declaration_edit_view(request, pk: int):
 
 def _submit_errors(declaration: Declaration) -> list[SummaryError]:
     """What submit would refuse, checked with the submit rules themselves, linked to the edit form's inputs."""
-    from .services.workflow import _raise_if_incomplete  # the submit rule set; see the report to the lead
+    from .services.workflow import declaration_submit_errors
 
-    try:
-        _raise_if_incomplete(declaration)
-    except ValidationError as error:
-        return summary_from_service(error)
-    return []
+    errors = declaration_submit_errors(declaration)
+    return summary_from_service(ValidationError(errors)) if errors else []
 
 
 def _review(request, declaration: Declaration, summary: list[SummaryError] | None = None):

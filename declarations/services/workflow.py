@@ -6,6 +6,7 @@ the actor), append the public summary to the ledger and notify (e-mail goes on c
 A forbidden or stale action raises ``TransitionNotAllowed``.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from portal.services import notification_send
 from ..choices import SYSTEM, TRANSITIONS, Action, Procedure
 from ..models import Declaration, ReferenceSequence
 from .access import declaration_for_trader
-from .drafts import declaration_header, declaration_item_values
+from .drafts import declaration_container_values, declaration_header, declaration_item_values
 from .summary import PUBLIC_SUMMARY_FIELDS, declaration_public_summary
 from .validation import declaration_errors
 
@@ -179,17 +180,27 @@ def declaration_system_transition(*, declaration_id: int, action: str, lane: str
     return declaration
 
 
-def _raise_if_incomplete(declaration: Declaration) -> None:
-    from django.core.exceptions import ValidationError
-
+def declaration_submit_errors(declaration: Declaration) -> dict[str, list[str]]:
+    """What submitting the stored declaration would refuse, as ``{dotted field: [messages]}``."""
     items = [declaration_item_values(item) for item in declaration.items.all()]
-    containers = [{"number": c.number, "size_type": c.size_type, "seal_number": c.seal_number,
-                   "temperature_min": c.temperature_min, "temperature_max": c.temperature_max}
-                  for c in declaration.containers.all()]
+    containers = [declaration_container_values(container) for container in declaration.containers.all()]
     errors = declaration_errors(declaration_header(declaration), items, containers, complete=True)
     if declaration.procedure == Procedure.INTEGRATED and not containers:
         errors.setdefault("containers", []).append(_("An integrated declaration lists its containers."))
-    if errors:
+    return errors
+
+
+def _raise_if_incomplete(declaration: Declaration) -> None:
+    if errors := declaration_submit_errors(declaration):
         raise ValidationError(errors)
 
 
+@transaction.atomic
+def declaration_lane_set(*, declaration_id: int, lane: str, reason: str = "") -> Declaration:
+    """Re-verification changed the lane of a declaration already under review: record it like a transition."""
+    declaration = _locked(declaration_id)
+    if declaration.lane == lane:
+        return declaration
+    declaration.lane = lane
+    _record(declaration, "lane", None, reason)
+    return declaration
