@@ -230,6 +230,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field named "kind"; give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "portal.choices.OrganisationKind",
+        "DocumentKindEnum": "declarations.choices.DocumentKind",
+        "SensorKindEnum": "declarations.choices.SensorKind",
+    },
 }
 
 LOGGING = {

@@ -104,9 +104,15 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
     )
 
 
+def verification_request(declaration_ids: list[int]) -> None:
+    from .crosscheck import verification_request as request  # crosscheck builds on this module
+
+    request(declaration_ids)
+
+
 @transaction.atomic
 def declaration_submit(*, actor: User, declaration_id: int) -> Declaration:
-    """Submit a draft: check everything, give it a reference number, record it, schedule verification."""
+    """Submit a draft: check everything, give it a reference number, record it, queue verification on commit."""
     declaration_for_trader(actor=actor, declaration_id=declaration_id)
     declaration = _locked(declaration_id)
     target = _check_allowed(declaration, Action.SUBMIT, actor)
@@ -115,6 +121,7 @@ def declaration_submit(*, actor: User, declaration_id: int) -> Declaration:
     declaration.reference = declaration.reference or _allocate_reference(declaration)
     declaration.submitted_at = timezone.now()
     _record(declaration, Action.SUBMIT, actor)
+    verification_request([declaration.pk])
     return declaration
 
 
@@ -129,6 +136,7 @@ def declaration_amend(*, actor: User, declaration_id: int) -> Declaration:
     declaration.version += 1
     declaration.lane = ""
     _record(declaration, Action.AMEND, actor)
+    verification_request([declaration.pk])
     return declaration
 
 

@@ -1,0 +1,195 @@
+"""Cross-verification: queueing declarations for verification and storing what the rules find.
+
+Queueing is coalesced: a declaration waiting for verification has one ``VerificationRequest``
+row and a task is sent only when that row is created; more evidence just moves its
+``requested_at`` forward. A run notes when it started and, when it finishes, removes the row
+only if nothing was requested meanwhile — otherwise it sends one more run. So a burst of a
+thousand events for one declaration causes a handful of runs, not a thousand; and the row of a
+run that died (worker killed, broker down) stays until the sweep sends it again.
+"""
+
+import hashlib
+import hmac
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.ledger.canonical import to_json_value
+from portal.models import User
+from portal.services import notification_send
+
+from ..choices import ALERTING_CODES, Action, Lane, Status, VerificationState
+from ..crosscheck.loader import (
+    active_risk_rules,
+    declarations_concerned,
+    evidence_bundles,
+    port_settings,
+    port_settings_facts,
+)
+from ..crosscheck.risk import risk_assessment
+from ..crosscheck.rules import findings_for
+from ..models import Declaration, VerificationRequest, VerificationRun, VerificationWarning
+from .workflow import declaration_lane_set, declaration_system_transition
+
+logger = logging.getLogger(__name__)
+
+# Statuses in which new evidence still matters: before a decision (warnings and lane), and after
+# release until the goods have left (a seal broken on the barge, a container loaded too early).
+VERIFIABLE = [Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.INSPECTION_REQUIRED,
+              Status.INSPECTED, Status.RELEASED, Status.DEPARTED]
+# Statuses in which the verification may still set the lane.
+LANE_OPEN = [Status.SUBMITTED, Status.RESUBMITTED, Status.UNDER_REVIEW]
+SWEEP_AFTER = timedelta(minutes=2)
+
+
+def _send_verification_tasks(declaration_ids: list[int]) -> None:
+    """Send one task per declaration; if the broker is down, leave it to the sweep."""
+    from ..tasks import declaration_verify
+
+    for declaration_id in declaration_ids:
+        try:
+            declaration_verify.delay(declaration_id)
+        except Exception:  # kombu raises several kinds when the broker is unreachable
+            logger.warning("broker unreachable: declaration %s will be verified by the sweep", declaration_id,
+                           exc_info=True)
+            return
+
+
+def verification_request(declaration_ids: list[int]) -> None:
+    """Queue the declarations for verification after the current transaction commits (coalesced)."""
+    if not declaration_ids:
+        return
+    now = timezone.now()
+    waiting = VerificationRequest.objects.filter(declaration_id__in=declaration_ids)
+    already = set(waiting.values_list("declaration_id", flat=True))
+    if already:
+        waiting.update(requested_at=now)
+    new = [pk for pk in dict.fromkeys(declaration_ids) if pk not in already]
+    VerificationRequest.objects.bulk_create([VerificationRequest(declaration_id=pk, requested_at=now)
+                                             for pk in new], ignore_conflicts=True)
+    # After commit: the worker must see what this transaction wrote, and a rollback sends nothing.
+    transaction.on_commit(lambda: _send_verification_tasks(new))
+
+
+def verification_request_for_evidence(*, transport_documents: set[str], container_numbers: set[str]) -> None:
+    """New logistics records arrived: queue every live declaration they concern."""
+    verification_request(declarations_concerned(
+        transport_documents=transport_documents, container_numbers=container_numbers, statuses=VERIFIABLE,
+    ))
+
+
+def selection_draw(declaration_id: int, version: int) -> Decimal:
+    """A number in [0, 100) that is random across declarations but the same for every run of one version."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"selectivity:{declaration_id}:{version}".encode(),
+                      hashlib.sha256).digest()
+    return Decimal(int.from_bytes(digest[:4], "big") % 10_000) / 100
+
+
+def declaration_verify(*, declaration_id: int) -> VerificationRun | None:
+    """Verify the declaration's current version, store the result (replacing an earlier run of the
+    same version) and finish its queue entry. Safe to run twice.
+
+    Writes the warnings, sets the lane (starting the review, or changing the lane of one already
+    under review), releases a green declaration where the port's supervisor enabled it, and alerts
+    the officers of the route's ports about ``ALERTING_CODES`` warnings this run raised first.
+    """
+    started = timezone.now()
+    VerificationRequest.objects.filter(declaration_id=declaration_id).update(started_at=started)
+    run = _verify(declaration_id)
+    with transaction.atomic():
+        finished = VerificationRequest.objects.filter(declaration_id=declaration_id, requested_at__lte=started)
+        if not finished.delete()[0] and VerificationRequest.objects.filter(declaration_id=declaration_id).exists():
+            # Evidence arrived while this run looked: one more run will see it.
+            transaction.on_commit(lambda: _send_verification_tasks([declaration_id]))
+    return run
+
+
+@transaction.atomic
+def _verify(declaration_id: int) -> VerificationRun | None:
+    # Lock: a transition (amend, decision) and a verification of one declaration must not interleave,
+    # and two runs for one declaration must not both replace the result.
+    declaration = Declaration.objects.select_for_update(of=("self",)).filter(pk=declaration_id).first()
+    if declaration is None or declaration.status not in VERIFIABLE:
+        return None
+    bundle = evidence_bundles([declaration_id])[declaration_id]
+    findings = findings_for(bundle)
+    port = port_settings(declaration.origin_port_id)
+    assessment = risk_assessment(bundle, findings, active_risk_rules(), port_settings_facts(port),
+                                 selection_draw=selection_draw(declaration.pk, declaration.version))
+    run, created = VerificationRun.objects.get_or_create(
+        declaration=declaration, version=declaration.version, defaults={"state": VerificationState.DONE},
+    )
+    previous = set() if created else set(run.warnings.values_list("code", "key"))
+    run.warnings.all().delete()
+    run.score = assessment.score
+    run.lane = assessment.lane
+    run.lane_reason = "; ".join(assessment.reasons)[:300]
+    run.randomly_selected = assessment.randomly_selected
+    run.runs = 1 if created else run.runs + 1
+    run.finished_at = timezone.now()
+    run.save()
+    VerificationWarning.objects.bulk_create([
+        VerificationWarning(run=run, declaration=declaration, code=f.code, severity=f.severity,
+                            message=f.message[:500], key=f.key[:100], evidence=to_json_value(f.evidence))
+        for f in findings
+    ])
+    if declaration.status in LANE_OPEN:
+        _apply_lane(declaration, assessment.lane, run.lane_reason, auto_release=port.auto_release_green)
+    fresh_alerts = [f for f in findings if f.code in ALERTING_CODES and (f.code, f.key) not in previous]
+    if fresh_alerts:
+        _alert_officers(declaration, fresh_alerts)
+    return run
+
+
+def _apply_lane(declaration: Declaration, lane: str, reason: str, *, auto_release: bool) -> None:
+    if declaration.status in (Status.SUBMITTED, Status.RESUBMITTED):
+        declaration = declaration_system_transition(declaration_id=declaration.pk, action=Action.START_REVIEW,
+                                                    lane=lane, note=reason)
+    elif declaration.status == Status.UNDER_REVIEW and declaration.lane != lane:
+        declaration = declaration_lane_set(declaration_id=declaration.pk, lane=lane, reason=reason)
+    if auto_release and lane == Lane.GREEN and declaration.status == Status.UNDER_REVIEW:
+        declaration_system_transition(declaration_id=declaration.pk, action=Action.RELEASE,
+                                      note=_("Green lane: released automatically"))
+
+
+def _alert_officers(declaration: Declaration, findings) -> None:
+    officers = User.objects.filter(
+        is_active=True, role__in=["customs_officer", "customs_supervisor"],
+        ports_served__in=[p for p in (declaration.origin_port_id, declaration.transfer_port_id) if p],
+    ).distinct()
+    for finding in findings:
+        notification_send(
+            recipients=list(officers),
+            subject=_("%(code)s on %(reference)s") % {"code": finding.code, "reference": declaration},
+            body=finding.message,
+            link=reverse("declarations:detail", args=[declaration.pk]),
+        )
+
+
+def verification_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
+    """Re-send what was never verified: waiting declarations whose current version has no result
+    ``older_than`` after they changed, and queue entries whose run never started or never finished."""
+    cutoff = timezone.now() - older_than
+    has_run = VerificationRun.objects.filter(declaration=OuterRef("pk"), version=OuterRef("version"))
+    unverified = list(
+        Declaration.objects.filter(status__in=LANE_OPEN, updated_at__lt=cutoff)
+        .filter(~Exists(has_run)).values_list("pk", flat=True)[:5000]
+    )
+    stuck = list(
+        VerificationRequest.objects.filter(requested_at__lt=cutoff)
+        .filter(Q(started_at__isnull=True) | Q(started_at__lt=cutoff))
+        .values_list("declaration_id", flat=True)[:5000]
+    )
+    ids = list(dict.fromkeys(unverified + stuck))
+    with transaction.atomic():
+        VerificationRequest.objects.bulk_create([VerificationRequest(declaration_id=pk) for pk in unverified],
+                                                ignore_conflicts=True)
+        transaction.on_commit(lambda: _send_verification_tasks(ids))
+    return len(ids)

@@ -1,0 +1,131 @@
+"""Verification of one declaration through the service: warnings stored, lanes set, results replaced."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from declarations.choices import Lane, Status
+from declarations.models import Declaration, PortRiskSettings, VerificationRequest, VerificationRun
+from declarations.services import declaration_amend, declaration_decide, declaration_submit
+from declarations.services.crosscheck import declaration_verify, verification_request, verification_sweep
+from portal.ledger.models import LedgerEntry
+from portal.models import Notification, Port
+from tests import factories
+from tests.declarations import evidence
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def quiet_port():
+    """Shunde without random selection, so a clean declaration is green."""
+    return PortRiskSettings.objects.create(port=Port.objects.get(locode="CNSUD"),
+                                           random_selection_percent=Decimal("0"))
+
+
+@pytest.fixture
+def submitted(trader, draft):
+    return declaration_submit(actor=trader, declaration_id=draft.pk)
+
+
+def codes(declaration) -> list[str]:
+    return sorted(declaration.warnings.values_list("code", flat=True))
+
+
+def test_without_a_manifest_the_declaration_goes_red_under_review(submitted, quiet_port):
+    run = declaration_verify(declaration_id=submitted.pk)
+    submitted.refresh_from_db()
+    assert "MANIFEST_MISSING" in codes(submitted)
+    assert submitted.status == Status.UNDER_REVIEW
+    assert submitted.lane == run.lane == Lane.RED
+    assert LedgerEntry.objects.filter(subject=submitted.ledger_subject, kind="declaration.start_review").exists()
+
+
+def test_matching_evidence_turns_it_green_and_replaces_the_earlier_result(submitted, quiet_port):
+    declaration_verify(declaration_id=submitted.pk)
+    evidence.manifest_for(submitted)
+    run = declaration_verify(declaration_id=submitted.pk)
+    submitted.refresh_from_db()
+    assert codes(submitted) == []
+    assert submitted.lane == Lane.GREEN
+    assert run.runs == 2
+    assert VerificationRun.objects.filter(declaration=submitted).count() == 1
+    assert LedgerEntry.objects.filter(subject=submitted.ledger_subject, kind="declaration.lane").exists()
+
+
+def test_a_rerun_never_duplicates_warnings(submitted, quiet_port):
+    evidence.manifest_for(submitted, gross_mass=submitted.total_gross_mass * Decimal("1.2"))
+    for _ in range(3):
+        declaration_verify(declaration_id=submitted.pk)
+    assert codes(submitted) == ["GROSS_MASS_MISMATCH"]
+
+
+def test_an_amended_version_gets_its_own_result(trader, submitted, quiet_port):
+    declaration_verify(declaration_id=submitted.pk)
+    officer = factories.customs_officer(ports=("CNSUD",))
+    declaration_decide(actor=officer, declaration_id=submitted.pk, action="request_amendment", message="Fix it")
+    declaration_amend(actor=trader, declaration_id=submitted.pk)
+    declaration_verify(declaration_id=submitted.pk)
+    assert sorted(VerificationRun.objects.filter(declaration=submitted).values_list("version", flat=True)) == [1, 2]
+    submitted.refresh_from_db()
+    assert submitted.status == Status.UNDER_REVIEW
+
+
+def test_loaded_before_release_alerts_the_officers_of_both_ports_once(submitted, quiet_port):
+    shunde = factories.customs_officer(ports=("CNSUD",))
+    shekou = factories.customs_officer(ports=("CNSHK",))
+    elsewhere = factories.customs_officer(ports=("CNNSA",))
+    evidence.manifest_for(submitted)
+    container = submitted.containers.first().number
+    evidence.event(container, "loaded", "CNSUD")
+    declaration_verify(declaration_id=submitted.pk)
+    declaration_verify(declaration_id=submitted.pk)
+    assert "LOADED_BEFORE_RELEASE" in codes(submitted)
+    for officer, expected in ((shunde, 1), (shekou, 1), (elsewhere, 0)):
+        assert Notification.objects.filter(recipient=officer, subject__startswith="LOADED_BEFORE_RELEASE").count() \
+            == expected
+
+
+def test_green_is_released_automatically_only_where_enabled(submitted, quiet_port):
+    evidence.manifest_for(submitted)
+    quiet_port.auto_release_green = True
+    quiet_port.save()
+    declaration_verify(declaration_id=submitted.pk)
+    submitted.refresh_from_db()
+    assert submitted.status == Status.RELEASED
+
+
+def test_drafts_and_cancelled_declarations_are_not_verified(draft):
+    assert declaration_verify(declaration_id=draft.pk) is None
+    assert not VerificationRun.objects.exists()
+
+
+def test_requests_coalesce_into_one_queue_entry(submitted):
+    for _ in range(500):
+        verification_request([submitted.pk])
+    assert VerificationRequest.objects.filter(declaration=submitted).count() == 1
+
+
+def test_a_run_finishes_its_queue_entry_unless_evidence_arrived_meanwhile(submitted, quiet_port):
+    assert VerificationRequest.objects.filter(declaration=submitted).exists()  # queued by the submit
+    declaration_verify(declaration_id=submitted.pk)
+    assert not VerificationRequest.objects.filter(declaration=submitted).exists()
+    # A request made after the run started keeps the entry for one more run.
+    VerificationRequest.objects.create(declaration=submitted, requested_at=timezone.now() + timedelta(seconds=5))
+    declaration_verify(declaration_id=submitted.pk)
+    assert VerificationRequest.objects.filter(declaration=submitted).exists()
+
+
+def test_the_sweep_resends_what_was_never_verified(submitted):
+    long_ago = timezone.now() - timedelta(minutes=5)
+    Declaration.objects.filter(pk=submitted.pk).update(updated_at=long_ago)
+    VerificationRequest.objects.filter(declaration=submitted).update(requested_at=long_ago)
+    assert verification_sweep() == 1
+    declaration_verify(declaration_id=submitted.pk)
+    assert verification_sweep() == 0
+
+
+def test_a_fresh_submission_is_left_alone_by_the_sweep(submitted):
+    assert verification_sweep() == 0
