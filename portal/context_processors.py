@@ -8,6 +8,7 @@ from .roles import has_role
 NAVIGATION = [
     (_("Home"), "home", ()),
     (_("Declarations"), "declarations:list", (Role.TRADER_STAFF,)),
+    (_("Upload logistics data"), "logistics:uploads", (Role.LOGISTICS_SYSTEM,)),
     (_("API token"), "api-token", ()),
     (_("API documentation"), "api-docs", ()),
     (_("About verification"), "about-verification", ()),

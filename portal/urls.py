@@ -14,6 +14,7 @@ urlpatterns = [
     path("about/verification/", views.about_verification, name="about-verification"),
     path("", include("portal.ledger.urls")),
     path("declarations/", include("declarations.urls")),
+    path("logistics/", include("declarations.urls_logistics")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -35,6 +35,10 @@ def home(request):
         from declarations.selectors import declaration_waiting_for_trader
 
         context.update(declaration_waiting_for_trader(actor=user))
+    elif roles.is_logistics_system(user):
+        from declarations.services.logistics_uploads import logistics_uploads_waiting
+
+        context["waiting"] = logistics_uploads_waiting(actor=user)
     return render(request, template or "portal/home/no_role.html", context)
 
 

@@ -1,0 +1,523 @@
+"""Ingesting what carriers, terminals and IoT platforms report: manifests, container events, sensor readings.
+
+One service per record kind, called alike by the bulk API and the CSV upload task. Each
+takes a list of at most :data:`MAX_RECORDS` rows (dicts of raw values as they arrive in
+JSON or CSV, or already parsed ones) and is **all or nothing**:
+
+1. every row is checked first, with no query per row (ports are looked up once per call);
+   if any row is wrong, nothing is stored and :class:`~django.core.exceptions.ValidationError`
+   is raised with ``{"<row index>.<field>": [messages]}``, e.g. ``"17.container_number"`` or
+   ``"3.lines.0.gross_mass"`` (row indexes count from 0);
+2. otherwise all rows are stored in one transaction, in batches of :data:`BATCH_SIZE`. A
+   row whose ``external_id`` the sending organisation already used — in an earlier call or
+   earlier in the same call — is a duplicate: it is counted and not stored again;
+3. the declarations that the new records concern are queued for re-verification on commit
+   (``crosscheck.verification_request_for_evidence``).
+
+The sending organisation (``source``) is always the actor's organisation; only users with
+the logistics-system role may ingest. Queries per call: a fixed handful plus one insert per
+:data:`BATCH_SIZE` records, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import roles
+from portal.models import Port
+
+from ..choices import ContainerEventType, SensorKind
+from ..models import ContainerEvent, Manifest, ManifestLine, SensorReading
+from ..validators import CONTAINER_NUMBER, iso6346_check_digit, normalise_container_number
+
+MAX_RECORDS = 10_000
+BATCH_SIZE = 2_000
+CLOCK_SKEW = timedelta(minutes=5)
+PROGRESS_EVERY = 500  # rows between two progress reports
+MASS_INTEGER_DIGITS = 11  # DecimalField(max_digits=14, decimal_places=3)
+MASS_DECIMAL_PLACES = 3
+SEAL_STATUS = re.compile(r"^[a-z][a-z_-]{0,19}$")
+LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
+TEMPERATURE_RANGE = (Decimal("-100"), Decimal("100"))
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest call did: rows received, records newly stored, rows already stored before."""
+
+    received: int
+    stored: int
+    duplicates: int
+
+
+class _RowError(Exception):
+    """One bad value; carries the message for the row's field."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- value parsers: raw value → clean value, or _RowError -------------------------------------------------------
+
+
+def _text(value, *, max_length: int, required: bool = True) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise _RowError(_("Must be text."))
+    text = str(value).strip()
+    if not text:
+        if required:
+            raise _RowError(_("This field is required."))
+        return ""
+    if len(text) > max_length:
+        raise _RowError(_("At most %(max)d characters (this has %(length)d).") % {"max": max_length,
+                                                                                  "length": len(text)})
+    return text
+
+
+def _container_number(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _RowError(_("A container number is required, e.g. CSQU3054383."))
+    number = normalise_container_number(value)
+    if not CONTAINER_NUMBER.match(number):
+        raise _RowError(_("“%(value)s” is not a container number: 4 letters (the 4th U, J or Z) then 7 digits, "
+                          "e.g. CSQU3054383.") % {"value": value})
+    expected = iso6346_check_digit(number[:10])
+    if int(number[10]) != expected:
+        raise _RowError(_("The check digit of %(value)s is wrong: for %(prefix)s it must be %(expected)d.")
+                        % {"value": number, "prefix": number[:10], "expected": expected})
+    return number
+
+
+def _decimal(value) -> Decimal:
+    if isinstance(value, bool) or value is None or value == "":
+        raise _RowError(_("A number is required."))
+    if isinstance(value, float):
+        value = repr(value)  # the shortest text that reads back as the same float, e.g. 12.5, never 12.4999…
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise _RowError(_("“%(value)s” is not a number.") % {"value": value}) from None
+    if not number.is_finite():
+        raise _RowError(_("“%(value)s” is not a number.") % {"value": value})
+    return number
+
+
+def _mass(value) -> Decimal:
+    mass = _decimal(value)
+    if mass <= 0:
+        raise _RowError(_("Must be greater than zero."))
+    if mass.as_tuple().exponent < -MASS_DECIMAL_PLACES:
+        raise _RowError(_("At most %(places)d decimal places (grams).") % {"places": MASS_DECIMAL_PLACES})
+    if mass >= Decimal(10) ** MASS_INTEGER_DIGITS:
+        raise _RowError(_("Too large: at most %(digits)d digits before the decimal point.")
+                        % {"digits": MASS_INTEGER_DIGITS})
+    return mass
+
+
+def _positive_integer(value) -> int:
+    if isinstance(value, bool) or value is None or value == "":
+        raise _RowError(_("A whole number of at least 1 is required."))
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise _RowError(_("“%(value)s” is not a whole number.") % {"value": value}) from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise _RowError(_("“%(value)s” is not a whole number.") % {"value": value})
+    if number < 1:
+        raise _RowError(_("Must be at least 1."))
+    if number > 2_147_483_647:
+        raise _RowError(_("Too large."))
+    return int(number)
+
+
+def _time(value, *, now: datetime) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise _RowError(_("“%(value)s” is not a time in ISO 8601, e.g. 2026-03-01T08:30:00+08:00.")
+                            % {"value": value}) from None
+    else:
+        raise _RowError(_("A time is required, in ISO 8601 with its offset, e.g. 2026-03-01T08:30:00+08:00."))
+    if timezone.is_naive(moment):
+        raise _RowError(_("The time has no time zone: add its offset, e.g. +08:00 or Z."))
+    if moment > now + CLOCK_SKEW:
+        raise _RowError(_("The time is in the future (more than %(minutes)d minutes after the portal's clock).")
+                        % {"minutes": int(CLOCK_SKEW.total_seconds() // 60)})
+    return moment
+
+
+def _choice(value, choices: type, *, what: str) -> str:
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in choices.values:
+        raise _RowError(_("“%(value)s” is not a known %(what)s; use one of: %(allowed)s.")
+                        % {"value": value, "what": what, "allowed": ", ".join(choices.values)})
+    return text
+
+
+def _port(value, ports: dict[str, int]) -> int:
+    code = value.strip().upper().replace(" ", "") if isinstance(value, str) else ""
+    if not code:
+        raise _RowError(_("A port is required, as its UN/LOCODE, e.g. CNSHK."))
+    if code not in ports:
+        raise _RowError(_("“%(value)s” is not a known port (UN/LOCODE).") % {"value": value})
+    return ports[code]
+
+
+def _sensor_value(kind: str, value) -> str:
+    if kind in (SensorKind.TEMPERATURE, SensorKind.GROSS_WEIGHT):
+        number = _decimal(value)
+        if kind == SensorKind.GROSS_WEIGHT:
+            number = _mass(number)
+        elif not TEMPERATURE_RANGE[0] <= number <= TEMPERATURE_RANGE[1]:
+            raise _RowError(_("A temperature must be between %(low)s and %(high)s °C.")
+                            % {"low": TEMPERATURE_RANGE[0], "high": TEMPERATURE_RANGE[1]})
+        text = format(number, "f")
+        if len(text) > 100:
+            raise _RowError(_("Too many digits."))
+        return text
+    if kind == SensorKind.SEAL_STATUS:
+        word = value.strip().lower() if isinstance(value, str) else ""
+        if not SEAL_STATUS.match(word):
+            raise _RowError(_("A seal status is one short word, e.g. closed or open."))
+        return word
+    # Position: "latitude,longitude" in decimal degrees.
+    parts = value.split(",") if isinstance(value, str) else []
+    if len(parts) != 2:
+        raise _RowError(_("A position is “latitude,longitude” in decimal degrees, e.g. 22.4833,113.8833."))
+    try:
+        latitude, longitude = (Decimal(part.strip()) for part in parts)
+    except (InvalidOperation, ValueError):
+        raise _RowError(_("A position is “latitude,longitude” in decimal degrees, e.g. 22.4833,113.8833.")) from None
+    if not (latitude.is_finite() and longitude.is_finite()):
+        raise _RowError(_("A position is “latitude,longitude” in decimal degrees, e.g. 22.4833,113.8833."))
+    if not -90 <= latitude <= 90:
+        raise _RowError(_("The latitude must be between -90 and 90."))
+    if not -180 <= longitude <= 180:
+        raise _RowError(_("The longitude must be between -180 and 180."))
+    text = f"{format(latitude, 'f')},{format(longitude, 'f')}"
+    if len(text) > 100:
+        raise _RowError(_("Too many digits."))
+    return text
+
+
+# --- checking whole rows ----------------------------------------------------------------------------------------
+
+
+class _RowChecker:
+    """Collects the clean values of one row, and its errors keyed ``<row>.<field>``."""
+
+    def __init__(self, errors: dict[str, list[str]], prefix: str):
+        self.errors = errors
+        self.prefix = prefix
+        self.clean: dict = {}
+
+    def field(self, row: dict, name: str, parse: Callable, *args, **kwargs):
+        try:
+            value = parse(row.get(name), *args, **kwargs)
+        except _RowError as error:
+            self.errors.setdefault(f"{self.prefix}.{name}", []).append(error.message)
+            return None
+        self.clean[name] = value
+        return value
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(f"{self.prefix}.{name}" if name else self.prefix, []).append(message)
+
+
+def _require_logistics_system(actor) -> None:
+    if not roles.is_logistics_system(actor):
+        raise PermissionDenied(_("Only logistics systems (carriers, terminals, IoT platforms) may send records."))
+
+
+def _check_size(records) -> None:
+    if not isinstance(records, list):
+        raise ValidationError({"records": [_("Send a JSON list of records.")]})
+    if len(records) > MAX_RECORDS:
+        raise ValidationError({"records": [
+            _("At most %(max)s records per call; this call has %(count)s. Split it into several calls.")
+            % {"max": f"{MAX_RECORDS:,}", "count": f"{len(records):,}"}
+        ]})
+
+
+def _known_ports(records: list, fields: Iterable[str]) -> dict[str, int]:
+    """UN/LOCODE → port id for every port the rows name: one query per call."""
+    codes = {
+        row[name].strip().upper().replace(" ", "")
+        for row in records if isinstance(row, dict)
+        for name in fields if isinstance(row.get(name), str)
+    }
+    codes = {code for code in codes if LOCODE.match(code)}
+    if not codes:
+        return {}
+    return dict(Port.objects.filter(locode__in=codes).values_list("locode", "pk"))
+
+
+def _checked_rows(records: list, check_row: Callable[[dict, _RowChecker], None],
+                  progress: Progress | None) -> list[dict]:
+    """Run ``check_row`` over every row; raise one ValidationError naming every bad row and field."""
+    errors: dict[str, list[str]] = {}
+    clean_rows = []
+    for index, row in enumerate(records):
+        checker = _RowChecker(errors, str(index))
+        if not isinstance(row, dict):
+            checker.fail("", _("Each record must be an object with named fields."))
+        else:
+            checker.field(row, "external_id", _text, max_length=100)
+            check_row(row, checker)
+        clean_rows.append(checker.clean)
+        if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
+            progress(index + 1)
+    if errors:
+        raise ValidationError(errors)
+    if progress is not None:
+        progress(len(records))
+    return clean_rows
+
+
+def _new_rows(model, *, source_id: int, rows: list[dict]) -> tuple[list[dict], int]:
+    """The rows whose external id this source has not used yet (first of each id wins), and how many are not."""
+    first: dict[str, dict] = {}
+    for row in rows:
+        first.setdefault(row["external_id"], row)
+    ids = list(first)
+    stored = set()
+    for start in range(0, len(ids), BATCH_SIZE * 5):
+        stored.update(model.objects.filter(source_id=source_id, external_id__in=ids[start:start + BATCH_SIZE * 5])
+                      .values_list("external_id", flat=True))
+    new = [row for external_id, row in first.items() if external_id not in stored]
+    return new, len(rows) - len(new)
+
+
+def _store(model, *, source_id: int, rows: list[dict], build: Callable[[dict], object],
+           after: Callable[[list], None] | None = None) -> int:
+    """Insert the new rows; retried when another call stored one of the same external ids meanwhile."""
+    for attempt in range(3):
+        new, _duplicates = _new_rows(model, source_id=source_id, rows=rows)
+        try:
+            # Savepoint: a concurrent call that stored the same external id makes this insert fail; retry.
+            with transaction.atomic():
+                objects = model.objects.bulk_create([build(row) for row in new], batch_size=BATCH_SIZE)
+                if after is not None:
+                    after(objects)
+            return len(objects)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _verification_request(*, transport_documents: set[str], container_numbers: set[str]) -> None:
+    """Queue re-verification of the declarations the new evidence concerns (the lead's hook, on commit)."""
+    if not transport_documents and not container_numbers:
+        return
+    from .crosscheck import verification_request_for_evidence
+
+    verification_request_for_evidence(transport_documents=transport_documents, container_numbers=container_numbers)
+
+
+# --- manifests ----------------------------------------------------------------------------------------------------
+
+
+MANIFEST_LINE_LIMIT = 1_000
+
+
+def _check_manifest(row: dict, checker: _RowChecker, ports: dict[str, int]) -> None:
+    checker.field(row, "carrier", _text, max_length=200)
+    checker.field(row, "vessel", _text, max_length=100)
+    checker.field(row, "voyage", _text, max_length=50)
+    checker.field(row, "port_of_loading", _port, ports)
+    checker.field(row, "port_of_discharge", _port, ports)
+    lines = row.get("lines")
+    if not isinstance(lines, list) or not lines:
+        checker.fail("lines", _("A manifest needs at least one line (transport document, consignee, packages, "
+                                "gross mass, containers)."))
+        return
+    if len(lines) > MANIFEST_LINE_LIMIT:
+        checker.fail("lines", _("At most %(max)d lines per manifest.") % {"max": MANIFEST_LINE_LIMIT})
+        return
+    clean_lines = []
+    for number, line in enumerate(lines):
+        line_checker = _RowChecker(checker.errors, f"{checker.prefix}.lines.{number}")
+        if not isinstance(line, dict):
+            line_checker.fail("", _("Each line must be an object with named fields."))
+            continue
+        line_checker.field(line, "transport_document_number", _text, max_length=35)
+        line_checker.field(line, "consignee_name", _text, max_length=200)
+        line_checker.field(line, "packages", _positive_integer)
+        line_checker.field(line, "gross_mass", _mass)
+        containers = line.get("containers", [])
+        if isinstance(containers, str):  # CSV: numbers separated by spaces, commas or semicolons
+            containers = [part for part in re.split(r"[\s,;]+", containers) if part]
+        if not isinstance(containers, list):
+            line_checker.fail("containers", _("A list of container numbers."))
+        else:
+            numbers = []
+            for position, value in enumerate(containers):
+                try:
+                    numbers.append(_container_number(value))
+                except _RowError as error:
+                    line_checker.fail(f"containers.{position}", error.message)
+            line_checker.clean["containers"] = list(dict.fromkeys(numbers))
+        clean_lines.append(line_checker.clean)
+    checker.clean["lines"] = clean_lines
+
+
+def manifests_ingest(*, actor, records: list[dict], progress: Progress | None = None) -> IngestResult:
+    """Store carriers' manifests with their lines, all or none.
+
+    Requires a logistics-system ``actor``; each record has ``external_id``, ``carrier``, ``vessel``,
+    ``voyage``, ``port_of_loading`` and ``port_of_discharge`` (UN/LOCODEs) and ``lines``, each with
+    ``transport_document_number``, ``consignee_name``, ``packages`` (≥ 1), ``gross_mass`` (kg, > 0) and
+    ``containers`` (ISO 6346 numbers, stored normalised). Raises ValidationError naming every bad
+    row and field, and stores nothing then. Schedules re-verification for the transport documents
+    and containers of the new manifests, on commit.
+    """
+    _require_logistics_system(actor)
+    _check_size(records)
+    ports = _known_ports(records, ("port_of_loading", "port_of_discharge"))
+    rows = _checked_rows(records, lambda row, checker: _check_manifest(row, checker, ports), progress)
+    source_id = actor.organisation_id
+    documents: set[str] = set()
+    containers: set[str] = set()
+
+    def build(row: dict) -> Manifest:
+        return Manifest(source_id=source_id, external_id=row["external_id"], carrier=row["carrier"],
+                        vessel=row["vessel"], voyage=row["voyage"], port_of_loading_id=row["port_of_loading"],
+                        port_of_discharge_id=row["port_of_discharge"])
+
+    def store_lines(manifests: list[Manifest]) -> None:
+        by_external_id = {manifest.external_id: manifest.pk for manifest in manifests}
+        lines = []
+        documents.clear()
+        containers.clear()
+        for row in rows:
+            manifest_id = by_external_id.pop(row["external_id"], None)  # pop: only the first row of an id
+            if manifest_id is None:
+                continue
+            for line in row["lines"]:
+                lines.append(ManifestLine(manifest_id=manifest_id, **line))
+                documents.add(line["transport_document_number"])
+                containers.update(line["containers"])
+        ManifestLine.objects.bulk_create(lines, batch_size=BATCH_SIZE)
+
+    with transaction.atomic():
+        stored = _store(Manifest, source_id=source_id, rows=rows, build=build, after=store_lines)
+        _verification_request(transport_documents=set(documents), container_numbers=set(containers))
+    return IngestResult(received=len(records), stored=stored, duplicates=len(records) - stored)
+
+
+# --- container events ---------------------------------------------------------------------------------------------
+
+
+def _check_container_event(row: dict, checker: _RowChecker, ports: dict[str, int], now: datetime) -> None:
+    checker.field(row, "container_number", _container_number)
+    checker.field(row, "event_type", _choice, ContainerEventType, what=_("event type"))
+    checker.field(row, "port", _port, ports)
+    checker.field(row, "vessel", _text, max_length=100, required=False)
+    checker.field(row, "voyage", _text, max_length=50, required=False)
+    checker.field(row, "occurred_at", _time, now=now)
+    checker.field(row, "seal_number", _text, max_length=35, required=False)
+    if row.get("weight") not in (None, ""):
+        checker.field(row, "weight", _mass)
+    elif checker.clean.get("event_type") == ContainerEventType.WEIGHED:
+        checker.fail("weight", _("A weighing event needs the weight in kg."))
+    else:
+        checker.clean["weight"] = None
+
+
+def container_events_ingest(*, actor, records: list[dict], progress: Progress | None = None) -> IngestResult:
+    """Store terminals' container events, all or none.
+
+    Requires a logistics-system ``actor``; each record has ``external_id``, ``container_number``
+    (ISO 6346, stored normalised), ``event_type`` (ContainerEventType), ``port`` (UN/LOCODE),
+    ``occurred_at`` (ISO 8601 with offset, not more than 5 minutes ahead) and optionally ``vessel``,
+    ``voyage``, ``seal_number`` and ``weight`` (kg, > 0; required for ``weighed``). Raises
+    ValidationError naming every bad row and field, and stores nothing then. Schedules
+    re-verification for the containers of the new events, on commit.
+    """
+    _require_logistics_system(actor)
+    _check_size(records)
+    now = timezone.now()
+    ports = _known_ports(records, ("port",))
+    rows = _checked_rows(records, lambda row, checker: _check_container_event(row, checker, ports, now), progress)
+    source_id = actor.organisation_id
+    received_at = timezone.now()
+    stored_containers: set[str] = set()
+
+    def build(row: dict) -> ContainerEvent:
+        stored_containers.add(row["container_number"])
+        return ContainerEvent(source_id=source_id, external_id=row["external_id"], received_at=received_at,
+                              container_number=row["container_number"], event_type=row["event_type"],
+                              port_id=row["port"], vessel=row["vessel"], voyage=row["voyage"],
+                              occurred_at=row["occurred_at"], seal_number=row["seal_number"], weight=row["weight"])
+
+    with transaction.atomic():
+        stored = _store(ContainerEvent, source_id=source_id, rows=rows, build=build)
+        _verification_request(transport_documents=set(), container_numbers=stored_containers if stored else set())
+    return IngestResult(received=len(records), stored=stored, duplicates=len(records) - stored)
+
+
+# --- sensor readings ----------------------------------------------------------------------------------------------
+
+
+def _check_sensor_reading(row: dict, checker: _RowChecker, now: datetime) -> None:
+    checker.field(row, "container_number", _container_number)
+    checker.field(row, "device", _text, max_length=100)
+    kind = checker.field(row, "kind", _choice, SensorKind, what=_("sensor kind"))
+    if kind is not None:
+        checker.field(row, "value", lambda value: _sensor_value(kind, value))
+    checker.field(row, "read_at", _time, now=now)
+
+
+def sensor_readings_ingest(*, actor, records: list[dict], progress: Progress | None = None) -> IngestResult:
+    """Store IoT platforms' sensor readings, all or none.
+
+    Requires a logistics-system ``actor``; each record has ``external_id``, ``container_number``
+    (ISO 6346, stored normalised), ``device``, ``kind`` (SensorKind), ``value`` — a number of °C for
+    ``temperature``, kg (> 0) for ``gross_weight``, one short word (e.g. closed, open) for
+    ``seal_status``, “latitude,longitude” for ``position`` — and ``read_at`` (ISO 8601 with offset,
+    not more than 5 minutes ahead). Raises ValidationError naming every bad row and field, and
+    stores nothing then. Schedules re-verification for the containers of the new readings, on commit.
+    """
+    _require_logistics_system(actor)
+    _check_size(records)
+    now = timezone.now()
+    rows = _checked_rows(records, lambda row, checker: _check_sensor_reading(row, checker, now), progress)
+    source_id = actor.organisation_id
+    received_at = timezone.now()
+    stored_containers: set[str] = set()
+
+    def build(row: dict) -> SensorReading:
+        stored_containers.add(row["container_number"])
+        return SensorReading(source_id=source_id, external_id=row["external_id"], received_at=received_at,
+                             container_number=row["container_number"], device=row["device"], kind=row["kind"],
+                             value=row["value"], read_at=row["read_at"])
+
+    with transaction.atomic():
+        stored = _store(SensorReading, source_id=source_id, rows=rows, build=build)
+        _verification_request(transport_documents=set(), container_numbers=stored_containers if stored else set())
+    return IngestResult(received=len(records), stored=stored, duplicates=len(records) - stored)
+
+
+INGEST_SERVICES = {
+    "manifests": manifests_ingest,
+    "container_events": container_events_ingest,
+    "sensor_readings": sensor_readings_ingest,
+}

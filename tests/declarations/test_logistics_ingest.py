@@ -1,0 +1,328 @@
+"""The logistics ingest services: every rule names its row and field, all or nothing, duplicates, queries."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from declarations.models import ContainerEvent, Manifest, ManifestLine, SensorReading, VerificationRequest
+from declarations.services import declaration_create_draft, declaration_submit
+from declarations.services.logistics import (
+    MAX_RECORDS,
+    container_events_ingest,
+    manifests_ingest,
+    sensor_readings_ingest,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def event(n: int = 0, **overrides) -> dict:
+    row = {"external_id": f"EV-{n:06d}", "container_number": "CSQU3054383", "event_type": "gate_in",
+           "port": "CNSUD", "occurred_at": "2026-03-01T08:30:00+08:00", "seal_number": "SL123456"}
+    row.update(overrides)
+    return row
+
+
+def reading(n: int = 0, **overrides) -> dict:
+    row = {"external_id": f"RD-{n:06d}", "container_number": "CSQU3054383", "device": "REEFER-12",
+           "kind": "temperature", "value": "-18.5", "read_at": "2026-03-01T09:00:00Z"}
+    row.update(overrides)
+    return row
+
+
+def manifest(n: int = 0, line_overrides: dict | None = None, **overrides) -> dict:
+    line = {"transport_document_number": "PRBL2026000123", "consignee_name": "Holland Home Interiors B.V.",
+            "packages": 80, "gross_mass": "2400.000", "containers": ["CSQU3054383", "MSKU1234565"]}
+    line.update(line_overrides or {})
+    row = {"external_id": f"MF-{n:04d}", "carrier": "Pearl River Barge Lines", "vessel": "YUE HAI 18",
+           "voyage": "2611S", "port_of_loading": "CNSUD", "port_of_discharge": "CNSHK", "lines": [line]}
+    row.update(overrides)
+    return row
+
+
+@pytest.fixture
+def carrier():
+    return factories.logistics_system()
+
+
+def errors_of(call, **kwargs) -> dict:
+    with pytest.raises(ValidationError) as raised:
+        call(**kwargs)
+    return raised.value.message_dict
+
+
+# --- storing ---------------------------------------------------------------------------------------------------
+
+
+def test_container_events_are_stored_with_the_senders_organisation_and_normalised_numbers(carrier):
+    result = container_events_ingest(actor=carrier, records=[
+        event(1, container_number="csqu 305438-3", event_type="Weighed", weight=12480.5, port="cnshk"),
+        event(2),
+    ])
+    assert (result.received, result.stored, result.duplicates) == (2, 2, 0)
+    weighed = ContainerEvent.objects.get(external_id="EV-000001")
+    assert weighed.source_id == carrier.organisation_id
+    assert weighed.container_number == "CSQU3054383"
+    assert weighed.event_type == "weighed"
+    assert weighed.weight == Decimal("12480.500")
+    assert weighed.port.locode == "CNSHK"
+    assert weighed.occurred_at == datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
+
+
+def test_manifests_are_stored_with_their_lines(carrier):
+    result = manifests_ingest(actor=carrier, records=[
+        manifest(1, lines=[
+            {"transport_document_number": "PRBL1", "consignee_name": "A B.V.", "packages": "3", "gross_mass": 10,
+             "containers": ["csqu3054383"]},
+            {"transport_document_number": "PRBL2", "consignee_name": "C B.V.", "packages": 4, "gross_mass": "2.5",
+             "containers": []},
+        ]),
+    ])
+    assert (result.stored, result.duplicates) == (1, 0)
+    stored = Manifest.objects.get(source=carrier.organisation)
+    assert (stored.port_of_loading.locode, stored.port_of_discharge.locode) == ("CNSUD", "CNSHK")
+    lines = list(stored.lines.order_by("transport_document_number"))
+    assert [(line.transport_document_number, line.packages, line.gross_mass, line.containers) for line in lines] == [
+        ("PRBL1", 3, Decimal("10.000"), ["CSQU3054383"]), ("PRBL2", 4, Decimal("2.500"), []),
+    ]
+
+
+def test_sensor_readings_of_every_kind_are_stored_normalised(carrier):
+    result = sensor_readings_ingest(actor=carrier, records=[
+        reading(1, kind="temperature", value=-18.5),
+        reading(2, kind="gross_weight", value="12480"),
+        reading(3, kind="seal_status", value="Closed"),
+        reading(4, kind="position", value=" 22.4833, 113.8833 "),
+    ])
+    assert result.stored == 4
+    values = dict(SensorReading.objects.values_list("external_id", "value"))
+    assert values == {"RD-000001": "-18.5", "RD-000002": "12480", "RD-000003": "closed",
+                      "RD-000004": "22.4833,113.8833"}
+
+
+def test_a_record_sent_twice_in_one_call_is_stored_once(carrier):
+    result = container_events_ingest(actor=carrier, records=[event(1), event(1, event_type="loaded"), event(2)])
+    assert (result.received, result.stored, result.duplicates) == (3, 2, 1)
+    assert ContainerEvent.objects.get(external_id="EV-000001").event_type == "gate_in"  # the first one wins
+
+
+def test_a_record_sent_again_in_a_later_call_is_not_stored_twice(carrier):
+    container_events_ingest(actor=carrier, records=[event(1), event(2)])
+    result = container_events_ingest(actor=carrier, records=[event(2), event(3)])
+    assert (result.received, result.stored, result.duplicates) == (2, 1, 1)
+    assert ContainerEvent.objects.count() == 3
+
+    manifests_ingest(actor=carrier, records=[manifest(1)])
+    again = manifests_ingest(actor=carrier, records=[manifest(1), manifest(2)])
+    assert (again.stored, again.duplicates) == (1, 1)
+    assert ManifestLine.objects.count() == 2
+
+    sensor_readings_ingest(actor=carrier, records=[reading(1)])
+    assert sensor_readings_ingest(actor=carrier, records=[reading(1)]).duplicates == 1
+    assert SensorReading.objects.count() == 1
+
+
+def test_the_same_external_id_from_another_organisation_is_another_record(carrier):
+    container_events_ingest(actor=carrier, records=[event(1)])
+    result = container_events_ingest(actor=factories.logistics_system(), records=[event(1)])
+    assert (result.stored, result.duplicates) == (1, 0)
+    assert ContainerEvent.objects.count() == 2
+
+
+def test_only_logistics_systems_may_ingest():
+    for actor in (factories.trader(), factories.customs_officer(), factories.bank_officer()):
+        with pytest.raises(PermissionDenied):
+            container_events_ingest(actor=actor, records=[event(1)])
+    assert not ContainerEvent.objects.exists()
+
+
+# --- all or nothing, row and field named -----------------------------------------------------------------------
+
+
+def test_one_bad_row_among_a_thousand_stores_nothing_and_names_the_row(carrier):
+    records = [event(n) for n in range(1000)]
+    records[617]["container_number"] = "CSQU3054384"
+    errors = errors_of(container_events_ingest, actor=carrier, records=records)
+    assert errors == {"617.container_number": ["The check digit of CSQU3054384 is wrong: for CSQU305438 it must "
+                                               "be 3."]}
+    assert not ContainerEvent.objects.exists()
+
+
+def test_every_bad_row_and_field_is_named_at_once(carrier):
+    errors = errors_of(container_events_ingest, actor=carrier, records=[
+        event(0), event(1, port="XXXXX", event_type="teleported"), "not an object", event(3, external_id=""),
+    ])
+    assert set(errors) == {"1.port", "1.event_type", "2", "3.external_id"}
+
+
+def test_more_than_ten_thousand_records_are_refused_naming_the_limit(carrier):
+    errors = errors_of(container_events_ingest, actor=carrier, records=[event(n) for n in range(MAX_RECORDS + 1)])
+    assert list(errors) == ["records"]
+    assert "10,000" in errors["records"][0]
+    assert not ContainerEvent.objects.exists()
+
+
+def test_exactly_ten_thousand_records_are_accepted(carrier):
+    result = container_events_ingest(actor=carrier, records=[event(n) for n in range(MAX_RECORDS)])
+    assert result.stored == MAX_RECORDS
+    assert ContainerEvent.objects.count() == MAX_RECORDS
+
+
+def _soon(minutes: float) -> str:
+    return (timezone.now() + timedelta(minutes=minutes)).isoformat()
+
+
+EVENT_RULES = [
+    ("container_number", "CSQU3054384", "must be 3"),
+    ("container_number", "CSQ3054383", "is not a container number"),
+    ("container_number", "", "required"),
+    ("event_type", "teleported", "not a known event type"),
+    ("event_type", None, "not a known event type"),
+    ("port", "XXNOP", "not a known port"),
+    ("port", "", "required"),
+    ("port", 12, "required"),
+    ("occurred_at", "2026-03-01T08:30:00", "no time zone"),
+    ("occurred_at", "yesterday", "not a time in ISO 8601"),
+    ("occurred_at", None, "A time is required"),
+    ("occurred_at", "FUTURE", "in the future"),
+    ("weight", "0", "greater than zero"),
+    ("weight", "-5", "greater than zero"),
+    ("weight", "heavy", "not a number"),
+    ("weight", "1.0001", "decimal places"),
+    ("weight", True, "A number is required"),
+    ("weight", "NaN", "not a number"),
+    ("vessel", "V" * 101, "At most 100 characters"),
+    ("seal_number", "S" * 36, "At most 35 characters"),
+    ("external_id", "X" * 101, "At most 100 characters"),
+    ("external_id", None, "required"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), EVENT_RULES)
+def test_container_event_rule_names_row_and_field(carrier, field, value, message):
+    if value == "FUTURE":
+        value = _soon(6)
+    errors = errors_of(container_events_ingest, actor=carrier, records=[event(0), event(1, **{field: value})])
+    assert list(errors) == [f"1.{field}"]
+    assert message in errors[f"1.{field}"][0]
+    assert not ContainerEvent.objects.exists()
+
+
+def test_a_weighing_event_needs_its_weight(carrier):
+    errors = errors_of(container_events_ingest, actor=carrier, records=[event(0, event_type="Weighed")])
+    assert list(errors) == ["0.weight"]
+
+
+def test_times_within_five_minutes_of_clock_skew_are_accepted(carrier):
+    result = container_events_ingest(actor=carrier, records=[event(1, occurred_at=_soon(4))])
+    assert result.stored == 1
+
+
+READING_RULES = [
+    ("temperature", "warm", "not a number"),
+    ("temperature", "500", "between -100 and 100"),
+    ("gross_weight", "0", "greater than zero"),
+    ("gross_weight", "abc", "not a number"),
+    ("seal_status", "the seal looks fine to me", "one short word"),
+    ("seal_status", "", "one short word"),
+    ("position", "22.48", "latitude,longitude"),
+    ("position", "north,east", "latitude,longitude"),
+    ("position", "91,113", "latitude must be between"),
+    ("position", "22,181", "longitude must be between"),
+]
+
+
+@pytest.mark.parametrize(("kind", "value", "message"), READING_RULES)
+def test_sensor_value_rule_by_kind_names_row_and_field(carrier, kind, value, message):
+    errors = errors_of(sensor_readings_ingest, actor=carrier, records=[reading(0), reading(1, kind=kind, value=value)])
+    assert list(errors) == ["1.value"]
+    assert message in errors["1.value"][0]
+    assert not SensorReading.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("kind", "humidity", "not a known sensor kind"),
+    ("device", "", "required"),
+    ("container_number", "MSKU1234560", "must be 5"),
+    ("read_at", "2026-03-01 09:00", "no time zone"),
+])
+def test_sensor_reading_rule_names_row_and_field(carrier, field, value, message):
+    errors = errors_of(sensor_readings_ingest, actor=carrier, records=[reading(0), reading(1, **{field: value})])
+    assert list(errors) == [f"1.{field}"]
+    assert message in errors[f"1.{field}"][0]
+
+
+@pytest.mark.parametrize(("key", "overrides", "line_overrides", "message"), [
+    ("1.port_of_loading", {"port_of_loading": "ZZZZZ"}, None, "not a known port"),
+    ("1.port_of_discharge", {"port_of_discharge": None}, None, "required"),
+    ("1.carrier", {"carrier": ""}, None, "required"),
+    ("1.vessel", {"vessel": " "}, None, "required"),
+    ("1.voyage", {"voyage": "V" * 51}, None, "At most 50"),
+    ("1.lines", {"lines": []}, None, "at least one line"),
+    ("1.lines", {"lines": "PRBL1"}, None, "at least one line"),
+    ("1.lines.0.transport_document_number", {}, {"transport_document_number": ""}, "required"),
+    ("1.lines.0.consignee_name", {}, {"consignee_name": None}, "required"),
+    ("1.lines.0.packages", {}, {"packages": 0}, "at least 1"),
+    ("1.lines.0.packages", {}, {"packages": "2.5"}, "whole number"),
+    ("1.lines.0.gross_mass", {}, {"gross_mass": "0"}, "greater than zero"),
+    ("1.lines.0.gross_mass", {}, {"gross_mass": None}, "A number is required"),
+    ("1.lines.0.containers.1", {}, {"containers": ["CSQU3054383", "MSKU1234560"]}, "must be 5"),
+    ("1.lines.0.containers", {}, {"containers": {"a": 1}}, "list of container numbers"),
+])
+def test_manifest_rule_names_row_and_field(carrier, key, overrides, line_overrides, message):
+    errors = errors_of(manifests_ingest, actor=carrier, records=[manifest(0), manifest(1, line_overrides,
+                                                                                       **overrides)])
+    assert list(errors) == [key]
+    assert message in errors[key][0]
+    assert not Manifest.objects.exists()
+    assert not ManifestLine.objects.exists()
+
+
+# --- cost and follow-up work -----------------------------------------------------------------------------------
+
+
+def _queries(call, **kwargs) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        call(**kwargs)
+    return len(captured.captured_queries)
+
+
+def test_query_count_of_an_ingest_call_does_not_grow_with_its_rows(carrier, django_assert_max_num_queries):
+    few = _queries(container_events_ingest, actor=carrier, records=[event(n) for n in range(3)])
+    many = _queries(container_events_ingest, actor=carrier, records=[event(n) for n in range(100, 2100)])
+    assert few == many
+    with django_assert_max_num_queries(8):
+        sensor_readings_ingest(actor=carrier, records=[reading(n) for n in range(1500)])
+    few = _queries(manifests_ingest, actor=carrier, records=[manifest(n) for n in range(2)])
+    many = _queries(manifests_ingest, actor=carrier, records=[manifest(n) for n in range(100, 1100)])
+    assert few == many
+
+
+def test_new_evidence_queues_the_declarations_it_concerns_for_verification(carrier):
+    trader = factories.trader()
+    draft = declaration_create_draft(actor=trader, **factories.declaration_input(items=1, containers=1))
+    declaration_submit(actor=trader, declaration_id=draft.pk)
+    VerificationRequest.objects.all().delete()
+    container = draft.containers.get().number
+
+    container_events_ingest(actor=carrier, records=[event(1, container_number=container)])
+
+    assert VerificationRequest.objects.filter(declaration_id=draft.pk).exists()
+
+
+def test_duplicates_only_queue_nothing(carrier):
+    trader = factories.trader()
+    draft = declaration_create_draft(actor=trader, **factories.declaration_input(items=1, containers=1))
+    declaration_submit(actor=trader, declaration_id=draft.pk)
+    container_events_ingest(actor=carrier, records=[event(1, container_number=draft.containers.get().number)])
+    VerificationRequest.objects.all().delete()
+
+    container_events_ingest(actor=carrier, records=[event(1, container_number=draft.containers.get().number)])
+
+    assert not VerificationRequest.objects.exists()
