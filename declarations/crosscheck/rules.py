@@ -148,7 +148,11 @@ def _readings_of(bundle: EvidenceBundle, number: str, kind: str) -> list[SensorR
 
 
 def _declared_containers(bundle: EvidenceBundle) -> list[ContainerFacts]:
-    return sorted(bundle.declaration.containers, key=lambda container: normalise_container(container.number))
+    """The declared containers by number, each once (the first if one is declared twice)."""
+    unique: dict[str, ContainerFacts] = {}
+    for container in bundle.declaration.containers:
+        unique.setdefault(normalise_container(container.number), container)
+    return [unique[number] for number in sorted(unique)]
 
 
 def _manifested_containers(bundle: EvidenceBundle) -> dict[str, list[int]]:

@@ -724,3 +724,14 @@ def test_long_messages_are_cut_to_what_a_warning_can_store():
     name = "Very Long Consignee Name " * 40
     findings = rules.consignee_mismatch(bundle(manifest_lines=(manifest_line(consignee_name=name),)))
     assert len(findings[0].message) == 500 and findings[0].message.endswith("…")
+
+
+def test_a_container_declared_twice_is_reported_once():
+    twice = declaration(containers=(container(CONTAINER_A), container("csqu 305438-3")))
+    events = (event(1, CONTAINER_A, "gate_in", ORIGIN, 1, seal_number="SEAL-9999"),
+              event(2, CONTAINER_A, "loaded", ORIGIN, 1))
+    evidence = bundle(twice, manifest_lines=(manifest_line(containers=(CONTAINER_B,)),), events=events,
+                      readings=(reading(10, value="open", hours=2),))
+    for rule in (rules.container_not_on_manifest, rules.seal_mismatch, rules.seal_broken,
+                 rules.loaded_before_release):
+        assert keys(rule(evidence)) == [CONTAINER_A], rule.__name__
