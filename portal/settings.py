@@ -200,7 +200,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A submit must not hang when the broker is down: give up publishing quickly (the sweep catches up).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Tasks report through the database, not through results; a task that needs its result says so.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 24 * 3600
 
 # Django REST framework: session for the browser, tokens for systems.
@@ -254,3 +256,5 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-keys-purge": {"task": "portal.idempotency_keys_purge", "schedule": 3600.0},
 }
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Seconds a verification waits after it is queued, so a burst of evidence is verified once.
+VERIFICATION_DEBOUNCE_SECONDS = float(os.environ.get("VERIFICATION_DEBOUNCE_SECONDS", "2"))

@@ -50,12 +50,13 @@ SWEEP_AFTER = timedelta(minutes=2)
 
 
 def _send_verification_tasks(declaration_ids: list[int]) -> None:
-    """Send one task per declaration; if the broker is down, leave it to the sweep."""
+    """Send one task per declaration, to run after the debounce delay (so a burst of evidence is
+    seen by one run); if the broker is down, leave it to the sweep."""
     from ..tasks import declaration_verify
 
     for declaration_id in declaration_ids:
         try:
-            declaration_verify.delay(declaration_id)
+            declaration_verify.apply_async((declaration_id,), countdown=settings.VERIFICATION_DEBOUNCE_SECONDS)
         except Exception:  # kombu raises several kinds when the broker is unreachable
             logger.warning("broker unreachable: declaration %s will be verified by the sweep", declaration_id,
                            exc_info=True)
