@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from ..choices import SEVERITY_SCORES, Lane
+from ..choices import SEVERITY_SCORES, Lane, WarningCode
 from .evidence import EvidenceBundle, Finding
 from .rules import normalise_port
 
@@ -84,8 +84,14 @@ def rule_matches(rule: RiskRuleFacts, bundle: EvidenceBundle) -> bool:
     return not (rule.min_value is not None and declaration.total_value < rule.min_value)
 
 
-def _lane_label(lane: str) -> str:
-    return str(Lane(lane).label)
+def _lane_name(lane: str) -> str:
+    """The lane's short name for a sentence: "Red", "Yellow", "Green"."""
+    return {Lane.GREEN: _("Green"), Lane.YELLOW: _("Yellow"), Lane.RED: _("Red")}[Lane(lane)]
+
+
+def _warning_label(finding: Finding) -> str:
+    label = str(WarningCode(finding.code).label) if finding.code in WarningCode.values else finding.code
+    return f"{label} ({finding.key})" if finding.key else label
 
 
 def risk_assessment(
@@ -105,14 +111,18 @@ def risk_assessment(
     ``yellow_score``, else green; and a green declaration is sent to a documentary check
     (yellow) when ``selection_draw`` (in [0, 100)) is strictly below
     ``random_selection_percent``.
+
+    Reasons: first the sentence that decided the lane, then each matching rule, then each
+    warning with the points it added (the warnings' own messages are stored with them).
     """
     reasons: list[str] = []
+    warning_reasons: list[str] = []
     score = 0
     for finding in findings:
         points = SEVERITY_SCORES.get(finding.severity, 0)
         score += points
-        reasons.append(_("Warning %(code)s (%(severity)s, +%(points)d): %(message)s") % {
-            "code": finding.code, "severity": finding.severity, "points": points, "message": finding.message,
+        warning_reasons.append(_("Warning: %(warning)s, %(severity)s (+%(points)d).") % {
+            "warning": _warning_label(finding), "severity": finding.severity, "points": points,
         })
 
     matched = [rule for rule in rules if rule_matches(rule, bundle)]
@@ -121,7 +131,7 @@ def risk_assessment(
         score += rule.score
         if rule.forced_lane:
             reasons.append(_("Risk rule “%(name)s” matched (+%(score)d, forces %(lane)s).") % {
-                "name": rule.name, "score": rule.score, "lane": _lane_label(rule.forced_lane),
+                "name": rule.name, "score": rule.score, "lane": _lane_name(rule.forced_lane).lower(),
             })
             if forced is None or LANE_ORDER[rule.forced_lane] > LANE_ORDER[forced.forced_lane]:
                 forced = rule
@@ -131,35 +141,35 @@ def risk_assessment(
     randomly_selected = False
     if forced is not None:
         lane = Lane(forced.forced_lane)
-        reasons.append(_("Lane %(lane)s forced by risk rule “%(name)s” (score %(score)d).") % {
-            "lane": _lane_label(lane), "name": forced.name, "score": score,
-        })
+        decision = _("%(lane)s lane forced by risk rule “%(name)s” (score %(score)d).") % {
+            "lane": _lane_name(lane), "name": forced.name, "score": score,
+        }
     elif score >= settings.red_score:
         lane = Lane.RED
-        reasons.append(_("Score %(score)d reaches the red threshold %(threshold)d.") % {
+        decision = _("Score %(score)d reaches the red threshold %(threshold)d.") % {
             "score": score, "threshold": settings.red_score,
-        })
+        }
     elif score >= settings.yellow_score:
         lane = Lane.YELLOW
-        reasons.append(_("Score %(score)d reaches the yellow threshold %(threshold)d.") % {
+        decision = _("Score %(score)d reaches the yellow threshold %(threshold)d.") % {
             "score": score, "threshold": settings.yellow_score,
-        })
+        }
+    elif selection_draw < settings.random_selection_percent:
+        lane = Lane.YELLOW
+        randomly_selected = True
+        decision = _("Score %(score)d is below the yellow threshold %(threshold)d, but the declaration was randomly "
+                     "selected for a documentary check (%(percent)s %% of clean declarations).") % {
+            "score": score, "threshold": settings.yellow_score,
+            "percent": f"{Decimal(settings.random_selection_percent).normalize():f}",
+        }
     else:
         lane = Lane.GREEN
-        if selection_draw < settings.random_selection_percent:
-            lane = Lane.YELLOW
-            randomly_selected = True
-            reasons.append(_("Score %(score)d is below the yellow threshold %(threshold)d, but the declaration was "
-                             "randomly selected for a documentary check (%(percent)s %% of clean declarations).") % {
-                "score": score, "threshold": settings.yellow_score,
-                "percent": f"{Decimal(settings.random_selection_percent).normalize():f}",
-            })
-        else:
-            reasons.append(_("Score %(score)d is below the yellow threshold %(threshold)d.") % {
-                "score": score, "threshold": settings.yellow_score,
-            })
+        decision = _("Score %(score)d is below the yellow threshold %(threshold)d.") % {
+            "score": score, "threshold": settings.yellow_score,
+        }
 
     return Assessment(
-        score=score, lane=lane, reasons=reasons, forced_by=forced.name if forced else "",
-        randomly_selected=randomly_selected, matched_rule_ids=tuple(rule.id for rule in matched),
+        score=score, lane=lane, reasons=[decision, *reasons, *warning_reasons],
+        forced_by=forced.name if forced else "", randomly_selected=randomly_selected,
+        matched_rule_ids=tuple(rule.id for rule in matched),
     )

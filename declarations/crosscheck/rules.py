@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from .evidence import ContainerEventFacts, ContainerFacts, EvidenceBundle, Findi
 
 MESSAGE_MAX_LENGTH = 500  # VerificationWarning.message
 HUNDRED = Decimal(100)
+PORT_TIME_ZONE = ZoneInfo("Asia/Shanghai")  # messages show the ports' local time (DESIGN §4)
 
 # ---------------------------------------------------------------------------------------
 # Small helpers: normalising identifiers and writing numbers the way people read them
@@ -112,7 +114,19 @@ def _text(value: Decimal | int) -> str:
 
 
 def _time(value: datetime | None) -> str | None:
+    """A time for the evidence dict: ISO 8601, as recorded."""
     return value.isoformat() if value is not None else None
+
+
+def _local_time(value: datetime) -> str:
+    """A time for a message, in the ports' local time: ``"2025-03-01 17:00 CST"``."""
+    return value.astimezone(PORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _unit_value(value: Decimal) -> str:
+    """A unit value for a message: cents, or four decimals below one cent."""
+    places = Decimal("0.01") if abs(value) >= Decimal("0.01") or value == 0 else Decimal("0.0001")
+    return _number(value.quantize(places))
 
 
 def _difference_percent(declared: Decimal, reference: Decimal) -> Decimal:
@@ -443,7 +457,7 @@ def seal_mismatch(bundle: EvidenceBundle) -> list[Finding]:
             _("Container %(container)s was declared with seal %(declared)s but seal %(seen)s was seen "
               "(%(event)s at %(port)s, %(time)s). Check whether the container was re-sealed and by whom.") % {
                 "container": number, "declared": container.seal_number, "seen": _joined(seen),
-                "event": first.event_type, "port": first.port, "time": _time(first.occurred_at),
+                "event": first.event_type, "port": first.port, "time": _local_time(first.occurred_at),
             },
             key=number,
             evidence={
@@ -501,7 +515,7 @@ def seal_broken(bundle: EvidenceBundle) -> list[Finding]:
             _("Device %(device)s reported the seal of container %(container)s as “%(value)s” at %(time)s, after "
               "loading at %(origin)s and before discharge at %(transfer)s. Hold the container for a seal check "
               "on arrival.") % {
-                "device": first.device, "container": number, "value": first.value, "time": _time(first.read_at),
+                "device": first.device, "container": number, "value": first.value, "time": _local_time(first.read_at),
                 "origin": origin, "transfer": transfer,
             },
             key=number,
@@ -534,7 +548,7 @@ def route_mismatch(bundle: EvidenceBundle) -> list[Finding]:
             WarningCode.ROUTE_MISMATCH, Severity.MEDIUM,
             _("Container %(container)s was reported at %(port)s (%(event)s, %(time)s), which is not on the declared "
               "route %(route)s. Ask the trader to explain the diversion or amend the route.") % {
-                "container": number, "port": port, "event": first.event_type, "time": _time(first.occurred_at),
+                "container": number, "port": port, "event": first.event_type, "time": _local_time(first.occurred_at),
                 "route": " → ".join(
                     normalise_port(p) for p in (
                         bundle.declaration.origin_port, bundle.declaration.transfer_port,
@@ -582,8 +596,8 @@ def loaded_before_release(bundle: EvidenceBundle) -> list[Finding]:
         findings.append(_finding(
             WarningCode.LOADED_BEFORE_RELEASE, Severity.HIGH,
             message % {
-                "container": number, "port": normalise_port(first.port), "time": _time(first.occurred_at),
-                "released": _time(released_at),
+                "container": number, "port": normalise_port(first.port), "time": _local_time(first.occurred_at),
+                "released": _local_time(released_at) if released_at else "",
             },
             key=number,
             evidence={
@@ -632,13 +646,20 @@ def temperature_excursion(bundle: EvidenceBundle) -> list[Finding]:
         number = normalise_container(container.number)
         values = [value for _reading, value in outside]
         severity = Severity.HIGH if worst > 2 * tolerance else Severity.MEDIUM
+        if len(outside) == 1:
+            seen = _("read %(value)s °C at %(time)s") % {
+                "value": _number(values[0]), "time": _local_time(outside[0][0].read_at),
+            }
+        else:
+            seen = _("read %(lowest)s °C to %(highest)s °C in %(count)d readings") % {
+                "lowest": _number(min(values)), "highest": _number(max(values)), "count": len(outside),
+            }
         findings.append(_finding(
             WarningCode.TEMPERATURE_EXCURSION, severity,
-            _("Reefer %(container)s read %(lowest)s °C to %(highest)s °C in %(count)d reading(s), outside the declared "
-              "%(min)s °C to %(max)s °C (tolerance %(tolerance)s °C). Check the cargo's condition and the reefer "
-              "unit.") % {
-                "container": number, "lowest": _number(min(values)), "highest": _number(max(values)),
-                "count": len(outside), "min": _number(low), "max": _number(high), "tolerance": _number(tolerance),
+            _("Reefer %(container)s %(seen)s, outside the declared %(min)s °C to %(max)s °C (tolerance "
+              "%(tolerance)s °C). Check the cargo's condition and the reefer unit.") % {
+                "container": number, "seen": seen, "min": _number(low), "max": _number(high),
+                "tolerance": _number(tolerance),
             },
             key=number,
             evidence={
@@ -730,20 +751,23 @@ def value_anomaly(bundle: EvidenceBundle) -> list[Finding]:
         reference_max = _number(item.unit_value_max) if item.unit_value_max is not None else "…"
         reference = f"{reference_min}–{reference_max}"
         if too_low:
+            limit = item.unit_value_min / factor
             message = _(
-                "Item %(line)d (HS %(hs)s) is declared at %(unit_value)s %(unit)s, below the reference range "
-                "%(reference)s %(unit)s ÷ %(factor)s. Check the invoice for under-valuation."
+                "Item %(line)d (HS %(hs)s) is declared at %(unit_value)s %(unit)s, below %(limit)s %(unit)s "
+                "(reference range %(reference)s %(unit)s ÷ %(factor)s). Check the invoice for under-valuation."
             )
         else:
+            limit = item.unit_value_max * factor
             message = _(
-                "Item %(line)d (HS %(hs)s) is declared at %(unit_value)s %(unit)s, above the reference range "
-                "%(reference)s %(unit)s × %(factor)s. Check the invoice and the classification."
+                "Item %(line)d (HS %(hs)s) is declared at %(unit_value)s %(unit)s, above %(limit)s %(unit)s "
+                "(reference range %(reference)s %(unit)s × %(factor)s). Check the invoice and the classification."
             )
         findings.append(_finding(
             WarningCode.VALUE_ANOMALY, Severity.MEDIUM,
             message % {
-                "line": item.line, "hs": item.hs_code, "unit_value": _number(unit_value.quantize(Decimal("0.01"))),
+                "line": item.line, "hs": item.hs_code, "unit_value": _unit_value(unit_value),
                 "unit": item.value_unit, "reference": reference, "factor": _number(factor),
+                "limit": _unit_value(limit),
             },
             key=f"item {item.line}",
             evidence={
@@ -790,10 +814,15 @@ def manifest_write_off_exceeded(bundle: EvidenceBundle) -> list[Finding]:
             "declared": _number(declared_mass), "manifest": _number(manifest_mass), "tolerance": _number(tolerance),
         })
     references = [declaration.reference, *sorted(sibling.reference for sibling in bundle.siblings)]
+    if bundle.siblings:
+        message = _("Declarations %(references)s of transport document %(document)s together declare %(parts)s. "
+                    "More is declared than the carrier carries: find which declaration is wrong before releasing.")
+    else:
+        message = _("This declaration declares %(parts)s for transport document %(document)s. More is declared "
+                    "than the carrier carries: correct the declaration or ask the carrier to amend the manifest.")
     return [_finding(
         WarningCode.MANIFEST_WRITE_OFF_EXCEEDED, Severity.HIGH,
-        _("Declarations %(references)s of transport document %(document)s together declare %(parts)s. More is "
-          "declared than the carrier carries: find which declaration is wrong before releasing.") % {
+        message % {
             "references": _joined(references), "document": declaration.transport_document_number,
             "parts": _("; ").join(parts),
         },

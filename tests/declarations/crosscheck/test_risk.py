@@ -38,7 +38,8 @@ def test_score_adds_the_severity_of_every_finding():
     assessment = assess(findings)
     assert assessment.score == 0 + 10 + 20 + 40
     assert assessment.lane == Lane.RED
-    assert any("SEAL_MISMATCH (high, +40)" in reason for reason in assessment.reasons)
+    assert assessment.reasons[0] == "Score 70 reaches the red threshold 40."
+    assert "Warning: Seal seen differs from seal declared, high (+40)." in assessment.reasons
 
 
 def test_score_adds_matching_rules_and_names_them():
@@ -115,7 +116,8 @@ def test_the_most_severe_forced_lane_wins():
     ]
     assessment = assess(rules=rules)
     assert (assessment.lane, assessment.forced_by, assessment.score) == (Lane.RED, "Red for trader 7", 0)
-    assert any("forced by risk rule “Red for trader 7”" in reason for reason in assessment.reasons)
+    assert assessment.reasons[0] == "Red lane forced by risk rule “Red for trader 7” (score 0)."
+    assert "Risk rule “Yellow for chapter 85” matched (+0, forces yellow)." in assessment.reasons
 
 
 def test_a_forced_green_lane_wins_over_the_score_and_is_not_randomly_selected():
@@ -149,10 +151,10 @@ def test_lane_thresholds_at_the_boundary(score, lane):
 
 
 def test_threshold_reasons_say_which_threshold_was_reached():
-    assert assess(rules=[RiskRuleFacts(id=1, name="s", score=40)]).reasons[-1] == (
+    assert assess(rules=[RiskRuleFacts(id=1, name="s", score=40)]).reasons[0] == (
         "Score 40 reaches the red threshold 40."
     )
-    assert assess(rules=[RiskRuleFacts(id=1, name="s", score=15)]).reasons[-1] == (
+    assert assess(rules=[RiskRuleFacts(id=1, name="s", score=15)]).reasons[0] == (
         "Score 15 reaches the yellow threshold 15."
     )
 
@@ -168,7 +170,7 @@ def test_random_selection_at_the_boundary(draw, selected):
     assert assessment.randomly_selected is selected
     assert assessment.lane == (Lane.YELLOW if selected else Lane.GREEN)
     if selected:
-        assert "randomly selected for a documentary check (5 % of clean declarations)" in assessment.reasons[-1]
+        assert "randomly selected for a documentary check (5 % of clean declarations)" in assessment.reasons[0]
 
 
 def test_no_random_selection_at_zero_percent():
@@ -181,3 +183,11 @@ def test_only_green_declarations_are_randomly_selected():
     assert (assessment.lane, assessment.randomly_selected) == (Lane.YELLOW, False)
     red = assess([finding(Severity.HIGH)], draw=Decimal("0"))
     assert (red.lane, red.randomly_selected) == (Lane.RED, False)
+
+
+def test_warnings_are_named_with_their_subject_after_the_decision():
+    assessment = assess([finding(Severity.HIGH, WarningCode.SEAL_BROKEN, key="CSQU3054383")])
+    assert assessment.reasons == [
+        "Score 40 reaches the red threshold 40.",
+        "Warning: Seal opened between origin and transfer port (CSQU3054383), high (+40).",
+    ]

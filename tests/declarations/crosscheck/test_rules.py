@@ -735,3 +735,24 @@ def test_a_container_declared_twice_is_reported_once():
     for rule in (rules.container_not_on_manifest, rules.seal_mismatch, rules.seal_broken,
                  rules.loaded_before_release):
         assert keys(rule(evidence)) == [CONTAINER_A], rule.__name__
+
+
+def test_messages_show_times_in_the_ports_local_time():
+    evidence = bundle(declaration(released_at=at(5)), events=(event(1, CONTAINER_B, "loaded", TRANSFER, 1),))
+    message = rules.loaded_before_release(evidence)[0].message
+    assert "loaded at CNSHK at 2025-03-01 17:00 CST, before the release at 2025-03-01 21:00 CST" in message
+
+
+def test_temperature_message_of_a_single_reading():
+    message = rules.temperature_excursion(reefer_bundle("-19", "-12.5"))[0].message
+    assert message.startswith("Reefer CAIU1002000 read -12.5 °C at 2025-03-01 17:00 CST, outside the declared")
+
+
+def test_value_anomaly_message_shows_the_limit_and_small_unit_values():
+    message = rules.value_anomaly(priced(value=Decimal("1")))[0].message
+    assert "declared at 0.0002 USD/kg, below 1 USD/kg (reference range 3–10 USD/kg ÷ 3)" in message
+
+
+def test_write_off_message_of_a_declaration_alone_on_its_document():
+    message = rules.manifest_write_off_exceeded(bundle(manifest_lines=(manifest_line(packages=90),)))[0].message
+    assert message.startswith("This declaration declares 100 packages against 90 manifested for transport document")
