@@ -1,7 +1,20 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Declaration, DeclarationContainer, DeclarationItem, ReferenceSequence, SupportingDocument
+from .models import (
+    ContainerEvent,
+    Declaration,
+    DeclarationContainer,
+    DeclarationItem,
+    Manifest,
+    ManifestLine,
+    PortRiskSettings,
+    ReferenceSequence,
+    RiskRule,
+    SensorReading,
+    SupportingDocument,
+    VerificationRun,
+)
 
 
 class ItemInline(admin.TabularInline):
@@ -58,3 +71,49 @@ class SupportingDocumentAdmin(SimpleHistoryAdmin):
 class ReferenceSequenceAdmin(admin.ModelAdmin):
     list_display = ["port", "year", "last_number"]
     readonly_fields = ["port", "year", "last_number"]
+
+
+@admin.register(PortRiskSettings)
+class PortRiskSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ["port", "gross_mass_tolerance_percent", "random_selection_percent", "yellow_score", "red_score",
+                    "auto_release_green"]
+
+
+@admin.register(RiskRule)
+class RiskRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "active", "port", "hs_prefix", "origin_country", "trader", "min_value", "score",
+                    "forced_lane"]
+    list_filter = ["active", "forced_lane"]
+    raw_id_fields = ["trader"]
+
+
+class ManifestLineInline(admin.TabularInline):
+    model = ManifestLine
+    extra = 0
+
+
+@admin.register(Manifest)
+class ManifestAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "source", "external_id", "received_at"]
+    search_fields = ["external_id", "vessel", "lines__transport_document_number"]
+    inlines = [ManifestLineInline]
+
+
+@admin.register(ContainerEvent)
+class ContainerEventAdmin(admin.ModelAdmin):
+    list_display = ["container_number", "event_type", "port", "occurred_at", "seal_number", "weight", "source"]
+    list_filter = ["event_type"]
+    search_fields = ["container_number", "external_id"]
+
+
+@admin.register(SensorReading)
+class SensorReadingAdmin(admin.ModelAdmin):
+    list_display = ["container_number", "kind", "value", "read_at", "device", "source"]
+    list_filter = ["kind"]
+    search_fields = ["container_number", "device"]
+
+
+@admin.register(VerificationRun)
+class VerificationRunAdmin(admin.ModelAdmin):
+    list_display = ["declaration", "version", "lane", "score", "runs", "finished_at"]
+    raw_id_fields = ["declaration"]

@@ -1,6 +1,6 @@
 """Reads of declarations used by pages and the API alike, always scoped to the actor."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from portal import roles
 from portal.models import User
@@ -149,3 +149,19 @@ def declaration_timeline(*, declaration: Declaration) -> list[dict]:
         previous = record
     return events
 
+
+
+SEVERITY_ORDER = Case(
+    When(severity="high", then=Value(0)), When(severity="medium", then=Value(1)),
+    When(severity="low", then=Value(2)), default=Value(3),
+)
+
+
+def declaration_current_warnings(*, declaration: Declaration) -> list:
+    """The warnings of the latest verification of the declaration's current version, most severe first."""
+    from .models import VerificationWarning
+
+    return list(
+        VerificationWarning.objects.filter(declaration=declaration, run__version=declaration.version)
+        .order_by(SEVERITY_ORDER, "code", "key")
+    )

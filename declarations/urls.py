@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.declaration_create_view, name="create"),
     path("items-template.csv", views.item_import_template_view, name="import-template"),
     path("<int:pk>/", views.declaration_detail_view, name="detail"),
+    path("<int:pk>/verification/", views.declaration_verification_view, name="verification"),
     path("<int:pk>/edit/", views.declaration_edit_view, name="edit"),
     path("<int:pk>/review/", views.declaration_review_view, name="review"),
     path("<int:pk>/submit/", views.declaration_submit_view, name="submit"),

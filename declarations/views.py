@@ -36,12 +36,14 @@ from .forms import (
 )
 from .models import Declaration
 from .selectors import (
+    declaration_current_warnings,
     declaration_get,
     declaration_list,
     declaration_page,
     declaration_timeline,
 )
 from .services.access import declaration_for_trader
+from .services.crosscheck import VERIFIABLE
 from .services.drafts import declaration_container_values, declaration_header, declaration_item_values
 from .services.imports import item_import_template_csv, item_rows_parse
 from .verification import declaration_verification_path
@@ -235,15 +237,34 @@ def declaration_detail_view(request, pk: int):
     return _detail(request, declaration)
 
 
+def _verification_context(declaration: Declaration) -> dict:
+    return {
+        "warnings": declaration_current_warnings(declaration=declaration),
+        # Poll while verification can still change something the reader sees.
+        "live": declaration.status in VERIFIABLE,
+    }
+
+
+@login_required
+@require_GET
+def declaration_verification_view(request, pk: int):
+    """The verification section alone, polled by the detail page (htmx); 286 tells htmx to stop polling."""
+    declaration = _visible(request, pk)
+    context = {**_verification_context(declaration), "declaration": declaration}
+    response = render(request, "declarations/_verification.html", context)
+    if not context["live"]:
+        response.status_code = 286
+    return response
+
+
 def _detail(request, declaration: Declaration, document_form: DocumentForm | None = None,
             summary: list[SummaryError] | None = None, status: int = 200):
     owner = _is_owner(request.user, declaration)
     actions = allowed_actions(declaration.status, request.user.role) if owner else []
-    # Verification results appear here once the verification app gives declarations a ``warnings`` relation.
-    warnings = list(declaration.warnings.all()) if hasattr(declaration, "warnings") else []
     return render(request, "declarations/detail.html", {
+        **_verification_context(declaration),
         "declaration": declaration, "owner": owner, "documents": declaration.documents.all(),
-        "timeline": declaration_timeline(declaration=declaration), "warnings": warnings,
+        "timeline": declaration_timeline(declaration=declaration),
         "can_submit": Action.SUBMIT in actions, "can_resubmit": Action.AMEND in actions,
         "can_cancel": Action.CANCEL in actions, "can_edit": owner and declaration.status in EDITABLE,
         "can_add_documents": owner and declaration.status not in FINAL,

@@ -129,3 +129,27 @@ def test_the_sweep_resends_what_was_never_verified(submitted):
 
 def test_a_fresh_submission_is_left_alone_by_the_sweep(submitted):
     assert verification_sweep() == 0
+
+
+def test_the_detail_page_shows_current_warnings_and_polls_while_open(client, trader, submitted, quiet_port):
+    declaration_verify(declaration_id=submitted.pk)
+    client.force_login(trader)
+    html = client.get(f"/declarations/{submitted.pk}/").content.decode()
+    assert 'data-code="MANIFEST_MISSING"' in html
+    assert f'hx-get="/declarations/{submitted.pk}/verification/"' in html
+    fragment = client.get(f"/declarations/{submitted.pk}/verification/")
+    assert fragment.status_code == 200 and 'data-code="MANIFEST_MISSING"' in fragment.content.decode()
+
+
+def test_polling_stops_once_the_declaration_is_closed(client, trader, submitted):
+    from declarations.services import declaration_cancel
+
+    declaration_cancel(actor=trader, declaration_id=submitted.pk)
+    client.force_login(trader)
+    assert client.get(f"/declarations/{submitted.pk}/verification/").status_code == 286
+    assert "hx-get" not in client.get(f"/declarations/{submitted.pk}/").content.decode().split('id="verification"')[1][:300]
+
+
+def test_another_organisation_cannot_poll_the_verification(client, submitted):
+    client.force_login(factories.trader())
+    assert client.get(f"/declarations/{submitted.pk}/verification/").status_code == 404
