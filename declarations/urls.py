@@ -7,6 +7,7 @@ app_name = "declarations"
 urlpatterns = [
     path("", views.declaration_list_view, name="list"),
     path("new/", views.declaration_create_view, name="create"),
+    path("queue/", views.declaration_queue_fragment_view, name="queue-fragment"),
     path("items-template.csv", views.item_import_template_view, name="import-template"),
     path("<int:pk>/", views.declaration_detail_view, name="detail"),
     path("<int:pk>/verification/", views.declaration_verification_view, name="verification"),

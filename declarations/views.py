@@ -40,6 +40,7 @@ from .selectors import (
     declaration_get,
     declaration_list,
     declaration_page,
+    declaration_queue,
     declaration_timeline,
 )
 from .services.access import declaration_for_trader
@@ -255,6 +256,13 @@ def declaration_verification_view(request, pk: int):
     if not context["live"]:
         response.status_code = 286
     return response
+
+
+@role_required(Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR)
+@require_GET
+def declaration_queue_fragment_view(request):
+    """The officer's queue alone, polled by the home page (htmx)."""
+    return render(request, "declarations/_queue.html", declaration_queue(actor=request.user))
 
 
 def _detail(request, declaration: Declaration, document_form: DocumentForm | None = None,

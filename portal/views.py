@@ -35,6 +35,10 @@ def home(request):
         from declarations.selectors import declaration_waiting_for_trader
 
         context.update(declaration_waiting_for_trader(actor=user))
+    elif roles.is_customs(user):
+        from declarations.selectors import declaration_queue
+
+        context.update(declaration_queue(actor=user))
     elif roles.is_logistics_system(user):
         from declarations.services.logistics_uploads import logistics_uploads_waiting
 

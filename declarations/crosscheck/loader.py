@@ -1,6 +1,7 @@
 """Build evidence bundles from the database: a constant number of queries per batch of declarations."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.db.models import Q
 
@@ -28,6 +29,7 @@ from .evidence import (
 )
 from .risk import PortSettingsFacts, RiskRuleFacts
 
+EVIDENCE_LOOKBACK = timedelta(days=7)
 # Declarations whose siblings count towards a transport document's write-off.
 LIVE = [status for status in Status.values if status not in (Status.DRAFT, Status.CANCELLED, Status.REJECTED)]
 
@@ -74,6 +76,10 @@ def evidence_bundles(declaration_ids: list[int]) -> dict[int, EvidenceBundle]:
         ))
     documents = {d.transport_document_number for d in declarations if d.transport_document_number}
     numbers = {c.number for facts in containers.values() for c in facts}
+    # Containers are reused voyage after voyage: only what happened since shortly before a
+    # declaration was drafted concerns it.
+    since = {d.pk: d.created_at - EVIDENCE_LOOKBACK for d in declarations}
+    earliest = min(since.values())
 
     lines = defaultdict(list)
     for line in (ManifestLine.objects.filter(transport_document_number__in=documents)
@@ -87,12 +93,14 @@ def evidence_bundles(declaration_ids: list[int]) -> dict[int, EvidenceBundle]:
             packages=line.packages, gross_mass=line.gross_mass, containers=tuple(line.containers),
         ))
     events = defaultdict(list)
-    for row in (ContainerEvent.objects.filter(container_number__in=numbers).order_by("occurred_at", "id")
+    for row in (ContainerEvent.objects.filter(container_number__in=numbers, occurred_at__gte=earliest)
+                .order_by("occurred_at", "id")
                 .values_list("id", "container_number", "event_type", "port__locode", "occurred_at", "vessel",
                              "voyage", "seal_number", "weight")):
         events[row[1]].append(ContainerEventFacts(*row))
     readings = defaultdict(list)
-    for row in (SensorReading.objects.filter(container_number__in=numbers).order_by("read_at", "id")
+    for row in (SensorReading.objects.filter(container_number__in=numbers, read_at__gte=earliest)
+                .order_by("read_at", "id")
                 .values_list("id", "container_number", "device", "kind", "value", "read_at")):
         readings[row[1]].append(SensorReadingFacts(*row))
 
@@ -136,8 +144,10 @@ def evidence_bundles(declaration_ids: list[int]) -> dict[int, EvidenceBundle]:
         bundles[declaration.pk] = EvidenceBundle(
             declaration=facts,
             manifest_lines=tuple(lines.get(declaration.transport_document_number, ())),
-            events=tuple(e for number in sorted(own_numbers) for e in events[number]),
-            readings=tuple(r for number in sorted(own_numbers) for r in readings[number]),
+            events=tuple(e for number in sorted(own_numbers) for e in events[number]
+                         if e.occurred_at >= since[declaration.pk]),
+            readings=tuple(r for number in sorted(own_numbers) for r in readings[number]
+                           if r.read_at >= since[declaration.pk]),
             siblings=tuple(s for s in siblings.get(declaration.transport_document_number, ())
                            if s.id != declaration.pk),
             tolerances=Tolerances(

@@ -153,3 +153,28 @@ def test_polling_stops_once_the_declaration_is_closed(client, trader, submitted)
 def test_another_organisation_cannot_poll_the_verification(client, submitted):
     client.force_login(factories.trader())
     assert client.get(f"/declarations/{submitted.pk}/verification/").status_code == 404
+
+
+def test_officer_queue_orders_red_first_and_counts_current_warnings(client, trader, quiet_port,
+                                                                     django_assert_max_num_queries):
+    from declarations.services import declaration_create_draft
+
+    clean = declaration_submit(actor=trader, declaration_id=declaration_create_draft(
+        actor=trader, **factories.declaration_input()).pk)
+    evidence.manifest_for(clean)
+    risky = declaration_submit(actor=trader, declaration_id=declaration_create_draft(
+        actor=trader, **factories.declaration_input(transport_document_number="NOMANIFEST1")).pk)
+    declaration_verify(declaration_id=clean.pk)
+    declaration_verify(declaration_id=risky.pk)
+    officer = factories.customs_officer(ports=("CNSUD",))
+    client.force_login(officer)
+    with django_assert_max_num_queries(8):
+        html = client.get("/declarations/queue/").content.decode()
+    assert html.index(risky.reference) < html.index(clean.reference)
+    assert 'hx-trigger="every 5s"' in html
+    assert "Red 1" in html and "Green 1" in html
+    elsewhere = factories.customs_officer(ports=("CNNSA",))
+    client.force_login(elsewhere)
+    assert risky.reference not in client.get("/declarations/queue/").content.decode()
+    client.force_login(trader)
+    assert client.get("/declarations/queue/").status_code == 403
