@@ -7,11 +7,13 @@ from .declaration import (
     document_upload_path,
 )
 from .logistics import ContainerEvent, Manifest, ManifestLine, SensorReading
+from .review import Assignment, Hold
+from .uploads import LogisticsUpload, LogisticsUploadKind, LogisticsUploadStatus
 from .verification import PortRiskSettings, RiskRule, VerificationRequest, VerificationRun, VerificationWarning
 
 __all__ = [
-    "ContainerEvent", "Declaration", "DeclarationContainer", "DeclarationItem", "Manifest", "ManifestLine",
+    "Assignment", "ContainerEvent", "Declaration", "DeclarationContainer", "DeclarationItem", "Hold",
+    "LogisticsUpload", "LogisticsUploadKind", "LogisticsUploadStatus", "Manifest", "ManifestLine",
     "PortRiskSettings", "ReferenceSequence", "RiskRule", "SensorReading", "SupportingDocument",
     "VerificationRequest", "VerificationRun", "VerificationWarning", "document_upload_path",
 ]
-from .uploads import LogisticsUpload, LogisticsUploadKind, LogisticsUploadStatus  # noqa: E402,F401
