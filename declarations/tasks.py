@@ -30,3 +30,11 @@ def logistics_upload_process(upload_id: int) -> str | None:
 
     upload = process(upload_id=upload_id)
     return upload.status if upload else None
+
+
+@shared_task(name="declarations.logistics_uploads_resend_stale")
+def logistics_uploads_resend_stale() -> int:
+    """Beat: send again the uploads whose processing task was lost (broker down, worker died)."""
+    from .services.logistics_uploads import logistics_uploads_resend_stale as resend
+
+    return resend()

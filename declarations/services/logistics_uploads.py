@@ -18,10 +18,12 @@ import csv
 import io
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -222,9 +224,30 @@ def logistics_upload_create(*, actor, kind: str, file: UploadedFile) -> Logistic
 
 
 def _send_upload_task(upload_id: int) -> None:
+    """Send the processing task; if the broker is down, leave the upload to :func:`logistics_uploads_resend_stale`."""
     from ..tasks import logistics_upload_process
 
-    logistics_upload_process.delay(upload_id)
+    try:
+        logistics_upload_process.delay(upload_id)
+    except Exception:  # kombu raises several kinds when the broker is unreachable
+        logger.warning("broker unreachable: logistics upload %s will be sent by the sweep", upload_id, exc_info=True)
+
+
+STALE_AFTER = timedelta(minutes=10)
+
+
+def logistics_uploads_resend_stale(*, now=None) -> int:
+    """Send the task again for every upload left unfinished for :data:`STALE_AFTER` (its task was lost: broker
+    down at upload time, or a worker died and the broker has not redelivered yet). Safe: only the latest run
+    of an upload writes its result, and records already stored count as duplicates. Returns how many."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stale = list(LogisticsUpload.objects.filter(
+        Q(status=LogisticsUploadStatus.PENDING, created_at__lte=cutoff)
+        | Q(status=LogisticsUploadStatus.RUNNING, started_at__lte=cutoff)
+    ).values_list("pk", flat=True))
+    for upload_id in stale:
+        _send_upload_task(upload_id)
+    return len(stale)
 
 
 def _upload_update(upload_id: int, attempt: int, **fields) -> bool:

@@ -3,10 +3,12 @@
 import csv
 import io
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from declarations.models import ContainerEvent, LogisticsUpload, Manifest, ManifestLine, SensorReading
 from declarations.services.logistics_uploads import (
@@ -14,6 +16,7 @@ from declarations.services.logistics_uploads import (
     logistics_csv_template,
     logistics_upload_create,
     logistics_upload_process,
+    logistics_uploads_resend_stale,
 )
 from declarations.tasks import logistics_upload_process as logistics_upload_task
 from portal.celery import app
@@ -250,6 +253,30 @@ def test_progress_is_recorded_as_rows_are_checked(carrier, monkeypatch):
     upload = logistics_upload_create(actor=carrier, kind="container_events", file=csv_file(events_csv(1200)))
     logistics_upload_process(upload_id=upload.pk)
     assert seen[:3] == [500, 1000, 1200]
+
+
+@pytest.mark.django_db
+def test_an_upload_whose_task_was_lost_is_sent_again_by_the_sweep(browser_client, carrier, monkeypatch, eager_tasks,
+                                                                  django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("Redis is not answering")
+
+    monkeypatch.setattr(logistics_upload_task, "delay", broker_down)
+    upload = upload_through_page(browser_client, django_capture_on_commit_callbacks, "container_events",
+                                 events_csv(3))
+    assert upload.status == "pending"  # stored, though the task could not be sent
+    monkeypatch.undo()
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+    assert logistics_uploads_resend_stale() == 0  # not stale yet
+    LogisticsUpload.objects.filter(pk=upload.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    assert logistics_uploads_resend_stale() == 1
+
+    upload.refresh_from_db()
+    assert (upload.status, upload.stored) == ("succeeded", 3)
+    assert logistics_uploads_resend_stale() == 0
 
 
 @pytest.mark.worker
