@@ -252,6 +252,7 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.heartbeat", "schedule": 60.0},
     "verification-sweep": {"task": "declarations.verification_sweep", "schedule": 60.0},
+    "logistics-uploads-resend-stale": {"task": "declarations.logistics_uploads_resend_stale", "schedule": 300.0},
     "ledger-checkpoint": {"task": "portal.ledger_checkpoint", "schedule": 300.0},
     "idempotency-keys-purge": {"task": "portal.idempotency_keys_purge", "schedule": 3600.0},
 }

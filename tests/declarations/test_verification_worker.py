@@ -241,3 +241,49 @@ def test_a_worker_killed_mid_task_does_not_lose_the_verification(own_redis):
                  what="the re-sent verification")
     finally:
         stop(second)
+
+
+def test_end_to_end_through_the_api_and_the_worker(celery_worker, quiet_port):
+    """A trader submits through the API; the carrier and the terminal post a manifest and events through
+    the API; the worker raises the warnings they show and sets the lane."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    trader, carrier, terminal = factories.trader(), factories.logistics_system(), factories.logistics_system()
+    api = APIClient()
+    api.force_authenticate(trader)
+    body = factories.declaration_payload(items=2, containers=2)
+    created = api.post("/api/v1/declarations", body, format="json")
+    assert created.status_code == 201, created.json()
+    declaration_id = created.json()["id"]
+    assert api.post(f"/api/v1/declarations/{declaration_id}/submit", format="json").status_code == 200
+    wait_for(lambda: VerificationRun.objects.filter(declaration_id=declaration_id).exists(), what="first run")
+
+    declared_gross = sum(Decimal(item["gross_mass"]) for item in body["items"])
+    containers = [container["number"] for container in body["containers"]]
+    api.force_authenticate(carrier)
+    manifest = api.post("/api/v1/logistics/manifests", [{
+        "external_id": "MF-E2E-1", "carrier": "Pearl Delta Barge Lines", "vessel": "Xijiang 18", "voyage": "V1",
+        "port_of_loading": "CNSUD", "port_of_discharge": "CNSHK",
+        "lines": [{"transport_document_number": body["transport_document_number"],
+                   "consignee_name": body["consignee_name"], "packages": sum(i["packages"] for i in body["items"]),
+                   "gross_mass": str((declared_gross * Decimal("1.25")).quantize(Decimal("0.001"))),
+                   "containers": containers}],
+    }], format="json")
+    assert manifest.status_code == 201, manifest.json()
+    api.force_authenticate(terminal)
+    loaded_at = (timezone.now() - timedelta(minutes=3)).isoformat()
+    events = api.post("/api/v1/logistics/container-events", [
+        {"external_id": f"EV-E2E-{n}", "container_number": number, "event_type": "loaded", "port": "CNSUD",
+         "occurred_at": loaded_at, "seal_number": f"SEAL{n:05d}"}
+        for n, number in enumerate(containers)
+    ], format="json")
+    assert events.status_code == 201, events.json()
+
+    expected = {"GROSS_MASS_MISMATCH", "LOADED_BEFORE_RELEASE"}
+    wait_for(lambda: set(Declaration.objects.get(pk=declaration_id).warnings.filter(
+        run__version=1).values_list("code", flat=True)) == expected, timeout=45, what=f"warnings {expected}")
+    declaration = Declaration.objects.get(pk=declaration_id)
+    assert declaration.status == "under_review" and declaration.lane == "red"
