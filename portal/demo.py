@@ -19,6 +19,7 @@ DEMO_PASSWORD = "harbour-demo-2026"  # noqa: S105 — printed for the demo on pu
 # Each app's demo records, created after the organisations and people, in this order.
 DEMO_STEPS = [
     "declarations.demo.demo_declarations_seed",
+    "declarations.demo.demo_logistics_seed",
     "portal.demo.demo_checkpoint",  # last: signs everything the steps above recorded
 ]
 

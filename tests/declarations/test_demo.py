@@ -1,8 +1,18 @@
 import pytest
+from django.db.models import OuterRef
 
-from declarations.choices import Status
-from declarations.demo import demo_declarations_seed
-from declarations.models import Declaration
+from declarations.choices import Lane, Status, WarningCode
+from declarations.demo import demo_declarations_seed, demo_logistics_seed
+from declarations.models import (
+    ContainerEvent,
+    Declaration,
+    Manifest,
+    ManifestLine,
+    SensorReading,
+    VerificationRun,
+    VerificationWarning,
+)
+from declarations.services.crosscheck import VERIFIABLE
 from portal.demo import demo_seed
 
 pytestmark = pytest.mark.django_db
@@ -18,3 +28,28 @@ def test_demo_declarations_cover_every_reachable_state_and_both_procedures():
     assert set(Declaration.objects.values_list("procedure", flat=True)) == {"integrated", "standard"}
     assert demo_declarations_seed() == 0
     assert Declaration.objects.count() == created
+
+
+def test_demo_logistics_raise_every_warning_code_and_leave_clean_declarations_green():
+    demo_seed()
+    demo_declarations_seed()
+    stored = demo_logistics_seed()
+    assert stored > 0
+    codes = set(VerificationWarning.objects.values_list("code", flat=True))
+    assert codes == set(WarningCode.values)
+    warned = VerificationWarning.objects.values("declaration_id")
+    clean_green = Declaration.objects.filter(lane=Lane.GREEN).exclude(pk__in=warned)
+    assert clean_green.filter(status=Status.UNDER_REVIEW).exists()  # went green by verification
+    unverified = Declaration.objects.filter(status__in=VERIFIABLE).exclude(
+        pk__in=VerificationRun.objects.filter(declaration=OuterRef("pk"), version=OuterRef("version"))
+        .values("declaration_id"))
+    assert not unverified.exists()  # `make run` has no worker: the seed verified them itself
+
+    counts = [model.objects.count() for model in
+              (Manifest, ManifestLine, ContainerEvent, SensorReading, VerificationRun, VerificationWarning)]
+    warnings = set(VerificationWarning.objects.values_list("pk", flat=True))
+    assert demo_declarations_seed() == 0
+    assert demo_logistics_seed() == 0
+    assert [model.objects.count() for model in
+            (Manifest, ManifestLine, ContainerEvent, SensorReading, VerificationRun, VerificationWarning)] == counts
+    assert set(VerificationWarning.objects.values_list("pk", flat=True)) == warnings
