@@ -15,10 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from hashlib import sha256
+from json.decoder import JSONDecoder, scanstring
 from json.encoder import encode_basestring
+from json.scanner import make_scanner
 
 from .canonical import datetime_text
-from .verifier import _CANONICAL_ENCODER, canonical_bytes, leaf_hash, loads_canonical, private_field_hash
+from .verifier import (
+    _CANONICAL_ENCODER,
+    _reject_float,
+    canonical_bytes,
+    leaf_hash,
+    loads_canonical,
+    private_field_hash,
+)
 
 
 def split_payload(payload: dict, public_fields: Iterable[str], salt: str, *, checked: bool = True) -> tuple[dict, dict]:
@@ -123,3 +132,77 @@ def stored_leaf_hash(
         "subject": subject,
     }
     return sha256(b"\x00" + _encode(document).encode("utf-8")).digest()
+
+
+# The same value scanner as :func:`verifier.loads_canonical` (C implementation, fractions refused).
+_scan_value = make_scanner(JSONDecoder(parse_float=_reject_float, parse_constant=_reject_float))
+
+
+def spliced_leaf_hash(
+    seq: int, kind: str, subject: str, created_at: str, payload_text: str, public_names: frozenset, salt: str
+) -> bytes | None:
+    """:func:`stored_leaf_hash` without re-encoding: the leaf document spliced from the stored text.
+
+    A canonical payload is ``{"key":value,...}`` with the keys sorted and every key and value
+    already in canonical form, so the leaf document (and each private commitment) can be
+    written from slices of the stored text: each member is found with the JSON scanner (which
+    checks it is valid JSON without fractions) and copied verbatim. Returns ``None`` when the
+    text does not have that flat shape (white space between members, not an object, invalid
+    JSON); the caller then falls back to :func:`stored_leaf_hash`.
+
+    For a canonical text the result equals :func:`stored_leaf_hash` (a property test checks
+    it). For any other text it may differ — a payload with the same meaning written another
+    way — so a result that does not match the stored leaf is never reported on its own: the
+    caller recomputes with :func:`stored_leaf_hash`, which decides. A result that *does*
+    match means the spliced bytes are the canonical leaf document hashed when the entry was
+    appended (SHA-256 being collision resistant), so every member of the text is, verbatim,
+    the canonical form of a member of the original payload and nothing else is there: the
+    text means the original payload, and :func:`stored_leaf_hash` matches too.
+    """
+    if payload_text[:1] != "{" or payload_text[-1:] != "}":
+        return None
+    end_of_text = len(payload_text) - 1
+    salted = ',"salt":' + encode_basestring(salt) + ',"value":'
+    public, private = [], []
+    position = 1
+    try:
+        if end_of_text > 1:
+            while True:
+                if payload_text[position] != '"':
+                    return None
+                name, colon = scanstring(payload_text, position + 1, True)
+                if payload_text[colon] != ":":
+                    return None
+                _value, end = _scan_value(payload_text, colon + 1)
+                if name in public_names:
+                    public.append(payload_text[position:end])
+                else:
+                    name_text = payload_text[position:colon]
+                    commitment = '{"field":' + name_text + salted + payload_text[colon + 1 : end] + "}"
+                    private.append(name_text + ':"' + sha256(commitment.encode("utf-8")).hexdigest() + '"')
+                separator = payload_text[end]
+                if separator == "}":
+                    if end != end_of_text:
+                        return None
+                    break
+                if separator != ",":
+                    return None
+                position = end + 1
+    except (ValueError, StopIteration, IndexError):  # invalid JSON, a fraction, a truncated text
+        return None
+    document = (
+        '{"created_at":'
+        + encode_basestring(created_at)
+        + ',"kind":'
+        + encode_basestring(kind)
+        + ',"private":{'
+        + ",".join(private)
+        + '},"public":{'
+        + ",".join(public)
+        + '},"seq":'
+        + str(seq)
+        + ',"subject":'
+        + encode_basestring(subject)
+        + "}"
+    )
+    return sha256(b"\x00" + document.encode("utf-8")).digest()
