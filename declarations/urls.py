@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_review
 
 app_name = "declarations"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("items-template.csv", views.item_import_template_view, name="import-template"),
     path("<int:pk>/", views.declaration_detail_view, name="detail"),
     path("<int:pk>/verification/", views.declaration_verification_view, name="verification"),
+    path("<int:pk>/decide/", views_review.declaration_decide_view, name="decide"),
+    path("<int:pk>/holds/", views_review.hold_place_view, name="hold-place"),
+    path("<int:pk>/holds/<int:hold_id>/lift/", views_review.hold_lift_view, name="hold-lift"),
+    path("<int:pk>/review-warnings/", views_review.review_warnings_view, name="review-warnings"),
     path("<int:pk>/edit/", views.declaration_edit_view, name="edit"),
     path("<int:pk>/review/", views.declaration_review_view, name="review"),
     path("<int:pk>/submit/", views.declaration_submit_view, name="submit"),

@@ -266,11 +266,17 @@ def declaration_queue_fragment_view(request):
 
 
 def _detail(request, declaration: Declaration, document_form: DocumentForm | None = None,
-            summary: list[SummaryError] | None = None, status: int = 200):
+            summary: list[SummaryError] | None = None, status: int = 200, review_forms: dict | None = None):
     owner = _is_owner(request.user, declaration)
     actions = allowed_actions(declaration.status, request.user.role) if owner else []
+    if roles.is_customs(request.user):  # the officer's review panel (views_review.py)
+        from .views_review import officer_review_context
+
+        verification = officer_review_context(request, declaration, **(review_forms or {}))
+    else:
+        verification = _verification_context(declaration)
     return render(request, "declarations/detail.html", {
-        **_verification_context(declaration),
+        **verification,
         "declaration": declaration, "owner": owner, "documents": declaration.documents.all(),
         "timeline": declaration_timeline(declaration=declaration),
         "can_submit": Action.SUBMIT in actions, "can_resubmit": Action.AMEND in actions,

@@ -8,6 +8,7 @@ thousand events for one declaration causes a handful of runs, not a thousand; an
 run that died (worker killed, broker down) stays until the sweep sends it again.
 """
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -21,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.exceptions import TransitionNotAllowed
 from portal.ledger.canonical import to_json_value
 from portal.models import User
 from portal.services import notification_send
@@ -156,8 +158,10 @@ def _apply_lane(declaration: Declaration, lane: str, reason: str, *, auto_releas
     elif declaration.status == Status.UNDER_REVIEW and declaration.lane != lane:
         declaration = declaration_lane_set(declaration_id=declaration.pk, lane=lane, reason=reason)
     if auto_release and lane == Lane.GREEN and declaration.status == Status.UNDER_REVIEW:
-        declaration_system_transition(declaration_id=declaration.pk, action=Action.RELEASE,
-                                      note=_("Green lane: released automatically"))
+        # Held by the other port of the pair: an officer releases once the hold is lifted.
+        with contextlib.suppress(TransitionNotAllowed):
+            declaration_system_transition(declaration_id=declaration.pk, action=Action.RELEASE,
+                                          note=_("Green lane: released automatically"))
 
 
 def _alert_officers(declaration: Declaration, findings) -> None:

@@ -104,6 +104,14 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
     )
 
 
+def _raise_if_held(declaration: Declaration) -> None:
+    """Release is blocked while the other port of the pair holds the declaration (the caller holds the lock)."""
+    from .review import active_hold_for_release, hold_release_refusal
+
+    if (hold := active_hold_for_release(declaration)) is not None:
+        raise hold_release_refusal(hold, declaration)
+
+
 def verification_request(declaration_ids: list[int]) -> None:
     from .crosscheck import verification_request as request  # crosscheck builds on this module
 
@@ -151,10 +159,14 @@ def declaration_cancel(*, actor: User, declaration_id: int, reason: str = "") ->
 
 
 @transaction.atomic
-def declaration_decide(*, actor: User, declaration_id: int, action: str, message: str = "") -> Declaration:
+def declaration_decide(*, actor: User, declaration_id: int, action: str, message: str = "",
+                       expected_status: str = "") -> Declaration:
     """An officer of the port of clearance releases, asks for amendment, orders inspection or rejects.
 
     A message is required to ask for amendment (the trader reads it) and to reject (the reason).
+    Release is refused while the other port holds the declaration (``services.review``).
+    ``expected_status``, when given, is the status the officer saw: a declaration that changed
+    meanwhile is refused, so two officers deciding at once never both decide.
     """
     if action not in OFFICER_DECISIONS:
         raise DomainError(_("“%(action)s” is not a decision.") % {"action": action}, field="action")
@@ -165,7 +177,14 @@ def declaration_decide(*, actor: User, declaration_id: int, action: str, message
     port = clearance_port(declaration)
     if not roles.is_customs(actor) or port is None or not roles.serves_port(actor, port):
         raise TransitionNotAllowed(_("Only officers of the port of clearance can decide on this declaration."))
+    if expected_status and declaration.status != expected_status:
+        raise TransitionNotAllowed(
+            _("Declaration %(reference)s is now “%(status)s”; reload to see what changed before deciding.")
+            % {"reference": declaration, "status": declaration.get_status_display()}
+        )
     declaration.status = _check_allowed(declaration, action, actor)
+    if action == Action.RELEASE:
+        _raise_if_held(declaration)
     if action in (Action.REQUEST_AMENDMENT, Action.REJECT):
         declaration.officer_message = message.strip()
     if action == Action.ORDER_INSPECTION:
@@ -182,6 +201,8 @@ def declaration_system_transition(*, declaration_id: int, action: str, lane: str
     """A transition the system takes (verification starts review; terminal events depart/arrive)."""
     declaration = _locked(declaration_id)
     declaration.status = _check_allowed(declaration, action, None)
+    if action == Action.RELEASE:
+        _raise_if_held(declaration)
     if lane is not None:
         declaration.lane = lane
     _record(declaration, action, None, note)
