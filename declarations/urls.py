@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_review
+from . import views, views_queue, views_review
 
 app_name = "declarations"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.declaration_list_view, name="list"),
     path("new/", views.declaration_create_view, name="create"),
     path("queue/", views.declaration_queue_fragment_view, name="queue-fragment"),
+    path("officer-queue/", views_queue.officer_queue_view, name="officer-queue"),
+    path("officer-queue/list/", views_queue.officer_queue_list_view, name="officer-queue-list"),
+    path("officer-queue/release/", views_queue.queue_release_view, name="officer-queue-release"),
+    path("<int:pk>/assign/", views_queue.declaration_assign_view, name="assign"),
     path("items-template.csv", views.item_import_template_view, name="import-template"),
     path("<int:pk>/", views.declaration_detail_view, name="detail"),
     path("<int:pk>/verification/", views.declaration_verification_view, name="verification"),
