@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Role
@@ -9,6 +10,8 @@ NAVIGATION = [
     (_("Home"), "home", ()),
     (_("Declarations"), "declarations:list", (Role.TRADER_STAFF,)),
     (_("Upload logistics data"), "logistics:uploads", (Role.LOGISTICS_SYSTEM,)),
+    (_("Port dashboard"), "declarations:dashboard", (Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR)),
+    (_("Risk rules"), "declarations:rules", (Role.CUSTOMS_SUPERVISOR,)),
     (_("API token"), "api-token", ()),
     (_("API documentation"), "api-docs", ()),
     (_("About verification"), "about-verification", ()),
@@ -28,4 +31,11 @@ def navigation(request) -> dict:
         elif roles and not has_role(user, *roles):
             continue
         items.append((label, reverse(url_name)))
-    return {"navigation": items, "Role": Role}
+    return {"navigation": items, "Role": Role, "unread_notifications": _unread_count(user)}
+
+
+def _unread_count(user) -> SimpleLazyObject:
+    """The nav badge's count: one query, and only when a page actually shows it."""
+    from .selectors import notification_unread_count
+
+    return SimpleLazyObject(lambda: notification_unread_count(actor=user))

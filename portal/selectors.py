@@ -43,3 +43,20 @@ def health_report() -> dict:
         "worker_last_seen": heartbeat.last_seen.isoformat() if heartbeat else None,
         "worker_fresh": worker_fresh if broker is not None else None,
     }
+
+
+# --- Notifications -----------------------------------------------------------------------------------
+
+
+def notification_list(*, actor):
+    """The actor's notifications, newest first (the inbox index covers it)."""
+    from .models import Notification
+
+    return Notification.objects.filter(recipient_id=actor.pk).order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, actor) -> int:
+    """How many of the actor's notifications are unread: one indexed COUNT."""
+    from .models import Notification
+
+    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).count()

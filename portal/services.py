@@ -58,3 +58,19 @@ def notification_send(*, recipients: Iterable[User], subject: str, body: str = "
         messages = [(subject, text, None, [address]) for address in addresses]  # one each: no shared To: line
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
     return len(people)
+
+
+def notification_mark_read(*, actor: User, notification_id: int) -> Notification:
+    """Mark one of the actor's notifications read (idempotent); another person's is not found."""
+    notification = Notification.objects.filter(pk=notification_id, recipient_id=actor.pk).first()
+    if notification is None:
+        raise Notification.DoesNotExist
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, actor: User) -> int:
+    """Mark every unread notification of the actor read; returns how many changed. One UPDATE."""
+    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(read_at=timezone.now())

@@ -4,12 +4,17 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import views
+from . import views, views_notifications
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("account/api-token/", views.api_token, name="api-token"),
+    path("notifications/", views_notifications.notifications_view, name="notifications"),
+    path("notifications/count/", views_notifications.notification_count_view, name="notifications-count"),
+    path("notifications/read-all/", views_notifications.notifications_read_all_view, name="notifications-read-all"),
+    path("notifications/<int:notification_id>/read/", views_notifications.notification_read_view,
+         name="notification-read"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("about/verification/", views.about_verification, name="about-verification"),
     path("", include("portal.ledger.urls")),
