@@ -1,7 +1,6 @@
 """Reads of declarations used by pages and the API alike, always scoped to the actor."""
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from portal import roles
 from portal.models import User
@@ -168,32 +167,10 @@ def declaration_current_warnings(*, declaration: Declaration) -> list:
     )
 
 
-LANE_ORDER = Case(
-    When(lane="red", then=Value(0)), When(lane="yellow", then=Value(1)), When(lane="green", then=Value(2)),
-    default=Value(3),
-)
-
-
 def declaration_queue(*, actor: User, limit: int = 20) -> dict:
-    """Declarations awaiting a decision at the ports the officer serves: red, yellow, green, then oldest
-    first, with the count of current warnings per row and the number waiting per lane (two queries)."""
-    from .choices import AWAITING_DECISION
-    from .models import VerificationWarning
+    """The first ``limit`` declarations of the officer's queue (``officer_queue``: red, yellow, green,
+    not yet verified, then oldest first) with their current warnings, and the number waiting per lane."""
+    from .officer_queue import declaration_queue_page
 
-    if not roles.is_customs(actor):
-        return {"queue": [], "lane_counts": {}}
-    ports = actor.ports_served.values("pk")
-    waiting = Declaration.objects.filter(status__in=AWAITING_DECISION).filter(
-        Q(origin_port__in=ports) | Q(transfer_port__in=ports)
-    )
-    current_warnings = (
-        VerificationWarning.objects.filter(declaration=OuterRef("pk"), run__version=OuterRef("version"))
-        .order_by().values("declaration").annotate(n=Count("pk")).values("n")
-    )
-    queue = list(
-        waiting.select_related("origin_port", "declarant")
-        .annotate(warning_count=Coalesce(Subquery(current_warnings), Value(0)))
-        .order_by(LANE_ORDER, "submitted_at", "id")[:limit]
-    )
-    lane_counts = dict(waiting.order_by().values_list("lane").annotate(n=Count("pk")))
-    return {"queue": queue, "lane_counts": {lane or "none": n for lane, n in lane_counts.items()}}
+    page = declaration_queue_page(actor=actor, size=limit)
+    return {"queue": page["rows"], "lane_counts": page["lane_counts"], "more": bool(page["next"])}

@@ -12,11 +12,29 @@ from simple_history.models import HistoricalRecords
 
 from portal.models import Country, Currency, HSCode, Organisation, Port
 
-from ..choices import STATUS_COLOURS, Direction, DocumentKind, Incoterm, Lane, Procedure, Status, Unit
+from ..choices import (
+    AWAITING_DECISION,
+    STATUS_COLOURS,
+    Direction,
+    DocumentKind,
+    Incoterm,
+    Lane,
+    Procedure,
+    Status,
+    Unit,
+)
 from ..validators import validate_container_number, validate_not_negative, validate_positive
 
 MASS = {"max_digits": 14, "decimal_places": 3}
 MONEY = {"max_digits": 16, "decimal_places": 2}
+
+# Position of each lane in the officers' queue (red first; not yet verified last), stored on the
+# declaration so the queue's order (rank, submitted_at, id) is one index and a keyset cursor.
+LANE_QUEUE_RANK = {Lane.RED: 0, Lane.YELLOW: 1, Lane.GREEN: 2, "": 3}
+
+
+def lane_queue_rank(lane: str) -> int:
+    return LANE_QUEUE_RANK[lane]
 
 
 class Declaration(models.Model):
@@ -30,6 +48,10 @@ class Declaration(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     lane = models.CharField(_("lane"), max_length=6, choices=Lane.choices, blank=True)
+    queue_rank = models.PositiveSmallIntegerField(
+        _("queue rank"), default=LANE_QUEUE_RANK[""], editable=False,
+        help_text=_("The lane's place in the officers' queue: 0 red, 1 yellow, 2 green, 3 not yet verified."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices, default=Direction.EXPORT)
@@ -88,6 +110,17 @@ class Declaration(models.Model):
             models.Index(fields=["declarant", "-created_at", "-id"], name="decl_declarant_recent"),
             models.Index(fields=["status", "lane", "submitted_at"], name="decl_status_lane_age"),
             models.Index(fields=["transport_document_number"], name="decl_transport_document"),
+            # The officers' queue: awaiting a decision, red → yellow → green → unverified, then oldest.
+            models.Index(fields=["queue_rank", "submitted_at", "id"], name="decl_queue_order",
+                         condition=models.Q(status__in=AWAITING_DECISION)),
+        ]
+        constraints = [
+            # The stored rank always follows the lane (the workflow services set both).
+            models.CheckConstraint(
+                condition=(models.Q(lane=Lane.RED, queue_rank=0) | models.Q(lane=Lane.YELLOW, queue_rank=1)
+                           | models.Q(lane=Lane.GREEN, queue_rank=2) | models.Q(lane="", queue_rank=3)),
+                name="declaration_queue_rank_follows_lane",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from portal.services import notification_send
 
 from ..choices import SYSTEM, TRANSITIONS, Action, Procedure
 from ..models import Declaration, ReferenceSequence
+from ..models.declaration import lane_queue_rank
 from .access import declaration_for_trader
 from .drafts import declaration_container_values, declaration_header, declaration_item_values
 from .summary import PUBLIC_SUMMARY_FIELDS, declaration_public_summary
@@ -84,6 +85,7 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
     """History, ledger entry and notification for a transition that has just been applied."""
     declaration._history_user = actor
     declaration._change_reason = f"{action}: {note}"[:100] if note else action
+    declaration.queue_rank = lane_queue_rank(declaration.lane)  # every lane change passes here
     declaration.full_clean(exclude=["reference"])
     declaration.save()
     # The payload is exactly the record's public summary, so the public verification page can
