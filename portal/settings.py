@@ -154,6 +154,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
+# Absolute address of the portal, for links printed on documents (the QR code of a certificate PDF).
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # E-mail: console by default; an SMTP server when EMAIL_HOST is set.
 EMAIL_BACKEND = os.environ.get(

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("portal.ledger.urls")),
     path("declarations/", include("declarations.urls")),
     path("logistics/", include("declarations.urls_logistics")),
+    path("certificates/", include("inspections.certificates.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -43,6 +43,10 @@ class VerifiableRecord:
     subject: str
     payload: dict
     title: str = ""
+    # Optional: a template the page includes under the verdict (e.g. "valid / revoked" and the
+    # record's public data), rendered with ``context`` and ``verification``.
+    template: str = ""
+    context: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from .canonical import canonical_text
 from .documents import stored_entry_document
 from .merkle import Coord, Frontier
 from .models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
-from .registry import find_record
+from .registry import VerifiableRecord, find_record
 from .signing import public_key_info
 from .verifier import VerificationError, canonical_bytes, leaf_hash, verify_checkpoint_signature, verify_inclusion
 
@@ -162,6 +162,7 @@ class RecordVerification:
     checkpoint: LedgerCheckpoint | None = None
     proof: InclusionProof | None = None
     problem: str = ""
+    record: VerifiableRecord | None = None
 
 
 def record_verification_get(*, reference: str) -> RecordVerification | None:
@@ -174,7 +175,7 @@ def record_verification_get(*, reference: str) -> RecordVerification | None:
         return None
     entry = entry_latest_for_subject(subject=record.subject)
     if entry is None:
-        return RecordVerification(reference=reference, title=record.title, status="not_recorded")
+        return RecordVerification(reference=reference, title=record.title, status="not_recorded", record=record)
     document = stored_entry_document(entry)
     stored_leaf = bytes(entry.leaf_hash)
     base = {
@@ -183,6 +184,7 @@ def record_verification_get(*, reference: str) -> RecordVerification | None:
         "entry": entry,
         "document": document,
         "leaf_hash": stored_leaf,
+        "record": record,
     }
     if leaf_hash(canonical_bytes(document)) != stored_leaf:
         return RecordVerification(**base, status="mismatch", problem="entry_altered")

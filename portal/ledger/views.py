@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -32,15 +32,20 @@ def verify_lookup(request, reference: str = ""):
 def verify_record(request, reference: str, check: str):
     """Whether the record stored now matches its latest ledger entry, with the entry and its proof.
 
-    An unknown reference and a wrong check code give the same 404, so references cannot be probed.
+    An unknown reference and a wrong check code give the same 404 page ("unknown"), so references
+    cannot be probed.
     """
     if not check_code_matches(reference, check):
-        raise Http404
+        return _unknown(request, reference)
     verification = selectors.record_verification_get(reference=reference)
     if verification is None:
-        raise Http404
+        return _unknown(request, reference)
     context = {"verification": verification, "public_key": public_key_info()}
     return render(request, "portal/verify/record.html", context)
+
+
+def _unknown(request, reference: str):
+    return render(request, "portal/verify/unknown.html", {"reference": reference}, status=404)
 
 
 @require_GET
