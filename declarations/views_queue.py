@@ -43,6 +43,7 @@ def _queue_context(request) -> dict:
     here = request.GET.urlencode()
     return {
         "filter_form": filter_form, "page": page, "query": query.urlencode(), "here": here,
+        "paged": bool(request.GET.get("after") or request.GET.get("before")),
         "queue_url": reverse("declarations:officer-queue") + (f"?{here}" if here else ""),
         "filtered": any(value for name, value in query.items()),
         "lane_links": lane_links, "releasable_lanes": BULK_RELEASABLE_LANES,
