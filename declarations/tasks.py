@@ -38,3 +38,30 @@ def logistics_uploads_resend_stale() -> int:
     from .services.logistics_uploads import logistics_uploads_resend_stale as resend
 
     return resend()
+
+
+@shared_task(name="declarations.reverify_job_run", autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5, acks_late=True, reject_on_worker_lost=True)
+def reverify_job_run(job_id: int) -> str | None:
+    """Queue the open declarations of a supervisor's re-verification job in batches (resumes where a
+    previous run stopped; a finished job is left alone)."""
+    from .services.risk_rules import reverify_job_run as run
+
+    job = run(job_id=job_id)
+    return job.status if job else None
+
+
+@shared_task(name="declarations.dashboard_refresh")
+def dashboard_refresh(port_id: int | None = None) -> int:
+    """Beat: recompute the port dashboards' weekly figures (clearance times, inspections, warnings);
+    with ``port_id``, only that port's (a supervisor asked for it)."""
+    from portal.models import Port
+
+    from .services.dashboard import dashboard_figures_refresh, dashboard_port_refresh
+
+    if port_id is None:
+        return dashboard_figures_refresh()
+    port = Port.objects.filter(pk=port_id).first()
+    if port is not None:
+        dashboard_port_refresh(port=port)
+    return 1 if port else 0

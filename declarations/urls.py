@@ -31,3 +31,8 @@ urlpatterns = [
     path("<int:pk>/documents/<int:document_id>/", views.document_download_view, name="document-download"),
     path("<int:pk>/documents/<int:document_id>/remove/", views.document_remove_view, name="document-remove"),
 ]
+
+# The supervisors' risk rules editor and the port dashboard.
+from .urls_workspace import urlpatterns as workspace_urlpatterns  # noqa: E402
+
+urlpatterns += workspace_urlpatterns

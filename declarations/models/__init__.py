@@ -6,6 +6,7 @@ from .declaration import (
     SupportingDocument,
     document_upload_path,
 )
+from .jobs import DashboardWarningCount, DashboardWeek, ReverifyJob, ReverifyJobStatus  # noqa: F401
 from .logistics import ContainerEvent, Manifest, ManifestLine, SensorReading
 from .review import Assignment, Hold
 from .uploads import LogisticsUpload, LogisticsUploadKind, LogisticsUploadStatus
