@@ -37,7 +37,7 @@ from ..crosscheck.loader import (
 )
 from ..crosscheck.risk import risk_assessment
 from ..crosscheck.rules import findings_for
-from ..models import Declaration, VerificationRequest, VerificationRun, VerificationWarning
+from ..models import Declaration, PortRiskSettings, VerificationRequest, VerificationRun, VerificationWarning
 from .workflow import declaration_lane_set, declaration_system_transition
 
 logger = logging.getLogger(__name__)
@@ -198,3 +198,164 @@ def verification_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
                                                 ignore_conflicts=True)
         transaction.on_commit(lambda: _send_verification_tasks(ids))
     return len(ids)
+
+
+# --- many declarations at once -----------------------------------------------------------------------------------
+
+
+def declarations_verify_batch(*, declaration_ids: list[int]) -> dict[int, VerificationRun]:
+    """Verify many declarations in one transaction, with the results :func:`declaration_verify` gives
+    one by one: the same runs, warnings, lanes, history, ledger entries and notifications.
+
+    Evidence is loaded once for the batch (``evidence_bundles``), runs and warnings are written
+    in bulk, and the review transitions and lane changes are saved in bulk with their history;
+    each transition still appends its own ledger entry (two queries). A declaration whose port
+    releases green declarations automatically, or that raises an alerting warning for the first
+    time, takes the one-by-one path for that step. Finishes the queue entries like
+    ``declaration_verify`` and sends one more run for those that got new evidence meanwhile.
+    Returns the runs by declaration id (declarations not in a verifiable status are left out).
+    """
+    ids = sorted(set(declaration_ids))
+    if not ids:
+        return {}
+    started = timezone.now()
+    VerificationRequest.objects.filter(declaration_id__in=ids).update(started_at=started)
+    runs = _verify_batch(ids)
+    with transaction.atomic():
+        VerificationRequest.objects.filter(declaration_id__in=ids, requested_at__lte=started).delete()
+        again = list(VerificationRequest.objects.filter(declaration_id__in=ids).values_list("declaration_id",
+                                                                                             flat=True))
+        if again:
+            # Evidence arrived while this batch looked: one more run each will see it.
+            transaction.on_commit(lambda: _send_verification_tasks(again))
+    return runs
+
+
+@transaction.atomic
+def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
+    from portal.ledger.services import ledger_append
+
+    from ..choices import TRANSITIONS
+    from ..models.declaration import lane_queue_rank
+    from .summary import PUBLIC_SUMMARY_FIELDS, declaration_public_summary
+
+    # Lock, in id order (two batches never deadlock): as in _verify, a transition or another run of
+    # the same declaration waits until this batch commits.
+    declarations = list(
+        Declaration.objects.select_for_update(of=("self",)).filter(pk__in=ids, status__in=VERIFIABLE)
+        .select_related("origin_port", "transfer_port", "foreign_port", "declarant")
+        .prefetch_related("items", "containers").order_by("pk")
+    )
+    if not declarations:
+        return {}
+    bundles = evidence_bundles([declaration.pk for declaration in declarations])
+    rules = active_risk_rules()
+    ports = {s.port_id: s for s in PortRiskSettings.objects.filter(
+        port_id__in={declaration.origin_port_id for declaration in declarations if declaration.origin_port_id})}
+    versions = {declaration.pk: declaration.version for declaration in declarations}
+    existing = {
+        run.declaration_id: run
+        for run in VerificationRun.objects.filter(declaration_id__in=versions)
+        if run.version == versions[run.declaration_id]
+    }
+    previous: dict[int, set] = {}
+    for run_id, code, key in VerificationWarning.objects.filter(run__in=existing.values()).values_list(
+            "run_id", "code", "key"):
+        previous.setdefault(run_id, set()).add((code, key))
+    VerificationWarning.objects.filter(run__in=existing.values()).delete()
+
+    now = timezone.now()
+    results = {}
+    new_runs, old_runs = [], []
+    for declaration in declarations:
+        bundle = bundles[declaration.pk]
+        findings = findings_for(bundle)
+        port = ports.get(declaration.origin_port_id) or PortRiskSettings()
+        assessment = risk_assessment(bundle, findings, rules, port_settings_facts(port),
+                                     selection_draw=selection_draw(declaration.pk, declaration.version))
+        run = existing.get(declaration.pk)
+        if run is None:
+            run = VerificationRun(declaration=declaration, version=declaration.version, state=VerificationState.DONE,
+                                  runs=1)
+            new_runs.append(run)
+        else:
+            run.runs += 1
+            old_runs.append(run)
+        run.score = assessment.score
+        run.lane = assessment.lane
+        run.lane_reason = "; ".join(assessment.reasons)[:300]
+        run.randomly_selected = assessment.randomly_selected
+        run.finished_at = now
+        results[declaration.pk] = (declaration, run, findings, port)
+    VerificationRun.objects.bulk_create(new_runs)
+    VerificationRun.objects.bulk_update(old_runs, ["score", "lane", "lane_reason", "randomly_selected", "runs",
+                                                   "finished_at"])
+    VerificationWarning.objects.bulk_create([
+        VerificationWarning(run=run, declaration=declaration, code=f.code, severity=f.severity,
+                            message=f.message[:500], key=f.key[:100], evidence=to_json_value(f.evidence))
+        for declaration, run, findings, _port in results.values() for f in findings
+    ])
+
+    # Lanes: the review transition or lane change of _apply_lane, saved in bulk with its history.
+    changed: list[tuple[Declaration, str, str]] = []  # (declaration, ledger action, note)
+    one_by_one = []
+    for declaration, run, _findings, port in results.values():
+        if declaration.status not in LANE_OPEN:
+            continue
+        if port.auto_release_green and run.lane == Lane.GREEN:
+            one_by_one.append((declaration, run, port))
+            continue
+        if declaration.status in (Status.SUBMITTED, Status.RESUBMITTED):
+            declaration.status = TRANSITIONS[Action.START_REVIEW][1]
+            action = Action.START_REVIEW
+        elif declaration.status == Status.UNDER_REVIEW and declaration.lane != run.lane:
+            action = "lane"
+        else:
+            continue
+        declaration.lane = run.lane
+        declaration.queue_rank = lane_queue_rank(declaration.lane)
+        declaration.updated_at = timezone.now()
+        declaration._history_user = None
+        declaration._change_reason = f"{action}: {run.lane_reason}"[:100] if run.lane_reason else action
+        changed.append((declaration, action, run.lane_reason))
+    if changed:
+        Declaration.objects.bulk_update([d for d, _a, _n in changed], ["status", "lane", "queue_rank", "updated_at"])
+        Declaration.history.bulk_history_create([d for d, _a, _n in changed], update=True)
+        for declaration, action, _note in changed:
+            ledger_append(kind=f"declaration.{action}", subject=declaration.ledger_subject,
+                          payload=declaration_public_summary(declaration), public_fields=PUBLIC_SUMMARY_FIELDS)
+        _notify_traders_bulk(changed)
+    for declaration, run, port in one_by_one:
+        _apply_lane(declaration, run.lane, run.lane_reason, auto_release=port.auto_release_green)
+
+    for declaration, run, findings, _port in results.values():
+        seen = previous.get(run.pk, set())
+        fresh_alerts = [f for f in findings if f.code in ALERTING_CODES and (f.code, f.key) not in seen]
+        if fresh_alerts:
+            _alert_officers(declaration, fresh_alerts)
+    return {declaration.pk: run for declaration, run, _findings, _port in results.values()}
+
+
+def _notify_traders_bulk(changed: list[tuple[Declaration, str, str]]) -> None:
+    """The notifications ``_record`` sends for system transitions (to every active user of the
+    declarant), for many declarations: one query for the people, one insert, e-mails on commit."""
+    from django.core.mail import send_mass_mail
+
+    from portal.models import Notification
+
+    people: dict[int, list[User]] = {}
+    for user in User.objects.filter(organisation_id__in={d.declarant_id for d, _a, _n in changed}, is_active=True):
+        people.setdefault(user.organisation_id, []).append(user)
+    notifications, messages = [], []
+    for declaration, _action, note in changed:
+        subject = _("%(reference)s: %(status)s") % {"reference": declaration,
+                                                    "status": declaration.get_status_display()}
+        link = reverse("declarations:detail", args=[declaration.pk])
+        for user in people.get(declaration.declarant_id, []):
+            notifications.append(Notification(recipient=user, subject=subject[:200], body=note, link=link))
+            if user.email:
+                messages.append((subject, f"{note}\n\n{link}".strip(), None, [user.email]))
+    Notification.objects.bulk_create(notifications)
+    if messages:
+        # After commit: a rolled-back batch must not have told anyone.
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))

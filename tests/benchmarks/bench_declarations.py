@@ -1,0 +1,223 @@
+"""Declaration figures (issue 4): SQL queries to create and submit, API throughput under gunicorn."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import statistics
+import threading
+import time
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from declarations.services import declaration_create_draft, declaration_submit
+from declarations.validators import iso6346_check_digit
+
+from .support import Gunicorn, api_token, bench_users, load_average, purge_bench_queue, use_bench_queue
+
+CLIENTS = 4  # concurrent HTTP clients
+PER_ROUND = 100  # declarations per round
+ROUNDS = 3  # rounds of each kind, alternating API and bare
+WORKERS = 2  # gunicorn sync workers
+
+NOTES = """
+How the declaration figures are taken (`tests/benchmarks/bench_declarations.py`):
+
+- **queries**: `declaration_create_draft` then `declaration_submit`, the services the API and the
+  form call, counted with Django's query capture for a declaration of 1 item and one of 50 items
+  (2 containers each), after one warm-up declaration (the first submit of a port and year creates
+  its reference counter); items and containers are written in bulk, so the counts are equal.
+- **API throughput**: `gunicorn portal.wsgi` with 2 sync workers, `DEBUG=false`, on a free loopback
+  port against `harbour_bench`, tasks to a benchmark Celery queue on Redis (purged afterwards; no
+  worker consumes it during this figure). 4 client threads (stdlib `http.client`, one connection
+  per request) each `POST /api/v1/declarations` a 5-item, 2-container integrated declaration with
+  a token and then `POST …/{id}/submit`; a declaration counts when both answered 201/200.
+  The **bare** comparison is served by the same gunicorn (settings `tests.benchmarks.bench_settings`,
+  URLconf `tests.benchmarks.bare_urls`, which exist only for the benchmark): a token look-up, one
+  port look-up and bulk inserts of the same declaration, item and container rows, then an UPDATE
+  for submit — no validation, history, ledger or verification queue. Rounds of 100 declarations
+  alternate between the two; figures are medians of 3 rounds each, and the ratio is taken in the
+  same run. The client threads share the machine's 2 CPUs with gunicorn and PostgreSQL.
+"""
+
+_serial = itertools.count(int(time.time() * 10))  # a fresh range of container serials on every run
+_serial_lock = threading.Lock()
+
+
+def container_number() -> str:
+    with _serial_lock:
+        serial = next(_serial)
+    first_ten = f"BNCU{serial % 1_000_000:06d}"
+    return first_ten + str(iso6346_check_digit(first_ten))
+
+
+def declaration_body(items: int, containers: int = 2) -> dict:
+    return {
+        "direction": "export",
+        "procedure": "integrated",
+        "origin_port": "CNSUD",
+        "transfer_port": "CNSHK",
+        "foreign_port": "NLRTM",
+        "transport_document_number": f"BENCH-BL-{next(_serial):08d}",
+        "consignor_name": "Shunde Pearl River Furniture Co., Ltd.",
+        "consignor_address": "Lunjiao, Shunde",
+        "consignee_name": "Harbourside Home Furnishings Ltd.",
+        "consignee_address": "12 Quay Street",
+        "consignee_country": "NL",
+        "incoterm": "FOB",
+        "invoice_currency": "USD",
+        "items": [
+            {
+                "hs_code": "940360",
+                "description": f"Solid oak dining table, model {number}",
+                "origin_country": "CN",
+                "quantity": "40",
+                "unit": "PCE",
+                "packages": 40,
+                "gross_mass": "1250.000",
+                "net_mass": "1120.000",
+                "value": "9600.00",
+            }
+            for number in range(items)
+        ],
+        "containers": [
+            {"number": container_number(), "size_type": "45G1", "seal_number": f"SL{number}"}
+            for number in range(containers)
+        ],
+    }
+
+
+def service_input(body: dict) -> dict:
+    header = {name: value for name, value in body.items() if name not in ("items", "containers")}
+    items = [
+        {**item, **{name: Decimal(item[name]) for name in ("quantity", "gross_mass", "net_mass", "value")}}
+        for item in body["items"]
+    ]
+    return {"header": header, "items": items, "containers": body["containers"]}
+
+
+def query_figures(trader) -> list[dict]:
+    counts = {}
+    # Warm-up: the first submit of a port and year creates its reference counter, and caches fill.
+    warm_up = declaration_create_draft(actor=trader, **service_input(declaration_body(5)))
+    declaration_submit(actor=trader, declaration_id=warm_up.pk)
+    for items in (1, 50):
+        with CaptureQueriesContext(connection) as create:
+            declaration = declaration_create_draft(actor=trader, **service_input(declaration_body(items)))
+        with CaptureQueriesContext(connection) as submit:
+            declaration_submit(actor=trader, declaration_id=declaration.pk)
+        counts[items] = (len(create.captured_queries), len(submit.captured_queries))
+    one, fifty = sum(counts[1]), sum(counts[50])
+    note = (
+        f"create {counts[1][0]} + submit {counts[1][1]} (1 item); create {counts[50][0]} + submit "
+        f"{counts[50][1]} (50 items)"
+    )
+    return [
+        {
+            "name": "queries to create and submit, 1 item",
+            "value": one,
+            "unit": "queries",
+            "target": "= 50 items",
+            "ok": one == fifty,
+            "note": note,
+        },
+        {
+            "name": "queries to create and submit, 50 items",
+            "value": fifty,
+            "unit": "queries",
+            "target": "= 1 item",
+            "ok": one == fifty,
+            "note": "bulk writes of items and containers",
+        },
+    ]
+
+
+def _drive(server: Gunicorn, token: str, create_path: str, submit_path: str, count: int) -> tuple[float, int]:
+    """``count`` create+submit pairs from CLIENTS threads; (declarations per second, failures)."""
+    remaining = iter(range(count))
+    lock = threading.Lock()
+    failures = []
+
+    def client():
+        while True:
+            with lock:
+                if next(remaining, None) is None:
+                    return
+            status, body = server.request("POST", create_path, declaration_body(5), token)
+            if status != 201:
+                failures.append((status, body[:300]))
+                continue
+            pk = json.loads(body)["id"]
+            status, body = server.request("POST", submit_path.format(pk=pk), None, token)
+            if status != 200:
+                failures.append((status, body[:300]))
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return count / elapsed, len(failures)
+
+
+def throughput_figures(trader) -> list[dict]:
+    token = api_token(trader)
+    purge_bench_queue()
+    server = Gunicorn(workers=WORKERS, settings_module="tests.benchmarks.bench_settings")
+    try:
+        api_path, api_submit = "/api/v1/declarations", "/api/v1/declarations/{pk}/submit"
+        bare_path, bare_submit = "/bench/bare/declarations", "/bench/bare/declarations/{pk}/submit"
+        _drive(server, token, api_path, api_submit, 20)  # warm-up: imports, connections
+        _drive(server, token, bare_path, bare_submit, 20)
+        api_rates, bare_rates = [], []
+        for _round in range(ROUNDS):
+            api_rates.append(_drive(server, token, api_path, api_submit, PER_ROUND)[0])
+            bare_rates.append(_drive(server, token, bare_path, bare_submit, PER_ROUND)[0])
+    finally:
+        server.stop()
+        purge_bench_queue()
+    api, bare = statistics.median(api_rates), statistics.median(bare_rates)
+    ratio = api / bare
+    return [
+        {
+            "name": "API create+submit throughput (5 items, 2 containers)",
+            "value": round(api, 1),
+            "unit": "declarations/s",
+            "target": "—",
+            "ok": None,
+            "note": f"gunicorn {WORKERS} sync workers, {CLIENTS} clients, median of {ROUNDS}×{PER_ROUND}: "
+            + ", ".join(f"{rate:.1f}" for rate in api_rates),
+        },
+        {
+            "name": "bare insert view throughput (same rows)",
+            "value": round(bare, 1),
+            "unit": "declarations/s",
+            "target": "—",
+            "ok": None,
+            "note": ", ".join(f"{rate:.1f}" for rate in bare_rates),
+        },
+        {
+            "name": "API / bare throughput",
+            "value": round(ratio, 2),
+            "unit": "×",
+            "target": "≥ 0.5",
+            "ok": ratio >= 0.5,
+            "note": f"same run, alternating rounds; load average {load_average()}",
+        },
+    ]
+
+
+def run() -> list[dict]:
+    use_bench_queue()
+    trader = bench_users()["trader"]
+    try:
+        figures = query_figures(trader)
+    finally:
+        purge_bench_queue()
+    return figures + throughput_figures(trader)

@@ -1,0 +1,341 @@
+"""Verification figures (issue 5): worker throughput over 10,000 declarations, queries per batch,
+container-event ingestion through the bulk API, and event-to-warning latency with a real worker."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import threading
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from declarations.choices import Status
+from declarations.models import (
+    ContainerEvent,
+    Declaration,
+    DeclarationContainer,
+    DeclarationItem,
+    Manifest,
+    ManifestLine,
+    SensorReading,
+    VerificationRequest,
+    VerificationWarning,
+)
+from declarations.services.crosscheck import declaration_verify, declarations_verify_batch
+from declarations.validators import iso6346_check_digit
+from portal.models import Port
+
+from .support import (
+    BENCH_QUEUE,
+    BIN,
+    ROOT,
+    Gunicorn,
+    api_token,
+    bench_users,
+    child_environment,
+    load_average,
+    purge_bench_queue,
+    use_bench_queue,
+)
+
+DECLARATIONS = 10_000
+BATCH = 500
+ONE_BY_ONE_SAMPLE = 300
+EVENTS_PER_CALL = 5_000
+INGEST_CALLS = 8
+LATENCY_SAMPLES = 30
+
+NOTES = """
+How the verification figures are taken (`tests/benchmarks/bench_verification.py`):
+
+- **data**: 10,000 submitted integrated declarations (2 items, 2 containers each) with their
+  evidence — one manifest line each (100 lines per manifest), a gate-in and a weighing per
+  container and a seal reading per container: about 130,000 rows written with `bulk_create`
+  in batches of 2,000 straight into `harbour_bench`. One declaration in ten has no manifest
+  line, one in ten a different seal at the gate and one in ten a weighing 20 % heavier, so
+  the runs store warnings and choose all three lanes.
+- **throughput**: one process (what one worker process does, without the broker round trip)
+  verifies all 10,000 through the service layer: `declarations_verify_batch` in batches of 500
+  (evidence loaded once per batch, runs, warnings and review transitions with their history
+  written in bulk; one ledger entry per transition). Each declaration starts its review, so
+  every one is a first verification with a transition, history row, ledger entry and
+  notification. For comparison, `declaration_verify` one by one on a further sample of
+  declarations generated the same way.
+- **queries per batch**: counted with Django's query capture on a re-verification (no lane
+  changes) of 100 and of 500 declarations: equal, whatever the batch size. A first
+  verification adds the two queries of each ledger append (one entry per transition).
+- **ingestion**: `POST /api/v1/logistics/container-events` with 5,000 events per call (JSON list,
+  terminal's token) to `gunicorn portal.wsgi` (2 sync workers, `DEBUG=false`), 2 concurrent
+  clients; the events concern the bench declarations' containers, so each call also queues
+  their re-verification (tasks to a benchmark queue, purged afterwards).
+- **latency**: one `celery -A portal worker --concurrency=1` process on Redis consuming a
+  benchmark queue; 30 declarations already under review each get one gate-in event with a
+  different seal through the API, 0.2 s apart; the time from sending the POST to the
+  `SEAL_MISMATCH` warning being readable in the database. The debounce
+  `VERIFICATION_DEBOUNCE_SECONDS` is the default, 2 s: every latency includes it.
+"""
+
+
+def _container(serial: int) -> str:
+    first_ten = f"VRFU{serial % 1_000_000:06d}"
+    return first_ten + str(iso6346_check_digit(first_ten))
+
+
+def reset() -> None:
+    """Drop the declarations and logistics records of earlier benchmark runs (benchmark database only)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE declarations_declaration, declarations_manifest, declarations_containerevent, "
+            "declarations_sensorreading, declarations_verificationrequest CASCADE"
+        )
+
+
+def generate(count: int, *, start: int, users: dict) -> list[int]:
+    """``count`` submitted declarations with evidence, numbered from ``start``; their ids."""
+    trader, carrier, terminal = users["trader"], users["carrier"], users["terminal"]
+    ports = dict(Port.objects.filter(locode__in=["CNSUD", "CNSHK", "NLRTM"]).values_list("locode", "pk"))
+    now = timezone.now()
+    declarations = [
+        Declaration(
+            reference=f"VB-{number:08d}", declarant_id=trader.organisation_id, created_by=trader,
+            status=Status.SUBMITTED, direction="export", procedure="integrated", origin_port_id=ports["CNSUD"],
+            transfer_port_id=ports["CNSHK"], foreign_port_id=ports["NLRTM"],
+            transport_document_number=f"VB-BL-{number:08d}", consignor_name="Shunde Pearl River Furniture Co., Ltd.",
+            consignee_name="Harbourside Home Furnishings Ltd.", consignee_country_id="NL", incoterm="FOB",
+            invoice_currency_id="USD", total_packages=100, total_gross_mass=Decimal("3350.000"),
+            total_net_mass=Decimal("3020.000"), total_value=Decimal("24000.00"), item_count=2, container_count=2,
+            submitted_at=now, created_at=now,
+        )
+        for number in range(start, start + count)
+    ]
+    Declaration.objects.bulk_create(declarations, batch_size=2000)
+    items, containers, lines, events, readings = [], [], [], [], []
+    manifests = Manifest.objects.bulk_create([
+        Manifest(source_id=carrier.organisation_id, external_id=f"VB-MF-{start}-{index}", carrier="Pearl Delta",
+                 vessel="YUE HAI 18", voyage=f"V{index}", port_of_loading_id=ports["CNSUD"],
+                 port_of_discharge_id=ports["CNSHK"])
+        for index in range(count // 100 + 1)
+    ])
+    for offset, declaration in enumerate(declarations):
+        number = start + offset
+        items += [
+            DeclarationItem(declaration=declaration, line_number=1, hs_code_id="940360", description="Oak table",
+                            origin_country_id="CN", quantity=40, unit="PCE", packages=40,
+                            gross_mass=Decimal("1250.000"), net_mass=Decimal("1120.000"), value=Decimal("9600.00")),
+            DeclarationItem(declaration=declaration, line_number=2, hs_code_id="940161", description="Sofa",
+                            origin_country_id="CN", quantity=60, unit="PCE", packages=60,
+                            gross_mass=Decimal("2100.000"), net_mass=Decimal("1900.000"), value=Decimal("14400.00")),
+        ]
+        numbers = [_container(2 * number), _container(2 * number + 1)]
+        for index, container_number in enumerate(numbers):
+            containers.append(DeclarationContainer(declaration=declaration, number=container_number, size_type="45G1",
+                                                   seal_number=f"S{number}-{index}"))
+            seal = f"X{number}" if number % 10 == 1 else f"S{number}-{index}"
+            weight = Decimal("1675.000") * (Decimal("1.2") if number % 10 == 2 else 1)
+            events += [
+                ContainerEvent(source_id=terminal.organisation_id, external_id=f"VB-{container_number}-g",
+                               container_number=container_number, event_type="gate_in", port_id=ports["CNSUD"],
+                               occurred_at=now - timedelta(hours=3), seal_number=seal),
+                ContainerEvent(source_id=terminal.organisation_id, external_id=f"VB-{container_number}-w",
+                               container_number=container_number, event_type="weighed", port_id=ports["CNSUD"],
+                               occurred_at=now - timedelta(hours=2), weight=weight),
+            ]
+            readings.append(SensorReading(source_id=terminal.organisation_id, external_id=f"VB-{container_number}-s",
+                                          container_number=container_number, device="ESEAL", kind="seal_status",
+                                          value="closed", read_at=now - timedelta(hours=1)))
+        if number % 10 != 0:
+            lines.append(ManifestLine(manifest=manifests[offset // 100],
+                                      transport_document_number=declaration.transport_document_number,
+                                      consignee_name="HARBOURSIDE HOME FURNISHINGS LIMITED", packages=100,
+                                      gross_mass=Decimal("3350.000"), containers=numbers))
+    for model, rows in ((DeclarationItem, items), (DeclarationContainer, containers), (ManifestLine, lines),
+                        (ContainerEvent, events), (SensorReading, readings)):
+        model.objects.bulk_create(rows, batch_size=2000)
+    with connection.cursor() as cursor:
+        for table in ("declarations_declaration", "declarations_declarationitem", "declarations_declarationcontainer",
+                      "declarations_manifestline", "declarations_containerevent", "declarations_sensorreading"):
+            cursor.execute(f"ANALYZE {table}")
+    return [declaration.pk for declaration in declarations]
+
+
+def throughput_figures(users: dict) -> tuple[list[dict], list[int]]:
+    started = time.perf_counter()
+    ids = generate(DECLARATIONS, start=0, users=users)
+    load_seconds = time.perf_counter() - started
+    sample = generate(ONE_BY_ONE_SAMPLE, start=DECLARATIONS, users=users)
+
+    started = time.perf_counter()
+    for pk in sample:
+        declaration_verify(declaration_id=pk)
+    one_rate = len(sample) / (time.perf_counter() - started)
+
+    connection.queries_log.clear()  # the capture counts a bounded log (9,000 queries)
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        declarations_verify_batch(declaration_ids=ids[:BATCH])
+    first_batch_queries = len(queries.captured_queries)
+    for position in range(BATCH, len(ids), BATCH):
+        declarations_verify_batch(declaration_ids=ids[position:position + BATCH])
+    batch_seconds = time.perf_counter() - started
+    rate = len(ids) / batch_seconds
+    lanes = dict(Declaration.objects.filter(pk__in=ids).values("lane").annotate(n=Count("pk")).values_list(
+        "lane", "n"))
+    assert sum(lanes.values()) == len(ids) and not Declaration.objects.filter(pk__in=ids, status=Status.SUBMITTED)
+
+    again = {}
+    for size in (100, BATCH):
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as queries:
+            declarations_verify_batch(declaration_ids=ids[:size])
+        again[size] = len(queries.captured_queries)
+    figures = [
+        {"name": "generate 10,000 declarations with evidence", "value": round(load_seconds, 1), "unit": "s",
+         "target": "—", "ok": None, "note": "bulk_create, ~130,000 rows"},
+        {"name": "verification throughput, one process, batches of 500", "value": round(rate),
+         "unit": "declarations/s", "target": "≥ 300/s", "ok": rate >= 300,
+         "note": f"10,000 first verifications in {batch_seconds:.1f} s (each starts the review); lanes "
+                 + ", ".join(f"{lane} {count:,}" for lane, count in sorted(lanes.items()))
+                 + f"; load average {load_average()}"},
+        {"name": "verification throughput, declaration_verify one by one", "value": round(one_rate),
+         "unit": "declarations/s", "target": "—", "ok": None,
+         "note": f"{len(sample)} first verifications, same data, same run"},
+        {"name": "queries per batch, re-verification of 100 / 500", "value": again[BATCH], "unit": "queries",
+         "target": "constant", "ok": again[100] == again[BATCH],
+         "note": f"{again[100]} for 100 declarations, {again[BATCH]} for 500"},
+        {"name": "queries per batch of 500, first verification", "value": first_batch_queries, "unit": "queries",
+         "target": "—", "ok": None,
+         "note": f"{first_batch_queries - 2 * BATCH} + 2 per declaration for its ledger entry (one per transition)"},
+    ]
+    return figures, ids
+
+
+def ingestion_figures(server: Gunicorn, users: dict, ids: list[int]) -> list[dict]:
+    token = api_token(users["terminal"])
+    numbers = list(DeclarationContainer.objects.filter(declaration_id__in=ids[: len(ids) // 2])
+                   .values_list("number", flat=True))
+    moment = (timezone.now() - timedelta(minutes=30)).isoformat()
+    run_tag = int(time.time())
+
+    def body(call: int) -> list[dict]:
+        return [
+            {"external_id": f"VB-ING-{run_tag}-{call}-{index}", "container_number": numbers[(call * EVENTS_PER_CALL
+                                                                                             + index) % len(numbers)],
+             "event_type": "gate_out", "port": "CNSUD", "occurred_at": moment, "seal_number": ""}
+            for index in range(EVENTS_PER_CALL)
+        ]
+
+    bodies = [body(call) for call in range(INGEST_CALLS + 1)]
+    status, response = server.request("POST", "/api/v1/logistics/container-events", bodies.pop(), token)  # warm-up
+    assert status == 201, response[:300]
+    calls = iter(bodies)
+    lock = threading.Lock()
+    failures = []
+
+    def client():
+        while True:
+            with lock:
+                records = next(calls, None)
+            if records is None:
+                return
+            status, response = server.request("POST", "/api/v1/logistics/container-events", records, token)
+            if status != 201 or json.loads(response).get("stored") != EVENTS_PER_CALL:
+                failures.append((status, response[:300]))
+
+    threads = [threading.Thread(target=client) for _ in range(2)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"ingestion failed: {failures[0]}")
+    rate = INGEST_CALLS * EVENTS_PER_CALL / elapsed
+    return [{"name": "container-event ingestion through the bulk API", "value": round(rate), "unit": "events/s",
+             "target": "≥ 5,000/s", "ok": rate >= 5000,
+             "note": f"gunicorn, 2 workers, 2 clients, {INGEST_CALLS} calls × {EVENTS_PER_CALL:,} events in "
+                     f"{elapsed:.1f} s (each call also queues re-verification); load average {load_average()}"}]
+
+
+def latency_figures(server: Gunicorn, users: dict, ids: list[int]) -> list[dict]:
+    token = api_token(users["terminal"])
+    candidates = list(
+        Declaration.objects.filter(pk__in=ids[len(ids) // 2:], status=Status.UNDER_REVIEW)
+        .exclude(warnings__code="SEAL_MISMATCH").order_by("pk").values_list("pk", flat=True)[:LATENCY_SAMPLES]
+    )
+    VerificationRequest.objects.all().delete()  # earlier figures' queue entries: their tasks were purged
+    purge_bench_queue()
+    worker = subprocess.Popen(
+        [str(BIN / "celery"), "-A", "portal", "worker", "-Q", BENCH_QUEUE, "--concurrency=1", "--without-gossip",
+         "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
+        cwd=ROOT, env=child_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        time.sleep(5)  # the worker connects to the broker
+        if worker.poll() is not None:
+            raise RuntimeError(f"celery worker exited: {worker.stderr.read()[-2000:]!r}")
+        sent = {}
+        for index, pk in enumerate(candidates):
+            number = DeclarationContainer.objects.filter(declaration_id=pk).values_list("number", flat=True)[0]
+            record = {"external_id": f"VB-LAT-{int(time.time())}-{index}", "container_number": number,
+                      "event_type": "gate_in", "port": "CNSHK", "occurred_at": timezone.now().isoformat(),
+                      "seal_number": "TAMPERED-1"}
+            sent[pk] = time.perf_counter()
+            status, response = server.request("POST", "/api/v1/logistics/container-events", [record], token)
+            assert status == 201, response[:300]
+            time.sleep(0.2)
+        seen = {}
+        deadline = time.perf_counter() + 60
+        while len(seen) < len(sent) and time.perf_counter() < deadline:
+            found = set(VerificationWarning.objects.filter(declaration_id__in=set(sent) - set(seen),
+                                                           code="SEAL_MISMATCH").values_list("declaration_id",
+                                                                                            flat=True))
+            now = time.perf_counter()
+            for pk in found:
+                seen[pk] = now - sent[pk]
+            time.sleep(0.05)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        purge_bench_queue()
+    if len(seen) < len(sent):
+        return [{"name": "event → warning latency", "value": len(sent) - len(seen), "unit": "not seen in 60 s",
+                 "target": "p95 ≤ 5 s", "ok": False, "note": ""}]
+    latencies = sorted(seen.values())
+    p50 = statistics.median(latencies)
+    p95 = statistics.quantiles(latencies, n=20)[-1]
+    debounce = settings.VERIFICATION_DEBOUNCE_SECONDS
+    return [
+        {"name": "event → warning latency, p50", "value": round(p50, 2), "unit": "s", "target": "—", "ok": None,
+         "note": f"{len(latencies)} events, one worker process, debounce {debounce:g} s"},
+        {"name": "event → warning latency, p95", "value": round(p95, 2), "unit": "s", "target": "≤ 5 s",
+         "ok": p95 <= 5, "note": f"max {latencies[-1]:.2f} s; load average {load_average()}"},
+    ]
+
+
+def run() -> list[dict]:
+    use_bench_queue()
+    users = bench_users()
+    reset()
+    try:
+        figures, ids = throughput_figures(users)
+        server = Gunicorn(workers=2)
+        try:
+            figures += ingestion_figures(server, users, ids)
+            figures += latency_figures(server, users, ids)
+        finally:
+            server.stop()
+    finally:
+        purge_bench_queue()
+    return figures

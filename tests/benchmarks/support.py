@@ -1,0 +1,150 @@
+"""Shared pieces of the declaration and verification benchmarks (not a benchmark module itself).
+
+Child processes (gunicorn, a Celery worker) get the benchmark database the runner set in
+``DATABASE_URL``, production-like settings (``DEBUG=false``, no SSL redirect on loopback),
+e-mail to the dummy backend and their own Celery queue, :data:`BENCH_QUEUE`, which is
+purged before and after use so no benchmark task outlives the run.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+BENCH_QUEUE = "hsw-bench"
+BENCH_SECRET_KEY = "harbour-single-window-benchmarks-only-" + "x" * 20  # noqa: S105 — loopback bench server
+
+
+def bench_users():
+    """The demo organisations and people (trader, carrier, terminal …), created once in the bench database."""
+    from portal.demo import demo_seed
+    from portal.models import Port, User
+    from portal.reference import reference_data_load
+
+    if not Port.objects.exists():
+        reference_data_load()
+    if not User.objects.filter(username="trader").exists():
+        demo_seed()
+    return {user.username: user for user in User.objects.filter(username__in=["trader", "carrier", "terminal"])}
+
+
+def api_token(user) -> str:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    environment = dict(os.environ)
+    environment.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": BENCH_SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            "CELERY_TASK_DEFAULT_QUEUE": BENCH_QUEUE,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    environment.update(extra)
+    return environment
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    """``gunicorn`` serving the portal (or a benchmark URLconf) on a free loopback port."""
+
+    def __init__(self, *, workers: int = 2, settings_module: str = "portal.settings"):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "sync",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=child_environment(DJANGO_SETTINGS_MODULE=settings_module),
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, _body = self.request("GET", "/api/v1/")
+                if status < 500:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def request(self, method: str, path: str, body=None, token: str = "") -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Token {token}"
+        try:
+            connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def purge_bench_queue() -> int:
+    """Drop every task waiting on :data:`BENCH_QUEUE` (and the default queue of this process)."""
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL:
+        return 0
+    from kombu import Connection
+
+    purged = 0
+    with Connection(settings.CELERY_BROKER_URL) as connection:
+        channel = connection.default_channel
+        for queue in {BENCH_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE}:
+            purged += channel.queue_purge(queue) or 0  # a queue never declared has nothing: 0
+    return purged
+
+
+def use_bench_queue() -> None:
+    """Tasks this process sends go to :data:`BENCH_QUEUE`, and e-mails nowhere."""
+    from django.conf import settings
+
+    from portal.celery import app
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    app.conf.task_default_queue = BENCH_QUEUE
+    app.conf.task_default_routing_key = BENCH_QUEUE
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
