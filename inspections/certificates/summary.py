@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from ..models import Certificate
 
-# Shown to anyone who verifies the certificate. The others (who issued and revoked it, the
-# officer's remarks, the quantities and the consignee) are published only as salted hashes.
+# Shown to anyone who verifies the certificate (no field may be named like a dict method, e.g.
+# "items": the verification page iterates the public fields with ``.items`` in a template). The
+# others (who issued and revoked it, the officer's remarks, the quantities and the consignee) are
+# published only as salted hashes.
 PUBLIC_SUMMARY_FIELDS = [
-    "number", "kind", "status", "declaration", "exporter", "issuing_port", "items", "issued_at",
+    "number", "kind", "status", "declaration", "exporter", "issuing_port", "goods", "issued_at",
     "revoked", "revoked_at", "revocation_reason",
 ]
 
@@ -29,7 +31,7 @@ def certificate_public_summary(certificate: Certificate) -> dict:
         "declaration": declaration.reference,
         "exporter": declaration.declarant.name_en,
         "issuing_port": declaration.origin_port.locode if declaration.origin_port_id else None,
-        "items": [
+        "goods": [
             {"line": item.line_number, "hs_code": item.hs_code_id, "description": item.description}
             for item in items
         ],
