@@ -315,3 +315,18 @@ def test_two_officers_deciding_at_once_one_wins_and_the_other_sees_a_conflict(ac
     assert f"Declaration {declaration.reference} is now {final.get_status_display()} by" in losers[0]
     decisions = [h for h in final.history.all() if (h.history_change_reason or "").split(":")[0] in RESULT]
     assert len(decisions) == 1
+
+
+@pytest.mark.django_db
+def test_the_polled_warnings_section_stops_once_the_declaration_is_decided(trader):
+    declaration = submitted_declaration(trader)
+    add_warning(declaration)
+    officer = factories.customs_officer(ports=("CNSUD",))
+    url = reverse("declarations:review-warnings", args=[declaration.pk])
+    live = client_for(officer).get(url)
+    assert live.status_code == 200 and "Declared seal" in live.content.decode()
+    assert 'hx-trigger="every 5s"' in live.content.decode()
+    assert client_for(trader).get(url).status_code == 404  # the officers' view of the evidence only
+    assert client_for(factories.customs_officer(ports=("CNNSA",))).get(url).status_code == 404
+    declaration_decide(actor=officer, declaration_id=declaration.pk, action=Action.REJECT, message="No")
+    assert client_for(officer).get(url).status_code == 286
