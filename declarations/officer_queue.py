@@ -82,7 +82,7 @@ def _filtered(queryset: QuerySet[Declaration], filters: QueueFilters, *, with_la
     # Whole local days: from midnight of the first day up to (not including) midnight after the last.
     if filters.submitted_from:
         queryset = queryset.filter(submitted_at__gte=_local_midnight(filters.submitted_from))
-    if filters.submitted_to:
+    if filters.submitted_to and filters.submitted_to < date.max:
         queryset = queryset.filter(submitted_at__lt=_local_midnight(filters.submitted_to + timedelta(days=1)))
     if search := filters.search.strip():
         queryset = queryset.filter(

@@ -46,7 +46,8 @@ class QueueQuerySerializer(serializers.Serializer):
                                      allow_blank=True)
     warning_code = serializers.ChoiceField(choices=WarningCode.values, required=False, allow_blank=True,
                                            help_text="Declarations whose current version has this warning.")
-    trader = serializers.IntegerField(required=False, min_value=1, help_text="The declarant organisation's id.")
+    trader = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1,
+                                      help_text="The declarant organisation's id.")
     hs_chapter = serializers.RegexField(r"^\d{2}$", required=False, allow_blank=True,
                                         help_text="Two digits; declarations with any goods item in the chapter.")
     submitted_from = serializers.DateField(required=False, help_text="Submitted on or after this day (port time).")

@@ -193,6 +193,8 @@ def test_date_range_uses_whole_days_in_port_time(trader, officer):
         on_the_day.reference, late_evening.reference]
     assert references(declaration_queue_page(actor=officer, filters=QueueFilters(submitted_to=date(2026, 3, 1)))) \
         == [early.reference]
+    far = api_for(officer).get(API, {"submitted_from": "0001-01-01", "submitted_to": "9999-12-31"})
+    assert far.status_code == 200 and len(far.json()["results"]) == 3
 
 
 @pytest.mark.parametrize("how", ["reference", "reference in lower case", "container", "transport document"])
