@@ -93,6 +93,7 @@ class Action(models.TextChoices):
     REQUEST_AMENDMENT = "request_amendment", _("Request amendment")
     AMEND = "amend", _("Resubmit amended declaration")
     ORDER_INSPECTION = "order_inspection", _("Order inspection")
+    RECORD_INSPECTION = "record_inspection", _("Record inspection result")
     RELEASE = "release", _("Release")
     REJECT = "reject", _("Reject")
     DEPART = "depart", _("Record departure")
@@ -114,6 +115,10 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
     Action.ORDER_INSPECTION: (
         (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED), Status.INSPECTION_REQUIRED,
         frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
+    ),
+    # Officers of either port of the pair record the result (``inspections.services``): one inspection counts for both.
+    Action.RECORD_INSPECTION: (
+        (Status.INSPECTION_REQUIRED,), Status.INSPECTED, frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
     ),
     # The system releases only green declarations, and only where the port's supervisor enabled it.
     Action.RELEASE: (

@@ -162,6 +162,11 @@ def demo_declarations_seed() -> int:
                                               note="Barge departed Shunde")
             else:
                 message = "Declared value far below the reference range" if step_name == "reject" else ""
+                if step_name == "order_inspection":  # the inspection record comes with the order
+                    from inspections.services import inspection_order
+
+                    inspection_order(actor=decider, declaration_id=declaration.pk, message=message)
+                    continue
                 declaration_decide(actor=decider, declaration_id=declaration.pk, action=step_name, message=message)
         created += 1
     return created

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from inspections.services import inspection_order
 from portal import roles
 from portal.exceptions import DomainError, TransitionNotAllowed
 from portal.ledger.selectors import record_verification_get
@@ -54,7 +55,8 @@ DECISION_COPY = {
     Action.REQUEST_AMENDMENT: (gettext_lazy("Request amendment"),
                                gettext_lazy("What must the trader change? They see this message."), "button"),
     Action.ORDER_INSPECTION: (gettext_lazy("Order inspection"),
-                              gettext_lazy("Optional: what the inspection should look at."), "button"),
+                              gettext_lazy("Optional: what the inspection should look at. To inspect again goods "
+                                           "already inspected, a supervisor gives the reason here."), "button"),
     Action.REJECT: (gettext_lazy("Reject"), gettext_lazy("Why is the declaration rejected? (required)"),
                     "button button-danger"),
 }
@@ -186,8 +188,13 @@ def declaration_decide_view(request, pk: int):
     action = form.cleaned_data["action"]
     expected = form.cleaned_data["expected_status"]
     try:
-        decided = declaration_decide(actor=request.user, declaration_id=pk, action=action,
-                                     message=form.cleaned_data["message"], expected_status=expected)
+        if action == Action.ORDER_INSPECTION:  # the inspection record is created with the transition
+            decided = inspection_order(actor=request.user, declaration_id=pk, message=form.cleaned_data["message"],
+                                       override_reason=form.cleaned_data["message"],
+                                       expected_status=expected).declaration
+        else:
+            decided = declaration_decide(actor=request.user, declaration_id=pk, action=action,
+                                         message=form.cleaned_data["message"], expected_status=expected)
     except TransitionNotAllowed as error:
         messages.error(request, _conflict_message(pk, expected, error))
         return redirect("declarations:detail", pk)

@@ -20,6 +20,7 @@ DEMO_PASSWORD = "harbour-demo-2026"  # noqa: S105 — printed for the demo on pu
 DEMO_STEPS = [
     "declarations.demo.demo_declarations_seed",
     "declarations.demo.demo_logistics_seed",
+    "inspections.demo.demo_inspections_seed",
     "inspections.demo_certificates.demo_certificates_seed",
     "portal.demo.demo_checkpoint",  # last: signs everything the steps above recorded
 ]

@@ -257,6 +257,7 @@ CELERY_BEAT_SCHEDULE = {
     "logistics-uploads-resend-stale": {"task": "declarations.logistics_uploads_resend_stale", "schedule": 300.0},
     "ledger-checkpoint": {"task": "portal.ledger_checkpoint", "schedule": 300.0},
     "idempotency-keys-purge": {"task": "portal.idempotency_keys_purge", "schedule": 3600.0},
+    "inspection-slots-generate": {"task": "inspections.slots_generate", "schedule": 3600.0},
     "dashboard-refresh": {"task": "declarations.dashboard_refresh", "schedule": 600.0},
 }
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")

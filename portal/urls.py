@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("portal.ledger.urls")),
     path("declarations/", include("declarations.urls")),
     path("logistics/", include("declarations.urls_logistics")),
+    path("inspections/", include("inspections.urls")),
     path("certificates/", include("inspections.certificates.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),

@@ -145,7 +145,8 @@ class DecisionInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[(action, Action(action).label) for action in OFFICER_DECISIONS])
     message = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="",
-        help_text="Required to request an amendment (what to change) or to reject (why).",
+        help_text="Required to request an amendment (what to change) or to reject (why). For `order_inspection` "
+                  "of goods already inspected at either port, a supervisor's reason for the second inspection.",
     )
 
 

@@ -16,6 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from inspections.services import inspection_order
 from portal import roles
 from portal.api.idempotency import IdempotentMixin
 from portal.api.serializers import ErrorSerializer
@@ -23,7 +24,7 @@ from portal.choices import Role
 from portal.roles import HasRole
 
 from .. import services
-from ..choices import allowed_actions
+from ..choices import Action, allowed_actions
 from ..models import Declaration
 from ..selectors import declaration_get, declaration_list
 from ..services.drafts import declaration_container_values, declaration_header, declaration_item_values
@@ -255,7 +256,12 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
         declaration_id = self._require_visible()
         parsed = DecisionInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
-        services.declaration_decide(actor=request.user, declaration_id=declaration_id, **parsed.validated_data)
+        if parsed.validated_data["action"] == Action.ORDER_INSPECTION:  # creates the inspection the trader books
+            message = parsed.validated_data["message"]
+            inspection_order(actor=request.user, declaration_id=declaration_id, message=message,
+                             override_reason=message)
+        else:
+            services.declaration_decide(actor=request.user, declaration_id=declaration_id, **parsed.validated_data)
         return self._present(declaration_id)
 
     # --- supporting documents --------------------------------------------------------------------------------

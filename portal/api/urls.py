@@ -14,6 +14,7 @@ urlpatterns = [
     path("health", views.HealthView.as_view(), name="api-health"),
     path("ledger/", include("portal.ledger.urls_api")),
     path("", include("declarations.api.urls")),
+    path("", include("inspections.api")),
     path("", include("inspections.certificates.api")),
     path("", include(router.urls)),
 ]
