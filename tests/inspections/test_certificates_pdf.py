@@ -89,3 +89,22 @@ def test_rendering_twice_gives_the_same_bytes(media):
     first = certificate_pdf_render(certificate_id=certificate.pk).pdf_sha256
     second = certificate_pdf_render(certificate_id=certificate.pk).pdf_sha256
     assert first == second
+
+
+@pytest.mark.worker
+def test_issuing_renders_the_pdf_in_the_real_worker_after_commit(celery_worker, media):
+    import time
+
+    from inspections.models import Certificate
+
+    certificate = issued_certificate(released_declaration(items=1))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        certificate = Certificate.objects.get(pk=certificate.pk)
+        if certificate.pdf_sha256:
+            break
+        time.sleep(0.2)
+    assert certificate.pdf_sha256, "the worker did not render the PDF"
+    content = certificate.pdf.read()
+    assert hashlib.sha256(content).hexdigest() == certificate.pdf_sha256
+    assert certificate.number in _text(content)
