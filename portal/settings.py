@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "portal.choices.OrganisationKind",
         "DocumentKindEnum": "declarations.choices.DocumentKind",
         "SensorKindEnum": "declarations.choices.SensorKind",
+        "CertificateKindEnum": "inspections.choices.CertificateKind",
+        "CertificateStatusEnum": "inspections.choices.CertificateStatus",
     },
 }
 
