@@ -81,6 +81,8 @@ SCENARIOS = {
     "DEMO-BL-0016#2": Scenario("integrated", "CNSUD", "CNSHK", "BEANR", ("submit",)),
     "DEMO-BL-0017": Scenario("integrated", "CNSUD", "CNSHK", "GBFXT", ("submit",)),
     "DEMO-BL-0018": Scenario("integrated", "CNSUD", "CNSHK", "SGSIN", ("submit",)),
+    "DEMO-BL-0019": Scenario("integrated", "CNSUD", "CNSHK", "JPYOK", ("submit",)),
+    "DEMO-BL-0020": Scenario("standard", "CNSHK", None, "USLGB", ("submit",)),
 }
 
 
@@ -191,8 +193,11 @@ EVIDENCE = {
     "DEMO-BL-0014": {},
     "DEMO-BL-0015": {},
     "DEMO-BL-0016": {"manifest_packages_short": 30},  # MANIFEST_WRITE_OFF_EXCEEDED (with its #2 declaration)
-    "DEMO-BL-0017": {},
     "DEMO-BL-0018": {"seal_opened_on_barge": True},  # LOADED_BEFORE_RELEASE, SEAL_BROKEN
+    # Clean and submitted: green, unless the port's random selection (5 %) sends one to yellow.
+    "DEMO-BL-0017": {},
+    "DEMO-BL-0019": {},
+    "DEMO-BL-0020": {},
 }
 BARGE = {"carrier": "Pearl Delta Barge Lines", "vessel": "YUE HAI 18", "voyage": "2611S"}
 OCEAN = {"carrier": "Pearl Delta Barge Lines (slot on COSCO SHIPPING ARIES)", "vessel": "COSCO SHIPPING ARIES",

@@ -16,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -56,13 +56,23 @@ def _send_verification_tasks(declaration_ids: list[int]) -> None:
     seen by one run); if the broker is down, leave it to the sweep."""
     from ..tasks import declaration_verify
 
-    for declaration_id in declaration_ids:
-        try:
-            declaration_verify.apply_async((declaration_id,), countdown=settings.VERIFICATION_DEBOUNCE_SECONDS)
-        except Exception:  # kombu raises several kinds when the broker is unreachable
-            logger.warning("broker unreachable: declaration %s will be verified by the sweep", declaration_id,
-                           exc_info=True)
+    if not declaration_ids:
+        return
+    app = declaration_verify.app
+    try:
+        if app.conf.task_always_eager:
+            for declaration_id in declaration_ids:
+                declaration_verify.apply_async((declaration_id,), countdown=settings.VERIFICATION_DEBOUNCE_SECONDS)
             return
+        # One producer (one broker connection) for the whole list: evidence that concerns thousands
+        # of declarations costs one publish each, not a connection checkout and a publish each.
+        with app.producer_or_acquire() as producer:
+            for declaration_id in declaration_ids:
+                declaration_verify.apply_async((declaration_id,), countdown=settings.VERIFICATION_DEBOUNCE_SECONDS,
+                                               producer=producer)
+    except Exception:  # kombu raises several kinds when the broker is unreachable
+        logger.warning("broker unreachable: %d declaration(s) will be verified by the sweep", len(declaration_ids),
+                       exc_info=True)
 
 
 def verification_request(declaration_ids: list[int]) -> None:
@@ -288,8 +298,8 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
         run.finished_at = now
         results[declaration.pk] = (declaration, run, findings, port)
     VerificationRun.objects.bulk_create(new_runs)
-    VerificationRun.objects.bulk_update(old_runs, ["score", "lane", "lane_reason", "randomly_selected", "runs",
-                                                   "finished_at"])
+    _update_in_bulk(VerificationRun, old_runs, ["score", "lane", "lane_reason", "randomly_selected", "runs",
+                                                "finished_at"])
     VerificationWarning.objects.bulk_create([
         VerificationWarning(run=run, declaration=declaration, code=f.code, severity=f.severity,
                             message=f.message[:500], key=f.key[:100], evidence=to_json_value(f.evidence))
@@ -319,7 +329,7 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
         declaration._change_reason = f"{action}: {run.lane_reason}"[:100] if run.lane_reason else action
         changed.append((declaration, action, run.lane_reason))
     if changed:
-        Declaration.objects.bulk_update([d for d, _a, _n in changed], ["status", "lane", "queue_rank", "updated_at"])
+        _update_in_bulk(Declaration, [d for d, _a, _n in changed], ["status", "lane", "queue_rank", "updated_at"])
         Declaration.history.bulk_history_create([d for d, _a, _n in changed], update=True)
         for declaration, action, _note in changed:
             ledger_append(kind=f"declaration.{action}", subject=declaration.ledger_subject,
@@ -336,6 +346,28 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
     return {declaration.pk: run for declaration, run, _findings, _port in results.values()}
 
 
+def _update_in_bulk(model, objects: list, fields: list[str]) -> None:
+    """Save ``fields`` of many rows in one statement: on PostgreSQL ``UPDATE … FROM (VALUES …)``, which
+    costs a fraction of ``bulk_update``'s ``CASE WHEN`` per row and field; elsewhere ``bulk_update``."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, fields)
+        return
+    columns = [model._meta.get_field(name) for name in fields]
+    assignments = ", ".join(f'"{column.column}" = v."{column.column}"' for column in columns)
+    names = ", ".join(f'"{column.column}"' for column in columns)
+    table = model._meta.db_table
+    rows = [(obj.pk, *(column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns))
+            for obj in objects]
+    template = "(%s, " + ", ".join(f"%s::{column.db_type(connection)}" for column in columns) + ")"
+    with connection.cursor() as cursor:
+        values = b",".join(cursor.cursor.mogrify(template, row) for row in rows).decode()
+        # Through Django's cursor (one statement, counted like the others); every value is quoted by mogrify.
+        cursor.execute(f'UPDATE "{table}" AS t SET {assignments} FROM (VALUES {values}) AS v(id, {names}) '  # noqa: S608
+                       "WHERE t.id = v.id")
+
+
 def _notify_traders_bulk(changed: list[tuple[Declaration, str, str]]) -> None:
     """The notifications ``_record`` sends for system transitions (to every active user of the
     declarant), for many declarations: one query for the people, one insert, e-mails on commit."""
@@ -347,9 +379,10 @@ def _notify_traders_bulk(changed: list[tuple[Declaration, str, str]]) -> None:
     for user in User.objects.filter(organisation_id__in={d.declarant_id for d, _a, _n in changed}, is_active=True):
         people.setdefault(user.organisation_id, []).append(user)
     notifications, messages = [], []
+    labels = dict(Status.choices)
     for declaration, _action, note in changed:
         subject = _("%(reference)s: %(status)s") % {"reference": declaration,
-                                                    "status": declaration.get_status_display()}
+                                                    "status": labels[declaration.status]}
         link = reverse("declarations:detail", args=[declaration.pk])
         for user in people.get(declaration.declarant_id, []):
             notifications.append(Notification(recipient=user, subject=subject[:200], body=note, link=link))
