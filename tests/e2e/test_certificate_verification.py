@@ -10,9 +10,16 @@ from inspections.models import Certificate
 from portal.demo import demo_seed
 from portal.ledger.services import checkpoint_create
 from tests.e2e.test_officer_review import sign_in
+from tests.inspections.certificate_support import tasks_run_in_process
 from tests.inspections.test_certificates_pdf import _qr_codes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def renders_in_process():
+    with tasks_run_in_process():  # the PDF is rendered on commit in the server thread, not by a stray worker
+        yield
 
 
 def test_officer_issues_a_certificate_anyone_verifies_by_its_qr_code_until_it_is_revoked(
@@ -34,7 +41,7 @@ def test_officer_issues_a_certificate_anyone_verifies_by_its_qr_code_until_it_is
     certificate = Certificate.objects.get(declaration=declaration)
     page.get_by_role("heading", name=f"Certificate {certificate.number}").wait_for()
 
-    # The worker's job, done here: render the PDF and read its QR code from the rendered page.
+    # Rendered on commit (in process here); rendering again is idempotent and gives the stored file.
     rendered = certificate_pdf_render(certificate_id=certificate.pk)
     [qr_link] = _qr_codes(rendered.pdf.read())
     assert qr_link.startswith(live_server.url + f"/verify/{certificate.number}/")

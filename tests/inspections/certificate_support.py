@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from declarations.choices import Action
 from declarations.models import Declaration
 from declarations.services import declaration_create_draft, declaration_decide, declaration_submit
@@ -41,3 +43,20 @@ def issued_certificate(declaration: Declaration, *, officer=None, kind: str = "p
     item_ids = [item.pk for item in (items or declaration.items.all())]
     return certificate_issue(actor=officer, declaration_id=declaration.pk, kind=kind, item_ids=item_ids,
                              remarks="Fumigated with methyl bromide")
+
+
+@contextmanager
+def tasks_run_in_process():
+    """Run Celery tasks (the PDF rendering) in the committing thread instead of the broker.
+
+    For transactional tests: a session worker started by an earlier ``celery_worker`` test
+    would otherwise render concurrently with the test's closing flush and deadlock it.
+    """
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous

@@ -17,7 +17,14 @@ from portal.models import Notification
 from tests import factories
 from tests.declarations.test_workflow import race
 
-from .certificate_support import ACTORS, MAY_ISSUE, issued_certificate, released_declaration
+from .certificate_support import ACTORS, MAY_ISSUE, issued_certificate, released_declaration, tasks_run_in_process
+
+
+@pytest.fixture
+def renders_in_process(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with tasks_run_in_process():
+        yield
 
 
 @pytest.fixture
@@ -137,7 +144,7 @@ def test_a_changed_certificate_no_longer_matches_its_ledger_entry(declaration):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_issues_take_distinct_consecutive_numbers():
+def test_concurrent_issues_take_distinct_consecutive_numbers(renders_in_process):
     assert connection.vendor == "postgresql"
     declaration = released_declaration(items=1)
     officers = [factories.customs_officer(ports=("CNSUD",)) for _ in range(6)]
@@ -155,7 +162,7 @@ def test_concurrent_issues_take_distinct_consecutive_numbers():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_revocations_end_with_one_winner():
+def test_two_concurrent_revocations_end_with_one_winner(renders_in_process):
     declaration = released_declaration(items=1)
     certificate = issued_certificate(declaration)
     officers = [factories.customs_officer(ports=("CNSUD",)) for _ in range(2)]
