@@ -132,6 +132,7 @@ LANGUAGES = [
     ("zh-hant", "繁體中文"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -236,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a field named "kind"; give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {
+        "DeclarationStatusEnum": "declarations.choices.Status",
+        "BookingStatusEnum": "inspections.choices.BookingStatus",
         "OrganisationKindEnum": "portal.choices.OrganisationKind",
         "DocumentKindEnum": "declarations.choices.DocumentKind",
         "SensorKindEnum": "declarations.choices.SensorKind",

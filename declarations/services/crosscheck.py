@@ -143,7 +143,7 @@ def _verify(declaration_id: int) -> VerificationRun | None:
     run.warnings.all().delete()
     run.score = assessment.score
     run.lane = assessment.lane
-    run.lane_reason = "; ".join(assessment.reasons)[:300]
+    run.lane_reason = " ".join(assessment.reasons)[:300]
     run.randomly_selected = assessment.randomly_selected
     run.runs = 1 if created else run.runs + 1
     run.finished_at = timezone.now()
@@ -293,7 +293,7 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
             old_runs.append(run)
         run.score = assessment.score
         run.lane = assessment.lane
-        run.lane_reason = "; ".join(assessment.reasons)[:300]
+        run.lane_reason = " ".join(assessment.reasons)[:300]
         run.randomly_selected = assessment.randomly_selected
         run.finished_at = now
         results[declaration.pk] = (declaration, run, findings, port)

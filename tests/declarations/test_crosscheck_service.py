@@ -147,7 +147,8 @@ def test_polling_stops_once_the_declaration_is_closed(client, trader, submitted)
     declaration_cancel(actor=trader, declaration_id=submitted.pk)
     client.force_login(trader)
     assert client.get(f"/declarations/{submitted.pk}/verification/").status_code == 286
-    assert "hx-get" not in client.get(f"/declarations/{submitted.pk}/").content.decode().split('id="verification"')[1][:300]
+    page = client.get(f"/declarations/{submitted.pk}/").content.decode()
+    assert "hx-get" not in page.split('id="verification"')[1][:300]
 
 
 def test_another_organisation_cannot_poll_the_verification(client, submitted):

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 HOME_HEADINGS = {
     Role.TRADER_STAFF: "Drafts to finish",
     Role.CUSTOMS_OFFICER: "Inspections today",
-    Role.CUSTOMS_SUPERVISOR: "Port dashboard",
+    Role.CUSTOMS_SUPERVISOR: "Risk rules",
     Role.BANK_OFFICER: "Financing requests to review",
     Role.LOGISTICS_SYSTEM: "Connecting your system",
 }
