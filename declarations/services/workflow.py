@@ -96,6 +96,10 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
         payload=declaration_public_summary(declaration),
         public_fields=PUBLIC_SUMMARY_FIELDS,
     )
+    if action in (Action.REJECT, Action.CANCEL, Action.AMEND):
+        from finance.services import financing_declaration_changed  # lazy: finance imports declarations
+
+        financing_declaration_changed(declaration=declaration, action=action)
     link = reverse("declarations:detail", args=[declaration.pk])
     traders = User.objects.filter(organisation_id=declaration.declarant_id, is_active=True)
     notification_send(
