@@ -22,6 +22,7 @@ urlpatterns = [
     path("logistics/", include("declarations.urls_logistics")),
     path("inspections/", include("inspections.urls")),
     path("certificates/", include("inspections.certificates.urls")),
+    path("financing/", include("finance.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -39,6 +39,10 @@ def home(request):
         from declarations.selectors import declaration_queue
 
         context.update(declaration_queue(actor=user))
+    elif roles.is_bank_officer(user):
+        from finance.selectors import bank_home_waiting
+
+        context.update(bank_home_waiting(actor=user))
     elif roles.is_logistics_system(user):
         from declarations.services.logistics_uploads import logistics_uploads_waiting
 
