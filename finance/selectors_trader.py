@@ -68,3 +68,22 @@ def declarations_pledgeable(*, actor: User) -> QuerySet[Declaration]:
         .select_related("invoice_currency")
         .order_by("-created_at", "-id")
     )
+
+
+def financing_waiting_for_trader(*, actor: User, limit: int = 8) -> list[dict]:
+    """The home card: the organisation's open requests, those the bank asked about first, as links."""
+    from django.db.models import Case, IntegerField, Value, When
+    from django.urls import reverse
+
+    from .choices import ACTIVE_STATUSES, RequestStatus
+
+    requests = (
+        financing_request_list(actor=actor).filter(status__in=ACTIVE_STATUSES)
+        .annotate(asked=Case(When(status=RequestStatus.INFORMATION_REQUESTED, then=Value(0)), default=Value(1),
+                             output_field=IntegerField()))
+        .order_by("asked", "-created_at", "-id")[:limit]
+    )
+    return [{"url": reverse("finance:request_detail", args=[request.pk]),
+             "label": _("%(reference)s — %(bank)s — %(status)s") % {
+                 "reference": request.reference, "bank": request.bank, "status": request.get_status_display()}}
+            for request in requests]

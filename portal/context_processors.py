@@ -9,6 +9,7 @@ from .roles import has_role
 NAVIGATION = [
     (_("Home"), "home", ()),
     (_("Declarations"), "declarations:list", (Role.TRADER_STAFF,)),
+    (_("Financing"), "finance:request_list", (Role.TRADER_STAFF,)),
     (_("Upload logistics data"), "logistics:uploads", (Role.LOGISTICS_SYSTEM,)),
     (_("Port dashboard"), "declarations:dashboard", (Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR)),
     (_("Risk rules"), "declarations:rules", (Role.CUSTOMS_SUPERVISOR,)),

@@ -35,6 +35,9 @@ def home(request):
         from declarations.selectors import declaration_waiting_for_trader
 
         context.update(declaration_waiting_for_trader(actor=user))
+        from finance.selectors_trader import financing_waiting_for_trader
+
+        context["waiting"] = financing_waiting_for_trader(actor=user)
     elif roles.is_customs(user):
         from declarations.selectors import declaration_queue
 
