@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("declarations.api.urls")),
     path("", include("inspections.api")),
     path("", include("inspections.certificates.api")),
+    path("finance/", include("finance.api_urls")),
     path("", include(router.urls)),
 ]
