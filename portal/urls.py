@@ -2,9 +2,10 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from . import views, views_notifications
+from .middleware import csp_relaxed
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,8 +27,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The split view serves Swagger UI's init script from ?script, so no inline script is needed.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # ReDoc's styled-components write <style> elements and its search runs in a blob: worker;
+    # scripts stay 'self'-only, so only this page allows inline styles.
+    path("api/redoc/", csp_relaxed(style_src=["'unsafe-inline'"], worker_src=["'self'", "blob:"])(
+        SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

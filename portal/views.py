@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -75,3 +77,19 @@ def about_verification(request):
         "api_base": request.build_absolute_uri(reverse("api-ledger-public-key")).removesuffix("public-key"),
     }
     return render(request, "portal/verify/about_details.html", context)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """The sign-in page again, saying the account is locked here for a while (django-axes' lockout response).
+
+    Status 429, so scripts see the throttle too; the form stays, for after the wait.
+    """
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = AuthenticationForm(request, initial={"username": username})
+    context = {
+        "form": form,
+        "next": request.POST.get("next", request.GET.get("next", "")),
+        "locked_out_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+    }
+    return render(request, "registration/login.html", context, status=429)

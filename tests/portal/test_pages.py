@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.http import HttpRequest
 from django.urls import reverse
 
 from portal.choices import Role
@@ -114,7 +115,8 @@ def test_seed_demo_is_idempotent_and_every_login_works(client):
     assert counts == (Organisation.objects.count(), User.objects.count())
     for username, password, _role in first:
         assert password == DEMO_PASSWORD
-        assert client.login(username=username, password=password), username
+        # django-axes checks every sign-in against its lockouts, by address: it needs the request.
+        assert client.login(request=HttpRequest(), username=username, password=password), username
     assert set(User.objects.get(username="officer.shunde").ports_served.values_list("locode", flat=True)) == {"CNSUD"}
 
 
