@@ -22,6 +22,7 @@ DEMO_STEPS = [
     "declarations.demo.demo_logistics_seed",
     "inspections.demo.demo_inspections_seed",
     "inspections.demo_certificates.demo_certificates_seed",
+    "finance.demo.demo_finance_seed",
     "portal.demo.demo_checkpoint",  # last: signs everything the steps above recorded
 ]
 
