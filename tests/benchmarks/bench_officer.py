@@ -45,8 +45,9 @@ How the officer workspace figures are taken (`tests/benchmarks/bench_officer.py`
   a page filtered by lane and warning code) and the declaration page of random declarations
   awaiting a decision at Shunde.
 - **shared database**: `bench_verification` empties the declarations table (`TRUNCATE … CASCADE`)
-  when it starts. `make bench` runs the modules in name order, so this module runs first and tops
-  its data up again on the next run (about 5–12 minutes for a million on this 2-CPU machine). The
+  when it starts. `make bench` runs the modules in name order, so this module runs before it and
+  tops its data up again on the next run (`generate_load_data` made a million in 397 s at a load
+  average of about 5, and in 740 s at about 9, on this 2-CPU machine). The
   notes name the database each figure was measured in; when `bench_verification` ran at the
   same time, the figures were taken in a private database migrated the same way
   (`hsw_officer_bench`) through the same `run()`.
