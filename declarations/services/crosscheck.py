@@ -27,7 +27,7 @@ from portal.ledger.canonical import to_json_value
 from portal.models import User
 from portal.services import notification_send
 
-from ..choices import ALERTING_CODES, Action, Lane, Status, VerificationState
+from ..choices import ALERTING_CODES, Action, ContainerEventType, Lane, Status, VerificationState
 from ..crosscheck.loader import (
     active_risk_rules,
     declarations_concerned,
@@ -110,8 +110,9 @@ def declaration_verify(*, declaration_id: int) -> VerificationRun | None:
     same version) and finish its queue entry. Safe to run twice.
 
     Writes the warnings, sets the lane (starting the review, or changing the lane of one already
-    under review), releases a green declaration where the port's supervisor enabled it, and alerts
-    the officers of the route's ports about ``ALERTING_CODES`` warnings this run raised first.
+    under review), releases a green declaration where the port's supervisor enabled it, alerts
+    the officers of the route's ports about ``ALERTING_CODES`` warnings this run raised first,
+    and closes a released declaration as departed once every container has departed.
     """
     started = timezone.now()
     VerificationRequest.objects.filter(declaration_id=declaration_id).update(started_at=started)
@@ -158,7 +159,23 @@ def _verify(declaration_id: int) -> VerificationRun | None:
     fresh_alerts = [f for f in findings if f.code in ALERTING_CODES and (f.code, f.key) not in previous]
     if fresh_alerts:
         _alert_officers(declaration, fresh_alerts)
+    if declaration.status == Status.RELEASED and goods_have_left(bundle):
+        declaration_system_transition(declaration_id=declaration.pk, action=Action.DEPART,
+                                      note=_("Every container departed after release"))
     return run
+
+
+def goods_have_left(bundle) -> bool:
+    """True when every declared container has a ``departed`` event at a port of the route after release."""
+    facts = bundle.declaration
+    if not facts.containers or facts.released_at is None:
+        return False
+    departed = {
+        event.container_number for event in bundle.events
+        if event.event_type == ContainerEventType.DEPARTED and event.port in facts.route_ports
+        and event.occurred_at >= facts.released_at
+    }
+    return facts.container_numbers <= departed
 
 
 def _apply_lane(declaration: Declaration, lane: str, reason: str, *, auto_release: bool) -> None:

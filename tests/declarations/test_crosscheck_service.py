@@ -179,3 +179,32 @@ def test_officer_queue_orders_red_first_and_counts_current_warnings(client, trad
     assert risky.reference not in client.get("/declarations/queue/").content.decode()
     client.force_login(trader)
     assert client.get("/declarations/queue/").status_code == 403
+
+
+def test_a_released_declaration_departs_when_every_container_has_departed(submitted, quiet_port):
+    evidence.manifest_for(submitted)
+    declaration_verify(declaration_id=submitted.pk)
+    officer = factories.customs_officer(ports=("CNSUD",))
+    declaration_decide(actor=officer, declaration_id=submitted.pk, action="release")
+    first, second = submitted.containers.values_list("number", flat=True)
+    evidence.event(first, "departed", "CNSUD", minutes_ago=-1)
+    declaration_verify(declaration_id=submitted.pk)
+    submitted.refresh_from_db()
+    assert submitted.status == Status.RELEASED  # one container is still here
+    evidence.event(second, "departed", "CNSUD", minutes_ago=-1)
+    declaration_verify(declaration_id=submitted.pk)
+    submitted.refresh_from_db()
+    assert submitted.status == Status.DEPARTED
+    assert LedgerEntry.objects.filter(subject=submitted.ledger_subject, kind="declaration.depart").exists()
+
+
+def test_departures_before_release_do_not_close_it(submitted, quiet_port):
+    evidence.manifest_for(submitted)
+    for number in submitted.containers.values_list("number", flat=True):
+        evidence.event(number, "departed", "CNSUD", minutes_ago=30)
+    declaration_verify(declaration_id=submitted.pk)
+    officer = factories.customs_officer(ports=("CNSUD",))
+    declaration_decide(actor=officer, declaration_id=submitted.pk, action="release")
+    declaration_verify(declaration_id=submitted.pk)
+    submitted.refresh_from_db()
+    assert submitted.status == Status.RELEASED
