@@ -58,16 +58,16 @@ def financing_products_offered() -> QuerySet[FinancingProduct]:
             .prefetch_related("currencies").order_by("bank__name_en", "name_en"))
 
 
-def declarations_pledgeable(*, actor: User) -> QuerySet[Declaration]:
-    """The actor's organisation's declarations that some product could accept and that no active request holds."""
+def declarations_pledgeable(*, actor: User, include_held: bool = False) -> QuerySet[Declaration]:
+    """The actor's organisation's declarations that some product could accept and that no active request holds
+    (with ``include_held``, also those an active request holds: a form sent after another request took one
+    must reach the service, which names that request)."""
     if not roles.is_trader(actor):
         return Declaration.objects.none()
-    return (
-        Declaration.objects.filter(declarant_id=actor.organisation_id, status__in=PLEDGEABLE_STATUSES)
-        .exclude(pledges__active=True)
-        .select_related("invoice_currency")
-        .order_by("-created_at", "-id")
-    )
+    queryset = Declaration.objects.filter(declarant_id=actor.organisation_id, status__in=PLEDGEABLE_STATUSES)
+    if not include_held:
+        queryset = queryset.exclude(pledges__active=True)
+    return queryset.select_related("invoice_currency").order_by("-created_at", "-id")
 
 
 def financing_waiting_for_trader(*, actor: User, limit: int = 8) -> list[dict]:

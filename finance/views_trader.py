@@ -50,8 +50,11 @@ def request_list_view(request):
 
 
 def _request_form(request, data=None, files=None):
+    # On POST a declaration pledged since the form was shown stays a valid choice, so that the service
+    # refuses it naming the request that holds it (rather than "not one of the available choices").
     return FinancingRequestForm(data, files, products=financing_products_offered(),
-                                declarations=declarations_pledgeable(actor=request.user))
+                                declarations=declarations_pledgeable(actor=request.user,
+                                                                     include_held=data is not None))
 
 
 @trader_only
