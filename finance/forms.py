@@ -35,7 +35,7 @@ class ProductChoiceField(forms.ModelChoiceField):
         currencies = ", ".join(currency.code for currency in product.currencies.all())
         return _("%(bank)s — %(product)s (%(kind)s; up to %(percent)s%%; %(low)s–%(high)s days; %(currencies)s)") % {
             "bank": product.bank, "product": product, "kind": product.get_kind_display(),
-            "percent": product.max_advance_percent.normalize(), "low": product.min_tenor_days,
+            "percent": format(product.max_advance_percent.normalize(), "f"), "low": product.min_tenor_days,
             "high": product.max_tenor_days, "currencies": currencies}
 
 

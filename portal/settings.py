@@ -281,8 +281,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.api.schema.document_not_found"],
     # Several models have a field named "kind"; give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {
+        "FinancingRequestStatusEnum": "finance.choices.RequestStatus",
+        "ProductKindEnum": "finance.choices.ProductKind",
+        "MoneyMovementKindEnum": "finance.models.MoneyMovement.Kind",
         "DeclarationStatusEnum": "declarations.choices.Status",
         "BookingStatusEnum": "inspections.choices.BookingStatus",
         "OrganisationKindEnum": "portal.choices.OrganisationKind",
