@@ -429,7 +429,8 @@ def financing_request_create(*, actor: User, product_id: int, amount, currency: 
     if amount > maximum:
         raise ValidationError({"amount": [
             _("At most %(maximum)s %(currency)s: %(percent)s%% of the pledged declared value.")
-            % {"maximum": maximum, "currency": currency, "percent": format(product.max_advance_percent.normalize(), "f")}]})
+            % {"maximum": maximum, "currency": currency,
+               "percent": format(product.max_advance_percent.normalize(), "f")}]})
 
     request = FinancingRequest(
         reference=_allocate_reference(), trader=trader, bank=product.bank, product=product, amount=amount,
