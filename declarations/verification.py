@@ -31,6 +31,12 @@ def find_declaration(reference: str) -> VerifiableRecord | None:
     )
     if declaration is None:
         return None
+    return declaration_verifiable_record(declaration)
+
+
+def declaration_verifiable_record(declaration: Declaration) -> VerifiableRecord:
+    """The declaration as the ledger check sees it, from a declaration already loaded with its
+    ports, declarant, items and containers (``declaration_get``): no query of its own."""
     return VerifiableRecord(
         subject=declaration.ledger_subject,
         payload=declaration_public_summary(declaration),

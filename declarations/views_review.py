@@ -28,7 +28,11 @@ from .selectors_review import declaration_evidence_for_review
 from .services.crosscheck import VERIFIABLE
 from .services.review import HOLDABLE, hold_lift, hold_place, hold_port_for
 from .services.workflow import OFFICER_DECISIONS, clearance_port, declaration_decide
-from .verification import declaration_verification_path, declaration_verification_reference
+from .verification import (
+    declaration_verifiable_record,
+    declaration_verification_path,
+    declaration_verification_reference,
+)
 
 
 class DecisionForm(forms.Form):
@@ -122,7 +126,8 @@ def officer_review_context(request, declaration: Declaration, *, decision_forms:
                 and declaration.status in HOLDABLE and not own_active)
     verification = None
     if declaration.reference:
-        verification = record_verification_get(reference=declaration_verification_reference(declaration))
+        verification = record_verification_get(reference=declaration_verification_reference(declaration),
+                                               record=declaration_verifiable_record(declaration))
     return {
         "officer_review": True,
         **review_warnings_context(declaration),

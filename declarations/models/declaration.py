@@ -37,6 +37,14 @@ def lane_queue_rank(lane: str) -> int:
     return LANE_QUEUE_RANK[lane]
 
 
+def warning_codes_text(codes) -> str:
+    """``Declaration.current_warning_codes`` for these codes: each distinct code once, sorted, every
+    one between spaces (" GROSS_MASS_MISMATCH SEAL_BROKEN "), so a filter on one code is a plain
+    ``contains`` of " CODE " that cannot match part of another code; "" when there are none."""
+    ordered = sorted(set(codes))
+    return f" {' '.join(ordered)} " if ordered else ""
+
+
 class Declaration(models.Model):
     reference = models.CharField(
         _("reference"), max_length=24, unique=True, null=True, blank=True,
@@ -53,6 +61,12 @@ class Declaration(models.Model):
         help_text=_("The lane's place in the officers' queue: 0 red, 1 yellow, 2 green, 3 not yet verified."),
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    current_warning_codes = models.TextField(
+        _("current warning codes"), blank=True, default="", editable=False,
+        help_text=_("The codes of the current version's verification warnings (see warning_codes_text), "
+                    "written with the warnings by the verification services and emptied by an amendment; "
+                    "lets the officers' queue filter by code without reading the warnings."),
+    )
 
     direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices, default=Direction.EXPORT)
     procedure = models.CharField(
@@ -100,7 +114,8 @@ class Declaration(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    history = HistoricalRecords()
+    # current_warning_codes is derived from the warnings (which keep their own runs): no history.
+    history = HistoricalRecords(excluded_fields=["current_warning_codes"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -111,7 +126,11 @@ class Declaration(models.Model):
             models.Index(fields=["status", "lane", "submitted_at"], name="decl_status_lane_age"),
             models.Index(fields=["transport_document_number"], name="decl_transport_document"),
             # The officers' queue: awaiting a decision, red → yellow → green → unverified, then oldest.
-            models.Index(fields=["queue_rank", "submitted_at", "id"], name="decl_queue_order",
+            # It covers the columns the queue filters and counts on, so the counts per lane (with a
+            # warning code or not) read only this small index, never the declarations' pages.
+            models.Index(fields=["queue_rank", "submitted_at", "id"], name="decl_queue_order_cover",
+                         include=["lane", "status", "origin_port", "transfer_port", "declarant",
+                                  "current_warning_codes"],
                          condition=models.Q(status__in=AWAITING_DECISION)),
         ]
         constraints = [

@@ -38,6 +38,7 @@ from ..crosscheck.loader import (
 from ..crosscheck.risk import risk_assessment
 from ..crosscheck.rules import findings_for
 from ..models import Declaration, PortRiskSettings, VerificationRequest, VerificationRun, VerificationWarning
+from ..models.declaration import warning_codes_text
 from .workflow import declaration_lane_set, declaration_system_transition
 
 logger = logging.getLogger(__name__)
@@ -109,8 +110,9 @@ def declaration_verify(*, declaration_id: int) -> VerificationRun | None:
     """Verify the declaration's current version, store the result (replacing an earlier run of the
     same version) and finish its queue entry. Safe to run twice.
 
-    Writes the warnings, sets the lane (starting the review, or changing the lane of one already
-    under review), releases a green declaration where the port's supervisor enabled it, alerts
+    Writes the warnings (and the declaration's ``current_warning_codes``, which the officers' queue
+    filters on), sets the lane (starting the review, or changing the lane of one already under
+    review), releases a green declaration where the port's supervisor enabled it, alerts
     the officers of the route's ports about ``ALERTING_CODES`` warnings this run raised first,
     and closes a released declaration as departed once every container has departed.
     """
@@ -154,6 +156,11 @@ def _verify(declaration_id: int) -> VerificationRun | None:
                             message=f.message[:500], key=f.key[:100], evidence=to_json_value(f.evidence))
         for f in findings
     ])
+    codes = warning_codes_text(f.code for f in findings)
+    if codes != declaration.current_warning_codes:
+        declaration.current_warning_codes = codes
+        # Derived from the warnings just written (no history of its own): a plain UPDATE of one column.
+        Declaration.objects.filter(pk=declaration.pk).update(current_warning_codes=codes)
     if declaration.status in LANE_OPEN:
         _apply_lane(declaration, assessment.lane, run.lane_reason, auto_release=port.auto_release_green)
     fresh_alerts = [f for f in findings if f.code in ALERTING_CODES and (f.code, f.key) not in previous]
@@ -322,6 +329,13 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
                             message=f.message[:500], key=f.key[:100], evidence=to_json_value(f.evidence))
         for declaration, run, findings, _port in results.values() for f in findings
     ])
+    codes_changed = []
+    for declaration, _run, findings, _port in results.values():
+        codes = warning_codes_text(f.code for f in findings)
+        if codes != declaration.current_warning_codes:
+            declaration.current_warning_codes = codes
+            codes_changed.append(declaration)
+    _update_in_bulk(Declaration, codes_changed, ["current_warning_codes"])
 
     # Lanes: the review transition or lane change of _apply_lane, saved in bulk with its history.
     changed: list[tuple[Declaration, str, str]] = []  # (declaration, ledger action, note)

@@ -165,12 +165,14 @@ class RecordVerification:
     record: VerifiableRecord | None = None
 
 
-def record_verification_get(*, reference: str) -> RecordVerification | None:
+def record_verification_get(*, reference: str, record: VerifiableRecord | None = None) -> RecordVerification | None:
     """Check a registered record's current state against its latest ledger entry and the latest checkpoint.
 
-    ``None`` when no registered record type knows ``reference``.
+    ``record`` is the record ``reference`` names when the caller has already built it from rows it
+    loaded (a page showing that record), so it is not looked up again. ``None`` when no registered
+    record type knows ``reference``.
     """
-    record = find_record(reference)
+    record = record or find_record(reference)
     if record is None:
         return None
     entry = entry_latest_for_subject(subject=record.subject)

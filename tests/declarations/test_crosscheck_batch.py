@@ -21,7 +21,8 @@ class Rollback(Exception):
 
 def outcome() -> dict:
     """Everything a verification writes, without ids and times that differ between two runs."""
-    declarations = list(Declaration.objects.order_by("pk").values("pk", "status", "lane", "queue_rank", "version"))
+    declarations = list(Declaration.objects.order_by("pk").values("pk", "status", "lane", "queue_rank", "version",
+                                                                      "current_warning_codes"))
     runs = sorted(VerificationRun.objects.values_list("declaration_id", "version", "state", "score", "lane",
                                                       "lane_reason", "randomly_selected", "runs"))
     warnings = sorted(

@@ -208,3 +208,45 @@ def test_departures_before_release_do_not_close_it(submitted, quiet_port):
     declaration_verify(declaration_id=submitted.pk)
     submitted.refresh_from_db()
     assert submitted.status == Status.RELEASED
+
+
+# --- the current warning codes stored on the declaration (the officers' queue filters on them) -------------------
+
+
+def stored_codes(declaration) -> str:
+    declaration.refresh_from_db()
+    return declaration.current_warning_codes
+
+
+def test_a_run_stores_its_warning_codes_on_the_declaration(submitted, quiet_port):
+    declaration_verify(declaration_id=submitted.pk)
+    assert stored_codes(submitted) == " MANIFEST_MISSING "
+
+
+def test_the_stored_codes_follow_the_warnings_when_evidence_changes(submitted, quiet_port):
+    declaration_verify(declaration_id=submitted.pk)
+    evidence.manifest_for(submitted, gross_mass=submitted.total_gross_mass * Decimal("1.2"))
+    declaration_verify(declaration_id=submitted.pk)
+    assert stored_codes(submitted) == " GROSS_MASS_MISMATCH "
+    submitted.items.update(gross_mass=submitted.total_gross_mass * Decimal("1.2"))
+    Declaration.objects.filter(pk=submitted.pk).update(total_gross_mass=submitted.total_gross_mass * Decimal("1.2"))
+    declaration_verify(declaration_id=submitted.pk)
+    assert codes(submitted) == [] and stored_codes(submitted) == ""
+
+
+def test_an_amendment_empties_the_stored_codes_until_the_new_version_is_verified(trader, submitted, quiet_port):
+    declaration_verify(declaration_id=submitted.pk)
+    officer = factories.customs_officer(ports=("CNSUD",))
+    declaration_decide(actor=officer, declaration_id=submitted.pk, action="request_amendment", message="Fix it")
+    declaration_amend(actor=trader, declaration_id=submitted.pk)
+    assert stored_codes(submitted) == ""
+    declaration_verify(declaration_id=submitted.pk)
+    assert stored_codes(submitted) == " MANIFEST_MISSING "
+
+
+def test_the_stored_codes_are_each_code_once_sorted_between_spaces():
+    from declarations.models.declaration import warning_codes_text
+
+    assert warning_codes_text(["SEAL_BROKEN", "GROSS_MASS_MISMATCH", "SEAL_BROKEN"]) == (
+        " GROSS_MASS_MISMATCH SEAL_BROKEN ")
+    assert warning_codes_text([]) == ""

@@ -115,3 +115,16 @@ def test_help_says_there_are_no_ledger_entries():
     from declarations.management.commands.generate_load_data import Command
 
     assert "NO ledger" in Command.help
+
+
+def test_generated_declarations_carry_their_current_warning_codes():
+    """As the verification services keep them: the codes of the current version's warnings."""
+    from declarations.models.declaration import warning_codes_text
+
+    call_command("generate_load_data", declarations=300, batch=100, seed=6, stdout=io.StringIO())
+    codes: dict[int, list[str]] = {}
+    for declaration_id, code in VerificationWarning.objects.values_list("declaration_id", "code"):
+        codes.setdefault(declaration_id, []).append(code)
+    assert codes
+    for declaration in Declaration.objects.filter(declarant__name_en__startswith="Load-test trader"):
+        assert declaration.current_warning_codes == warning_codes_text(codes.get(declaration.pk, []))

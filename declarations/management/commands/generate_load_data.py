@@ -36,6 +36,7 @@ from declarations.models import (
     VerificationRun,
     VerificationWarning,
 )
+from declarations.models.declaration import warning_codes_text
 from declarations.validators import iso6346_check_digit
 from portal.choices import OrganisationKind, Role
 from portal.models import Country, HSCode, Organisation, Port, User
@@ -394,6 +395,8 @@ class Command(BaseCommand):
                         continue
                     seen.add((code, key))
                     warnings.append((code, severity, key))
+            # As the verification services keep it (the COPY of this batch's declarations runs below).
+            declaration["current_warning_codes"] = warning_codes_text(code for code, _s, _k in warnings)
             finished_at = declaration["submitted_at"] + dt.timedelta(seconds=rnd.randint(3, 120))
             writers[VerificationRun].add({
                 "id": run_id, "declaration_id": declaration["id"], "version": declaration["version"],
