@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
@@ -34,5 +32,5 @@ urlpatterns = [
     path("api/redoc/", csp_relaxed(style_src=["'unsafe-inline'"], worker_src=["'self'", "blob:"])(
         SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No static() route for MEDIA_ROOT, even under DEBUG: uploads (documents, photos, certificates, logistics
+# CSV files) are served only by views that check who asks (DESIGN §8; the authorization matrix).
