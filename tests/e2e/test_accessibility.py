@@ -50,38 +50,71 @@ def pages_by_role() -> dict[str, list[str]]:
     trader = User.objects.get(username="trader")
     own = Declaration.objects.filter(declarant=trader.organisation)
     draft = own.filter(status=Status.DRAFT).order_by("id").first()
-    flagged = (own.filter(status=Status.UNDER_REVIEW, origin_port__locode="CNSUD", warnings__isnull=False)
-               .order_by("id").first()) or own.filter(status=Status.UNDER_REVIEW).order_by("id").first()
+    flagged = (
+        own.filter(status=Status.UNDER_REVIEW, origin_port__locode="CNSUD", warnings__isnull=False)
+        .order_by("id")
+        .first()
+    ) or own.filter(status=Status.UNDER_REVIEW).order_by("id").first()
     to_inspect = own.filter(status=Status.INSPECTION_REQUIRED).order_by("id").first()
     booking = Booking.objects.filter(slot__site__port__locode="CNSUD").order_by("-id").first()
     certificate = Certificate.objects.filter(status="valid").order_by("id").first()
     trader_request = FinancingRequest.objects.filter(trader=trader.organisation).order_by("id").first()
     bank = User.objects.get(username="bank.gbtb").organisation
     bank_request = FinancingRequest.objects.filter(bank=bank).order_by("id").first()
-    for name, found in {"draft": draft, "flagged": flagged, "to_inspect": to_inspect, "booking": booking,
-                        "certificate": certificate, "trader_request": trader_request,
-                        "bank_request": bank_request}.items():
+    for name, found in {
+        "draft": draft,
+        "flagged": flagged,
+        "to_inspect": to_inspect,
+        "booking": booking,
+        "certificate": certificate,
+        "trader_request": trader_request,
+        "bank_request": bank_request,
+    }.items():
         assert found is not None, f"the demo has no {name} to check"
     booking_day = timezone.localtime(booking.slot.starts_at, ZoneInfo("Asia/Shanghai")).date()
     return {
-        "": [reverse("login"), reverse("about-verification"), reverse("ledger-verify"),
-             certificate_verification_path(certificate.number), declaration_verification_path(flagged)],
-        "trader": [reverse("home"), reverse("declarations:list"), reverse("declarations:create"),
-                   reverse("declarations:edit", args=[draft.pk]), reverse("declarations:review", args=[draft.pk]),
-                   reverse("declarations:detail", args=[flagged.pk]),
-                   reverse("inspections:declaration", args=[to_inspect.pk]),
-                   reverse("certificates:detail", args=[certificate.pk]), reverse("notifications"),
-                   reverse("finance:request_list"), reverse("finance:request_create"),
-                   reverse("finance:request_detail", args=[trader_request.pk])],
-        "officer.shunde": [reverse("home"), reverse("declarations:officer-queue"),
-                           reverse("declarations:detail", args=[flagged.pk]), reverse("inspections:home"),
-                           f"{reverse('inspections:site-day', args=[booking.slot.site_id])}?date={booking_day}",
-                           reverse("certificates:list"), reverse("certificates:detail", args=[certificate.pk]),
-                           reverse("notifications")],
-        "supervisor": [reverse("home"), reverse("declarations:dashboard"), reverse("declarations:rules"),
-                       reverse("inspections:sites")],
-        "bank.gbtb": [reverse("home"), reverse("finance:bank_queue"),
-                      reverse("finance:bank_request_detail", args=[bank_request.pk])],
+        "": [
+            reverse("login"),
+            reverse("about-verification"),
+            reverse("ledger-verify"),
+            certificate_verification_path(certificate.number),
+            declaration_verification_path(flagged),
+        ],
+        "trader": [
+            reverse("home"),
+            reverse("declarations:list"),
+            reverse("declarations:create"),
+            reverse("declarations:edit", args=[draft.pk]),
+            reverse("declarations:review", args=[draft.pk]),
+            reverse("declarations:detail", args=[flagged.pk]),
+            reverse("inspections:declaration", args=[to_inspect.pk]),
+            reverse("certificates:detail", args=[certificate.pk]),
+            reverse("notifications"),
+            reverse("finance:request_list"),
+            reverse("finance:request_create"),
+            reverse("finance:request_detail", args=[trader_request.pk]),
+        ],
+        "officer.shunde": [
+            reverse("home"),
+            reverse("declarations:officer-queue"),
+            reverse("declarations:detail", args=[flagged.pk]),
+            reverse("inspections:home"),
+            f"{reverse('inspections:site-day', args=[booking.slot.site_id])}?date={booking_day}",
+            reverse("certificates:list"),
+            reverse("certificates:detail", args=[certificate.pk]),
+            reverse("notifications"),
+        ],
+        "supervisor": [
+            reverse("home"),
+            reverse("declarations:dashboard"),
+            reverse("declarations:rules"),
+            reverse("inspections:sites"),
+        ],
+        "bank.gbtb": [
+            reverse("home"),
+            reverse("finance:bank_queue"),
+            reverse("finance:bank_request_detail", args=[bank_request.pk]),
+        ],
         "carrier": [reverse("home"), reverse("logistics:uploads")],
     }
 
@@ -92,18 +125,23 @@ def violations_on(page, path: str) -> list[str]:
     page.wait_for_load_state("networkidle")
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(RUN_AXE)
-    return [f"{path}: {v['id']} ({v['impact']}, {v['count']} element(s)) — {v['help']}; e.g. {', '.join(v['targets'])}"
-            for v in found if v["impact"] in BLOCKING]
+    return [
+        f"{path}: {v['id']} ({v['impact']}, {v['count']} element(s)) — {v['help']}; e.g. {', '.join(v['targets'])}"
+        for v in found
+        if v["impact"] in BLOCKING
+    ]
 
 
 def test_main_pages_of_every_role_have_no_serious_or_critical_accessibility_violation(
-        browser, live_server, settings, tmp_path):
+    browser, live_server, settings, tmp_path
+):
     demo_seeded(settings, tmp_path)
     pages = pages_by_role()
     problems = []
     for username, paths in pages.items():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900},
-                                      bypass_csp=True)  # lets the test inject axe; the pages are unchanged
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}, bypass_csp=True
+        )  # lets the test inject axe; the pages are unchanged
         page = context.new_page()
         page.set_default_timeout(15_000)
         try:
@@ -133,4 +171,3 @@ def test_axe_reports_a_serious_violation_when_there_is_one(browser, live_server)
     ids = {v["id"] for v in page.evaluate(RUN_AXE) if v["impact"] in BLOCKING}
     context.close()
     assert {"label", "button-name"} <= ids
-

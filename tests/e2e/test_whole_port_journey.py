@@ -104,8 +104,14 @@ class LogisticsSystem:
 
 def terminal_event(external_id: str, event_type: str, port: str, *, seconds_ago: int = 0, **extra) -> dict:
     occurred = timezone.now() - timedelta(seconds=seconds_ago)
-    return {"external_id": external_id, "container_number": CONTAINER, "event_type": event_type, "port": port,
-            "occurred_at": occurred.isoformat(), **extra}
+    return {
+        "external_id": external_id,
+        "container_number": CONTAINER,
+        "event_type": event_type,
+        "port": port,
+        "occurred_at": occurred.isoformat(),
+        **extra,
+    }
 
 
 def file_declaration(page) -> None:
@@ -138,7 +144,8 @@ def file_declaration(page) -> None:
 
 
 def test_whole_port_journey_from_filing_to_financing_and_public_verification(
-        page, browser, live_server, celery_worker, settings, tmp_path):
+    page, browser, live_server, celery_worker, settings, tmp_path
+):
     settings.VERIFICATION_DEBOUNCE_SECONDS = 0.3
     settings.MEDIA_ROOT = tmp_path
     settings.PORTAL_BASE_URL = live_server.url  # what the certificate's QR code points at
@@ -148,13 +155,26 @@ def test_whole_port_journey_from_filing_to_financing_and_public_verification(
     # No random selection at Shunde: the lane follows the evidence alone, so the journey is repeatable.
     PortRiskSettings.objects.update_or_create(port=shunde, defaults={"random_selection_percent": Decimal("0")})
     # Shekou's inspection centre is the only site: the slot the trader books is at Shekou.
-    site = InspectionSite.objects.create(port=shekou, name_en="Shekou Container Inspection Centre",
-                                         opens_at=clock(9), closes_at=clock(17), weekdays="0,1,2,3,4,5,6",
-                                         slot_minutes=60, capacity_per_slot=2, cutoff_hours=24)
+    site = InspectionSite.objects.create(
+        port=shekou,
+        name_en="Shekou Container Inspection Centre",
+        opens_at=clock(9),
+        closes_at=clock(17),
+        weekdays="0,1,2,3,4,5,6",
+        slot_minutes=60,
+        capacity_per_slot=2,
+        cutoff_hours=24,
+    )
     bank_officer = User.objects.get(username="bank.gbtb")
-    product = product_upsert(actor=bank_officer, kind=ProductKind.EXPORT_TAX_REBATE,
-                             name_en="Export tax rebate advance", currencies=["CNY", "USD"],
-                             max_advance_percent=Decimal("80"), min_tenor_days=30, max_tenor_days=180)
+    product = product_upsert(
+        actor=bank_officer,
+        kind=ProductKind.EXPORT_TAX_REBATE,
+        name_en="Export tax rebate advance",
+        currencies=["CNY", "USD"],
+        max_advance_percent=Decimal("80"),
+        min_tenor_days=30,
+        max_tenor_days=180,
+    )
     carrier = LogisticsSystem(live_server, "carrier")
     terminal = LogisticsSystem(live_server, "terminal")
 
@@ -171,8 +191,10 @@ def test_whole_port_journey_from_filing_to_financing_and_public_verification(
     shot(page, "trader-submitted")
 
     # 2. The worker verifies it: no manifest yet.
-    wait_for(lambda: VerificationWarning.objects.filter(declaration=declaration, code="MANIFEST_MISSING").exists(),
-             what="the worker's first verification (MANIFEST_MISSING)")
+    wait_for(
+        lambda: VerificationWarning.objects.filter(declaration=declaration, code="MANIFEST_MISSING").exists(),
+        what="the worker's first verification (MANIFEST_MISSING)",
+    )
 
     # 3. The Shunde officer opens the declaration and keeps it open.
     officer = new_page(browser, live_server)
@@ -186,15 +208,34 @@ def test_whole_port_journey_from_filing_to_financing_and_public_verification(
     shot(officer, "officer-opens-declaration")
 
     # 4. The carrier's manifest (gross mass 25 % over) and the terminal's gate-in arrive through the API.
-    carrier.post("manifests", [{
-        "external_id": "PDBL-XJ18-V2611", "carrier": "Pearl Delta Barge Lines", "vessel": "Xijiang 18",
-        "voyage": "V2611", "port_of_loading": "CNSUD", "port_of_discharge": "CNSHK",
-        "lines": [{"transport_document_number": BILL_OF_LADING, "consignee_name": "Holland Home Interiors B.V.",
-                   "packages": 40, "gross_mass": str(MANIFEST_GROSS), "containers": [CONTAINER]}],
-    }])
-    terminal.post("container-events", [
-        terminal_event("SUD-GI-1", "gate_in", "CNSUD", seconds_ago=300, seal_number=SEAL),
-    ])
+    carrier.post(
+        "manifests",
+        [
+            {
+                "external_id": "PDBL-XJ18-V2611",
+                "carrier": "Pearl Delta Barge Lines",
+                "vessel": "Xijiang 18",
+                "voyage": "V2611",
+                "port_of_loading": "CNSUD",
+                "port_of_discharge": "CNSHK",
+                "lines": [
+                    {
+                        "transport_document_number": BILL_OF_LADING,
+                        "consignee_name": "Holland Home Interiors B.V.",
+                        "packages": 40,
+                        "gross_mass": str(MANIFEST_GROSS),
+                        "containers": [CONTAINER],
+                    }
+                ],
+            }
+        ],
+    )
+    terminal.post(
+        "container-events",
+        [
+            terminal_event("SUD-GI-1", "gate_in", "CNSUD", seconds_ago=300, seal_number=SEAL),
+        ],
+    )
 
     # 5. The warning appears on the open page at the next poll, without a reload.
     mismatch = warnings.locator('[data-code="GROSS_MASS_MISMATCH"]')
@@ -247,8 +288,10 @@ def test_whole_port_journey_from_filing_to_financing_and_public_verification(
     shekou_officer.get_by_role("button", name="Issue certificate").click()
     shekou_officer.get_by_text("is being prepared").first.wait_for()
     certificate = Certificate.objects.get(declaration=declaration)
-    wait_for(lambda: Certificate.objects.filter(pk=certificate.pk).exclude(pdf="").exists(),
-             what="the worker to render the certificate PDF")
+    wait_for(
+        lambda: Certificate.objects.filter(pk=certificate.pk).exclude(pdf="").exists(),
+        what="the worker to render the certificate PDF",
+    )
     shekou_officer.reload()
     shekou_officer.get_by_role("link", name=f"Download {certificate.number} (PDF)").wait_for()
     shot(shekou_officer, "shekou-issues-certificate")
@@ -262,14 +305,24 @@ def test_whole_port_journey_from_filing_to_financing_and_public_verification(
 
     # 11. The barge loads and departs: the terminal's events through the API, then the system's transition.
     time.sleep(1)  # the events happen after the release (a load before it would rightly be flagged)
-    terminal.post("container-events", [
-        terminal_event("SUD-LD-1", "loaded", "CNSUD", vessel="Xijiang 18", voyage="V2611", seal_number="CIQ2026J01"),
-        terminal_event("SUD-DP-1", "departed", "CNSUD", vessel="Xijiang 18", voyage="V2611"),
-    ])
-    declaration_system_transition(declaration_id=declaration.pk, action=Action.DEPART,
-                                  note="Barge Xijiang 18 departed Shunde (terminal event SUD-DP-1)")
-    wait_for(lambda: not VerificationRequest.objects.filter(declaration=declaration).exists(),
-             what="re-verification after the terminal events")
+    terminal.post(
+        "container-events",
+        [
+            terminal_event(
+                "SUD-LD-1", "loaded", "CNSUD", vessel="Xijiang 18", voyage="V2611", seal_number="CIQ2026J01"
+            ),
+            terminal_event("SUD-DP-1", "departed", "CNSUD", vessel="Xijiang 18", voyage="V2611"),
+        ],
+    )
+    declaration_system_transition(
+        declaration_id=declaration.pk,
+        action=Action.DEPART,
+        note="Barge Xijiang 18 departed Shunde (terminal event SUD-DP-1)",
+    )
+    wait_for(
+        lambda: not VerificationRequest.objects.filter(declaration=declaration).exists(),
+        what="re-verification after the terminal events",
+    )
     assert not VerificationWarning.objects.filter(declaration=declaration, code="LOADED_BEFORE_RELEASE").exists()
     page.goto(f"/declarations/{declaration.pk}/")
     expect(page.get_by_text("Departed").first).to_be_visible()
