@@ -15,12 +15,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from portal.api.idempotency import IdempotentMixin
+from portal.api.pagination import KeysetPagination
 from portal.api.serializers import ErrorSerializer
 from portal.choices import Role
 from portal.roles import HasRole
@@ -89,7 +89,7 @@ class BookingQuerySerializer(serializers.Serializer):
     site = serializers.IntegerField(required=False)
 
 
-class BookingPagination(CursorPagination):
+class BookingPagination(KeysetPagination):
     ordering = ("-booked_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"

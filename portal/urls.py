@@ -32,5 +32,6 @@ urlpatterns = [
     path("api/redoc/", csp_relaxed(style_src=["'unsafe-inline'"], worker_src=["'self'", "blob:"])(
         SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
 ]
+handler404 = views.not_found
 # No static() route for MEDIA_ROOT, even under DEBUG: uploads (documents, photos, certificates, logistics
 # CSV files) are served only by views that check who asks (DESIGN §8; the authorization matrix).

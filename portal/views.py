@@ -2,9 +2,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
@@ -93,3 +95,16 @@ def login_locked_out(request, original_response=None, credentials=None):
         "failure_limit": settings.AXES_FAILURE_LIMIT,
     }
     return render(request, "registration/login.html", context, status=429)
+
+
+def not_found(request, exception=None):
+    """404 for the whole site: the API's JSON error body under /api/, Django's page elsewhere.
+
+    The URL patterns refuse some paths before any API view runs (``/api/v1/declarations/abc``);
+    an API client must still get the documented JSON error, not HTML.
+    """
+    if request.path.startswith("/api/"):
+        from .api.errors import error_body
+
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    return defaults.page_not_found(request, exception)

@@ -17,12 +17,12 @@ describe the records for the OpenAPI schema and present stored records.
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from portal.api.idempotency import IdempotentMixin
+from portal.api.pagination import KeysetPagination
 from portal.api.serializers import ErrorSerializer
 from portal.choices import Role
 from portal.roles import HasRole
@@ -173,7 +173,7 @@ class SensorReadingListQuerySerializer(LogisticsListQuerySerializer):
     kind = serializers.ChoiceField(choices=SensorKind.choices, required=False, allow_blank=True)
 
 
-class NewestFirstPagination(CursorPagination):
+class NewestFirstPagination(KeysetPagination):
     """Keyset pages, newest stored first: page 1000 costs what page 1 does."""
 
     ordering = "-id"

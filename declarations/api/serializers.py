@@ -216,9 +216,11 @@ class HistoryEntrySerializer(serializers.Serializer):
 class DeclarationSummarySerializer(serializers.ModelSerializer):
     """A row of the declarations list."""
 
-    origin_port = serializers.SlugRelatedField(slug_field="locode", read_only=True)
-    transfer_port = serializers.SlugRelatedField(slug_field="locode", read_only=True)
-    foreign_port = serializers.SlugRelatedField(slug_field="locode", read_only=True)
+    # A draft may have no ports yet and no lane or Incoterm ("" until chosen or verified): say so in the schema.
+    origin_port = serializers.SlugRelatedField(slug_field="locode", read_only=True, allow_null=True)
+    transfer_port = serializers.SlugRelatedField(slug_field="locode", read_only=True, allow_null=True)
+    foreign_port = serializers.SlugRelatedField(slug_field="locode", read_only=True, allow_null=True)
+    lane = serializers.ChoiceField(choices=Lane.choices, allow_blank=True, read_only=True)
     declarant = serializers.IntegerField(source="declarant_id")
     declarant_name = serializers.CharField(source="declarant.name_en")
 
@@ -247,6 +249,8 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
     documents = DocumentSerializer(many=True)
     allowed_actions = serializers.SerializerMethodField()
     history = serializers.SerializerMethodField()
+
+    incoterm = serializers.ChoiceField(choices=Incoterm.choices, allow_blank=True, read_only=True)
 
     class Meta(DeclarationSummarySerializer.Meta):
         fields = [

@@ -6,12 +6,12 @@ A declaration outside the caller's scope is 404 on every endpoint, never 403. Ev
 honours ``Idempotency-Key`` (``portal.api.idempotency``).
 """
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -19,13 +19,14 @@ from rest_framework.response import Response
 from inspections.services import inspection_order
 from portal import roles
 from portal.api.idempotency import IdempotentMixin
+from portal.api.pagination import KeysetPagination
 from portal.api.serializers import ErrorSerializer
 from portal.choices import Role
 from portal.roles import HasRole
 
 from .. import services
 from ..choices import Action, allowed_actions
-from ..models import Declaration
+from ..models import Declaration, DeclarationItem
 from ..selectors import declaration_get, declaration_list
 from ..services.drafts import declaration_container_values, declaration_header, declaration_item_values
 from .serializers import (
@@ -64,7 +65,15 @@ INCLUDE_HISTORY = OpenApiParameter(
 DOCUMENT_ID = OpenApiParameter("document_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
-class DeclarationCursorPagination(CursorPagination):
+# What DeclarationDetailSerializer reads besides the declaration's row and its ports and declarant.
+DETAIL_PREFETCHES = {
+    "items": Prefetch("items", queryset=DeclarationItem.objects.select_related("hs_code", "origin_country")),
+    "containers": "containers",
+    "documents": "documents",
+}
+
+
+class DeclarationCursorPagination(KeysetPagination):
     """Keyset pages, newest first: no OFFSET and no COUNT, so page 1000 costs what page 1 does."""
 
     ordering = ("-created_at", "-id")
@@ -122,6 +131,21 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
             declaration = declaration_get(actor=self.request.user, declaration_id=declaration_id)
         except Declaration.DoesNotExist:
             raise Http404 from None
+        return self._respond(declaration, status_code=status_code, include_history=include_history)
+
+    def _present_written(self, declaration: Declaration, *, status_code: int = status.HTTP_200_OK) -> Response:
+        """Answer with the declaration a trader's service has just written and returned.
+
+        The service read it within the caller's scope and left what it wrote or read (ports,
+        declarant, items, containers) on the instance; only what is missing is read here, as
+        ``declaration_get`` would read it.
+        """
+        cached = getattr(declaration, "_prefetched_objects_cache", {})
+        prefetch_related_objects([declaration], *[lookup for name, lookup in DETAIL_PREFETCHES.items()
+                                                  if name not in cached])
+        return self._respond(declaration, status_code=status_code)
+
+    def _respond(self, declaration: Declaration, *, status_code: int, include_history: bool = False) -> Response:
         context = {**self.get_serializer_context(), "allowed_actions": self._allowed_actions(declaration)}
         if include_history:
             context["history"] = list(
@@ -162,7 +186,7 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
         parsed = DeclarationInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
         declaration = services.declaration_create_draft(actor=request.user, **parsed.service_input())
-        return self._present(declaration.pk, status_code=status.HTTP_201_CREATED)
+        return self._present_written(declaration, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Replace a draft (header fields, items and containers left out are cleared)",
@@ -173,9 +197,9 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
         declaration_id = self._require_visible()
         parsed = DeclarationInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
-        services.declaration_update_draft(actor=request.user, declaration_id=declaration_id,
-                                          **parsed.service_input())
-        return self._present(declaration_id)
+        declaration = services.declaration_update_draft(actor=request.user, declaration_id=declaration_id,
+                                                        **parsed.service_input())
+        return self._present_written(declaration)
 
     @extend_schema(
         summary="Change part of a draft (fields left out keep their values; items or containers, if given, "
@@ -218,8 +242,9 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        services.declaration_submit(actor=request.user, declaration_id=self._require_visible())
-        return self._present(self._declaration_id())
+        # The service's locked read is the scope check: another organisation's declaration is 404.
+        declaration = services.declaration_submit(actor=request.user, declaration_id=self._declaration_id())
+        return self._present_written(declaration)
 
     @extend_schema(
         summary="Resubmit after customs asked for an amendment",
@@ -228,8 +253,9 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def amend(self, request, pk=None):
-        services.declaration_amend(actor=request.user, declaration_id=self._require_visible())
-        return self._present(self._declaration_id())
+        # The service's locked read is the scope check: another organisation's declaration is 404.
+        declaration = services.declaration_amend(actor=request.user, declaration_id=self._declaration_id())
+        return self._present_written(declaration)
 
     @extend_schema(
         summary="Cancel a draft or a submitted declaration",
@@ -241,9 +267,9 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
         declaration_id = self._require_visible()
         parsed = CancelInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
-        services.declaration_cancel(actor=request.user, declaration_id=declaration_id,
-                                    reason=parsed.validated_data["reason"])
-        return self._present(declaration_id)
+        declaration = services.declaration_cancel(actor=request.user, declaration_id=declaration_id,
+                                                  reason=parsed.validated_data["reason"])
+        return self._present_written(declaration)
 
     @extend_schema(
         summary="Customs decision: release, request amendment, order inspection or reject",

@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -20,6 +19,7 @@ from rest_framework.routers import SimpleRouter
 
 from declarations.models import Declaration
 from portal.api.idempotency import IdempotentMixin
+from portal.api.pagination import KeysetPagination
 from portal.api.serializers import ErrorSerializer
 from portal.choices import Role
 from portal.exceptions import DomainError
@@ -97,7 +97,7 @@ class CertificateListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CertificateStatus.choices, required=False)
 
 
-class CertificateCursorPagination(CursorPagination):
+class CertificateCursorPagination(KeysetPagination):
     ordering = ("-issued_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
