@@ -46,6 +46,18 @@ class Route:
     name: str | None
     route: str
     params: tuple[str, ...]
+    other_methods: frozenset[str] = frozenset()  # PUT, PATCH, DELETE where a DRF view implements them
+
+
+def _other_methods(callback) -> frozenset[str]:
+    actions = getattr(callback, "actions", None)  # a DRF viewset route: method → action
+    if actions:
+        names = set(actions)
+    elif hasattr(callback, "cls"):  # a DRF APIView (or a Django class-based view)
+        names = {name for name in ("put", "patch", "delete") if hasattr(callback.cls, name)}
+    else:
+        names = set()
+    return frozenset(name.upper() for name in names & {"put", "patch", "delete"})
 
 
 def _pattern_params(pattern) -> tuple[str, ...]:
@@ -79,7 +91,8 @@ def url_routes() -> list[Route]:
                 key = f"{name}.<format>"  # DRF's format-suffix twin of a named route
             else:
                 key = name
-            found.append(Route(key=key, name=name, route=route, params=entry_params))
+            found.append(Route(key=key, name=name, route=route, params=entry_params,
+                               other_methods=_other_methods(entry.callback)))
 
     walk(get_resolver(), "/", None, ())
     return found

@@ -472,6 +472,14 @@ EXPECTED: dict[str, tuple[str, str]] = {
                                                SIGN_IN_ALL),
 }
 
+# The API's other writes (PUT, PATCH, DELETE), with the same columns; an empty JSON body.
+OTHER_METHODS: dict[str, dict[str, str]] = {
+    #                                              anon  trA   trB   offC  offT  offX  sup   bkA   bkB   lgA   lgB
+    "declaration-detail": {"PUT":                 "login inv   404   403   403   403   403   403   403   403   403",
+                           "PATCH":               "login inv   404   403   403   403   403   403   403   403   403"},
+    "declaration-document-remove": {"DELETE":     "login inv   404   403   403   403   403   403   403   403   403"},
+}
+
 # Rows that fail today in files another engineer is finishing (finance/views_bank.py,
 # finance/api_bank.py, templates/finance/bank/*): EXPECTED says what DESIGN requires.
 KNOWN_MISMATCHES: dict[str, str] = {
@@ -528,6 +536,8 @@ def _attempt(client, method: str, url: str, body: dict) -> str:
     with transaction.atomic():
         if method == "GET":
             response = client.get(url)
+        elif method != "POST":
+            response = client.generic(method, url, data=json.dumps(body), content_type="application/json")
         elif api:
             response = client.post(url, data=json.dumps(body), content_type="application/json")
         else:
@@ -562,6 +572,12 @@ def test_every_expected_row_names_a_url():
     assert not stale, f"rows in EXPECTED for URLs that no longer exist: {stale}"
 
 
+def test_every_put_patch_and_delete_has_an_expected_row():
+    implemented = {route.key: set(route.other_methods) for route in ROUTES if route.other_methods}
+    declared = {key: set(rows) for key, rows in OTHER_METHODS.items()}
+    assert implemented == declared, "OTHER_METHODS must list exactly the PUT/PATCH/DELETE the API implements"
+
+
 def test_uploads_are_served_only_by_views_that_check_who_asks():
     """Regression: under DEBUG, ``static(MEDIA_URL)`` served every upload to anyone, signed in or not
     (logistics CSV files at guessable paths ``logistics-uploads/<organisation>/<yyyy>/<mm>/<kind>.csv``)."""
@@ -575,7 +591,10 @@ def test_who_may_use(matrix, key):
     expected_get, expected_post = EXPECTED.get(key, (None, None))
     mismatches = []
     actual_rows = {}
-    for method, expected in (("GET", expected_get), ("POST", expected_post)):
+    checks = [("GET", expected_get), ("POST", expected_post)]
+    route = ROUTE_BY_KEY.get(key)
+    checks += [(method, OTHER_METHODS.get(key, {}).get(method)) for method in sorted(route.other_methods)]
+    for method, expected in checks:
         for url in _url(key, records):
             body = POST_BODY[key](records) if key in POST_BODY else {}
             actual = [_attempt(clients[actor], method, url, body) for actor in ACTORS]
@@ -586,6 +605,6 @@ def test_who_may_use(matrix, key):
                                if want != got]
     if os.environ.get("MATRIX_ACTUAL"):
         with open(os.environ["MATRIX_ACTUAL"], "a") as out:
-            out.write(f"{key!r}: ({' '.join(actual_rows['GET'])!r}, {' '.join(actual_rows['POST'])!r}),\n")
+            out.write(f"{key!r}: {({method: ' '.join(row) for method, row in actual_rows.items()})!r},\n")
     assert key in EXPECTED, f"no row in EXPECTED for {key}"
     assert not mismatches, "\n".join(mismatches)
