@@ -8,10 +8,9 @@ certificate; Shunde releases; the barge loads and departs; the trader asks a ban
 financing; the bank checks the ledger proof and approves; an anonymous visitor verifies the certificate
 by the link in its QR code. Each step is screenshotted into ``test-artifacts/screenshots/journey/``.
 
-Two steps have no page or worker of their own yet and go through the services the portal provides:
-the terminals' ``departed`` event is stored but nothing moves a released declaration to departed, so
-the test applies the system's ``depart`` transition (as the demo does); and the beat's periodic
-ledger checkpoint is made with ``checkpoint_create`` instead of waiting five minutes.
+The barge's ``departed`` event closes the released declaration through the worker's re-verification
+(every container departed after release). The beat's periodic ledger checkpoint is made with
+``checkpoint_create`` instead of waiting five minutes.
 """
 
 import re
@@ -28,9 +27,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from rest_framework.authtoken.models import Token
 
-from declarations.choices import Action, Status
+from declarations.choices import Status
 from declarations.models import Declaration, PortRiskSettings, VerificationRequest, VerificationWarning
-from declarations.services import declaration_system_transition
 from finance.choices import ProductKind, RequestStatus
 from finance.models import FinancingRequest
 from finance.services import product_upsert
@@ -303,7 +301,7 @@ def test_whole_port_journey_from_filing_to_financing_and_public_verification(
     wait_for(lambda: Declaration.objects.get(pk=declaration.pk).status == Status.RELEASED, what="release")
     shot(officer, "shunde-releases")
 
-    # 11. The barge loads and departs: the terminal's events through the API, then the system's transition.
+    # 11. The barge loads and departs: the terminal's events through the API; the worker closes it as departed.
     time.sleep(1)  # the events happen after the release (a load before it would rightly be flagged)
     terminal.post(
         "container-events",
@@ -314,11 +312,7 @@ def test_whole_port_journey_from_filing_to_financing_and_public_verification(
             terminal_event("SUD-DP-1", "departed", "CNSUD", vessel="Xijiang 18", voyage="V2611"),
         ],
     )
-    declaration_system_transition(
-        declaration_id=declaration.pk,
-        action=Action.DEPART,
-        note="Barge Xijiang 18 departed Shunde (terminal event SUD-DP-1)",
-    )
+    wait_for(lambda: Declaration.objects.get(pk=declaration.pk).status == Status.DEPARTED, what="departure")
     wait_for(
         lambda: not VerificationRequest.objects.filter(declaration=declaration).exists(),
         what="re-verification after the terminal events",
