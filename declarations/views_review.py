@@ -149,7 +149,8 @@ def review_warnings_view(request, pk: int):
     declaration = _visible(request, pk)
     if not roles.is_customs(request.user):
         raise Http404(_("No such declaration."))
-    context = {**review_warnings_context(declaration), "declaration": declaration}
+    # ``oob``: the lane badge of the decision card travels with each poll (htmx out-of-band swap).
+    context = {**review_warnings_context(declaration), "declaration": declaration, "oob": True}
     response = render(request, "declarations/review_officer/_warnings.html", context)
     if not context["live"]:
         response.status_code = 286

@@ -330,3 +330,19 @@ def test_the_polled_warnings_section_stops_once_the_declaration_is_decided(trade
     assert client_for(factories.customs_officer(ports=("CNNSA",))).get(url).status_code == 404
     declaration_decide(actor=officer, declaration_id=declaration.pk, action=Action.REJECT, message="No")
     assert client_for(officer).get(url).status_code == 286
+
+
+@pytest.mark.django_db
+def test_each_poll_of_the_warnings_also_carries_the_current_lane(client):
+    """The decision card's lane badge is swapped out-of-band with every poll, so it follows the worker."""
+    from declarations.services.crosscheck import declaration_verify
+
+    trader = factories.trader()
+    draft = declaration_create_draft(actor=trader, **factories.declaration_input())
+    declaration_submit(actor=trader, declaration_id=draft.pk)
+    declaration_verify(declaration_id=draft.pk)
+    client.force_login(factories.customs_officer(ports=("CNSUD",)))
+    html = client.get(f"/declarations/{draft.pk}/review-warnings/").content.decode()
+    lane = Declaration.objects.get(pk=draft.pk).lane
+    assert 'id="review-lane" hx-swap-oob="true"' in html
+    assert f"lane-{lane}" in html.split('id="review-lane"')[1]
