@@ -7,7 +7,9 @@ A forbidden or stale action raises ``TransitionNotAllowed``.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,14 +21,20 @@ from portal.models import Port, User
 from portal.services import notification_send
 
 from ..choices import SYSTEM, TRANSITIONS, Action, Procedure
-from ..models import Declaration, ReferenceSequence
+from ..models import Declaration, DeclarationItem, ReferenceSequence
 from ..models.declaration import lane_queue_rank
-from .access import declaration_for_trader
+from .access import require_trader
 from .drafts import declaration_container_values, declaration_header, declaration_item_values
 from .summary import PUBLIC_SUMMARY_FIELDS, declaration_public_summary
-from .validation import declaration_errors
+from .validation import ReferenceTables, declaration_errors
 
 OFFICER_DECISIONS = (Action.RELEASE, Action.REQUEST_AMENDMENT, Action.ORDER_INSPECTION, Action.REJECT)
+# The fields a transition sets (``_record`` validates these; the others were validated when the
+# draft was written and did not change). ``queue_rank`` is derived from the lane in ``_record``
+# and guarded by the database's check constraint.
+TRANSITION_FIELDS = {"status", "lane", "version", "officer_message", "submitted_at", "decided_at"}
+# What the ledger summary and the API's answer read besides the row itself.
+SUMMARY_RELATIONS = ("origin_port", "transfer_port", "foreign_port", "declarant")
 
 
 def clearance_port(declaration: Declaration) -> Port | None:
@@ -47,9 +55,33 @@ def _actor_role(actor: User | None) -> str:
 def _locked(declaration_id: int) -> Declaration:
     # Lock: two people acting on one declaration at once must be serialised; the second
     # then sees the first one's result when it re-checks the status below.
-    declaration = Declaration.objects.select_for_update(of=("self",)).filter(pk=declaration_id).first()
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATIONS)
+        .filter(pk=declaration_id).first()
+    )
     if declaration is None:
         raise TransitionNotAllowed(_("This declaration no longer exists."))
+    return declaration
+
+
+def _locked_for_trader(actor: User, declaration_id: int) -> Declaration:
+    """The actor's organisation's declaration, locked, with its items and containers; Http404 otherwise.
+
+    One locked read does both the scope check (another organisation's declaration is not
+    found) and the lock; the items and containers serve the submit check, the ledger digest
+    and the API's answer alike.
+    """
+    require_trader(actor)
+    # Lock: as in _locked — a submit, an edit or a cancel of one declaration must not interleave.
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATIONS)
+        .filter(pk=declaration_id, declarant_id=actor.organisation_id).first()
+    )
+    if declaration is None:
+        raise Http404(_("No such declaration."))
+    prefetch_related_objects(
+        [declaration], Prefetch("items", queryset=DeclarationItem.objects.select_related("hs_code")), "containers"
+    )
     return declaration
 
 
@@ -73,6 +105,19 @@ def _allocate_reference(declaration: Declaration) -> str:
     """Next number of the declaration's port and year, e.g. CNSUD-2026-000042 (gap-free per port-year)."""
     port = declaration.origin_port
     year = timezone.localtime(timezone.now()).year
+    if connection.vendor == "postgresql":
+        # One statement creates or increments the port-year counter; the row it updates stays
+        # locked until commit, so two submits at the same port cannot take the same number.
+        table = ReferenceSequence._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (port_id, year, last_number) VALUES (%s, %s, 1) "  # noqa: S608 — model's table
+                f"ON CONFLICT (port_id, year) DO UPDATE SET last_number = {table}.last_number + 1 "
+                "RETURNING last_number",
+                [port.pk, year],
+            )
+            number = cursor.fetchone()[0]
+        return f"{port.locode}-{year}-{number:06d}"
     ReferenceSequence.objects.bulk_create([ReferenceSequence(port=port, year=year)], ignore_conflicts=True)
     # Lock the port-year counter: two submits at the same port must not take the same number.
     sequence = ReferenceSequence.objects.select_for_update().get(port=port, year=year)
@@ -86,7 +131,8 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
     declaration._history_user = actor
     declaration._change_reason = f"{action}: {note}"[:100] if note else action
     declaration.queue_rank = lane_queue_rank(declaration.lane)  # every lane change passes here
-    declaration.full_clean(exclude=["reference"])
+    declaration.full_clean(exclude=[field.name for field in Declaration._meta.concrete_fields
+                                    if field.name not in TRANSITION_FIELDS])
     declaration.save()
     # The payload is exactly the record's public summary, so the public verification page can
     # recompute it from the stored record and compare; the action is the entry's kind.
@@ -126,9 +172,11 @@ def verification_request(declaration_ids: list[int]) -> None:
 
 @transaction.atomic
 def declaration_submit(*, actor: User, declaration_id: int) -> Declaration:
-    """Submit a draft: check everything, give it a reference number, record it, queue verification on commit."""
-    declaration_for_trader(actor=actor, declaration_id=declaration_id)
-    declaration = _locked(declaration_id)
+    """Submit a draft: check everything, give it a reference number, record it, queue verification on commit.
+
+    Returns the declaration with its items and containers loaded (what the API answers with).
+    """
+    declaration = _locked_for_trader(actor, declaration_id)
     target = _check_allowed(declaration, Action.SUBMIT, actor)
     _raise_if_incomplete(declaration)
     declaration.status = target
@@ -142,8 +190,7 @@ def declaration_submit(*, actor: User, declaration_id: int) -> Declaration:
 @transaction.atomic
 def declaration_amend(*, actor: User, declaration_id: int) -> Declaration:
     """Resubmit a declaration after the requested amendment: a new version, checked and verified again."""
-    declaration_for_trader(actor=actor, declaration_id=declaration_id)
-    declaration = _locked(declaration_id)
+    declaration = _locked_for_trader(actor, declaration_id)
     target = _check_allowed(declaration, Action.AMEND, actor)
     _raise_if_incomplete(declaration)
     declaration.status = target
@@ -158,8 +205,7 @@ def declaration_amend(*, actor: User, declaration_id: int) -> Declaration:
 @transaction.atomic
 def declaration_cancel(*, actor: User, declaration_id: int, reason: str = "") -> Declaration:
     """The trader withdraws a draft or a submitted declaration."""
-    declaration_for_trader(actor=actor, declaration_id=declaration_id)
-    declaration = _locked(declaration_id)
+    declaration = _locked_for_trader(actor, declaration_id)
     declaration.status = _check_allowed(declaration, Action.CANCEL, actor)
     _record(declaration, Action.CANCEL, actor, reason)
     return declaration
@@ -220,7 +266,10 @@ def declaration_submit_errors(declaration: Declaration) -> dict[str, list[str]]:
     """What submitting the stored declaration would refuse, as ``{dotted field: [messages]}``."""
     items = [declaration_item_values(item) for item in declaration.items.all()]
     containers = [declaration_container_values(container) for container in declaration.containers.all()]
-    errors = declaration_errors(declaration_header(declaration), items, containers, complete=True)
+    header = declaration_header(declaration)  # reads the declaration's ports, which the check then reuses
+    tables = ReferenceTables(header, items, known_ports=[declaration.origin_port, declaration.transfer_port,
+                                                         declaration.foreign_port])
+    errors = declaration_errors(header, items, containers, complete=True, tables=tables)
     if declaration.procedure == Procedure.INTEGRATED and not containers:
         errors.setdefault("containers", []).append(_("An integrated declaration lists its containers."))
     return errors
