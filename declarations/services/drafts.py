@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DecimalField
 from django.utils.translation import gettext as _
 
 from portal.exceptions import TransitionNotAllowed
@@ -24,15 +25,25 @@ FOREIGN_KEYS = {"origin_port", "transfer_port", "foreign_port", "consignee_count
 CONTAINER_VALUES = ["number", "size_type", "seal_number", "temperature_min", "temperature_max"]
 
 
-def _raise_if_invalid(header: dict, items: list[dict], containers: list[dict], *, complete: bool) -> None:
-    errors = declaration_errors(header, items, containers, complete=complete)
-    if errors:
-        raise ValidationError(errors)
-
-
-def _apply(declaration: Declaration, header: dict, items: list[dict], containers: list[dict]) -> None:
-    """Write header, items and containers; items and containers are replaced as a whole (bulk)."""
+def _checked_tables(header: dict, items: list[dict], containers: list[dict], *, complete: bool) -> ReferenceTables:
+    """The input's reference rows, read once; raises ``ValidationError`` if the input breaks a rule."""
     tables = ReferenceTables(header, items)
+    if errors := declaration_errors(header, items, containers, complete=complete, tables=tables):
+        raise ValidationError(errors)
+    return tables
+
+
+def _apply(declaration: Declaration, header: dict, items: list[dict], containers: list[dict],
+           tables: ReferenceTables | None = None) -> None:
+    """Write header, items and containers; items and containers are replaced as a whole (bulk).
+
+    ``tables`` are the reference rows the validation just read (looked up here when not given).
+    The written items (with their HS code rows), containers and, for a new declaration, its
+    empty list of documents are left on the instance as prefetched, so whoever presents or
+    summarises it next does not read them back.
+    """
+    tables = tables if tables is not None else ReferenceTables(header, items)
+    adding = declaration._state.adding
     for name in HEADER_FIELDS:
         value = header.get(name)
         if name in FOREIGN_KEYS:
@@ -50,9 +61,10 @@ def _apply(declaration: Declaration, header: dict, items: list[dict], containers
     declaration.total_value = sum((item.get("value") or Decimal(0) for item in items), Decimal(0))
     declaration.save()
 
-    declaration.items.all().delete()
-    declaration.containers.all().delete()
-    DeclarationItem.objects.bulk_create([
+    if not adding:  # a new declaration has no rows to replace
+        declaration.items.all().delete()
+        declaration.containers.all().delete()
+    written_items = DeclarationItem.objects.bulk_create([
         DeclarationItem(
             declaration=declaration, line_number=index + 1, hs_code_id=item["hs_code"],
             description=item["description"], origin_country_id=item["origin_country"],
@@ -60,13 +72,44 @@ def _apply(declaration: Declaration, header: dict, items: list[dict], containers
         )
         for index, item in enumerate(items)
     ])
-    DeclarationContainer.objects.bulk_create([
+    written_containers = DeclarationContainer.objects.bulk_create([
         DeclarationContainer(
             declaration=declaration,
             **{name: container.get(name) for name in CONTAINER_VALUES},
         )
         for container in containers
     ])
+    _remember_written(declaration, written_items, written_containers, tables, adding=adding)
+
+
+def _remember_written(declaration: Declaration, items: list[DeclarationItem], containers: list[DeclarationContainer],
+                      tables: ReferenceTables, *, adding: bool) -> None:
+    """Leave the rows just written on the instance as the database now holds them (its prefetch cache).
+
+    Only where the database gave the new rows their ids (PostgreSQL); elsewhere the next read
+    goes to the database as before. Decimals take their column's scale, as read back (a quantity
+    given as ``40`` is stored and read as ``40.000``).
+    """
+    if any(row.pk is None for row in [*items, *containers]):
+        return
+    for rows, model in ((items, DeclarationItem), (containers, DeclarationContainer)):
+        for field in model._meta.concrete_fields:
+            if isinstance(field, DecimalField):
+                exponent = Decimal(1).scaleb(-field.decimal_places)
+                for row in rows:
+                    if (value := getattr(row, field.attname)) is not None:
+                        setattr(row, field.attname, Decimal(value).quantize(exponent))
+    for item in items:
+        if (hs_code := tables.hs_codes.get(item.hs_code_id)) is not None:
+            item.hs_code = hs_code
+    prefetched = {"items": items, "containers": containers}
+    if adding:
+        prefetched["documents"] = []
+    cache = declaration.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in prefetched.items():
+        queryset = getattr(declaration, name).all()
+        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        cache[name] = queryset
 
 
 def _normalised(items: list[dict], containers: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -106,11 +149,11 @@ def declaration_create_draft(*, actor: User, header: dict, items: list[dict] = (
 
     require_trader(actor)
     items, containers = _normalised(list(items), list(containers))
-    _raise_if_invalid(header, items, containers, complete=False)
+    tables = _checked_tables(header, items, containers, complete=False)
     _require_complete_rows(items, containers)
     declaration = Declaration(declarant=actor.organisation, created_by=actor)
     declaration._history_user = actor
-    _apply(declaration, header, items, containers)
+    _apply(declaration, header, items, containers, tables)
     return declaration
 
 
@@ -128,10 +171,10 @@ def declaration_update_draft(*, actor: User, declaration_id: int, header: dict, 
             % {"reference": declaration, "status": declaration.get_status_display()}
         )
     items, containers = _normalised(items, containers)
-    _raise_if_invalid(header, items, containers, complete=False)
+    tables = _checked_tables(header, items, containers, complete=False)
     _require_complete_rows(items, containers)
     declaration._history_user = actor
-    _apply(declaration, header, items, containers)
+    _apply(declaration, header, items, containers, tables)
     return declaration
 
 

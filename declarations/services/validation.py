@@ -26,12 +26,18 @@ CONTAINER_FIELDS = ["number", "size_type", "seal_number"]
 
 
 class ReferenceTables:
-    """The ports, countries, currencies and HS codes an input mentions, fetched in one query each."""
+    """The ports, countries, currencies and HS codes an input mentions, fetched in one query each.
 
-    def __init__(self, header: dict, items: list[dict]):
+    ``known_ports`` are port rows the caller has already read (a stored declaration's ports):
+    they are used as they are and only the other codes are looked up.
+    """
+
+    def __init__(self, header: dict, items: list[dict], *, known_ports: list[Port] = ()):
         port_codes = {header.get(name) for name in ("origin_port", "transfer_port", "foreign_port")} - {None, ""}
         country_codes = {item.get("origin_country") for item in items} | {header.get("consignee_country")}
-        self.ports = {port.locode: port for port in Port.objects.filter(locode__in=port_codes)}
+        self.ports = {port.locode: port for port in known_ports if port is not None and port.locode in port_codes}
+        if missing := port_codes - self.ports.keys():
+            self.ports.update((port.locode, port) for port in Port.objects.filter(locode__in=missing))
         self.countries = set(Country.objects.filter(alpha2__in=country_codes - {None, ""})
                              .values_list("alpha2", flat=True))
         currency = header.get("invoice_currency")
@@ -50,14 +56,16 @@ def _blank(value) -> bool:
     return value is None or value == ""
 
 
-def declaration_errors(header: dict, items: list[dict], containers: list[dict], *, complete: bool) -> dict:
+def declaration_errors(header: dict, items: list[dict], containers: list[dict], *, complete: bool,
+                       tables: ReferenceTables | None = None) -> dict:
     """Every rule the input breaks, as ``{dotted field: [messages]}``; empty when it is valid.
 
     With ``complete=False`` (a draft) missing values are allowed but present ones must be
-    right; with ``complete=True`` (submit) everything must be there.
+    right; with ``complete=True`` (submit) everything must be there. ``tables``, when given,
+    are this input's reference rows already read (so a caller that writes next reuses them).
     """
     errors: dict[str, list[str]] = defaultdict(list)
-    tables = ReferenceTables(header, items)
+    tables = tables if tables is not None else ReferenceTables(header, items)
     required = _("This field is required before the declaration can be submitted.")
 
     if complete:
