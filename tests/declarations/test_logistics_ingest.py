@@ -326,3 +326,34 @@ def test_duplicates_only_queue_nothing(carrier):
     container_events_ingest(actor=carrier, records=[event(1, container_number=draft.containers.get().number)])
 
     assert not VerificationRequest.objects.exists()
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"container_number": " csqu 305438-3 ", "event_type": " Weighed ", "weight": 12480.5, "port": " cn shk"},
+    {"weight": "12480.125", "event_type": "weighed"},
+    {"weight": 7, "vessel": "  YUE HAI 18 ", "voyage": "2611S", "seal_number": None},
+    {"external_id": "  EV-padded  ", "occurred_at": "2026-03-01T00:30:00Z"},
+])
+def test_the_quick_check_of_a_container_event_gives_what_the_full_check_gives(overrides):
+    from declarations.services.logistics import _check_container_event, _quick_container_event, _RowChecker
+
+    ports, now = {"CNSUD": 1, "CNSHK": 2}, timezone.now()
+    row = event(1, **overrides)
+    checker = _RowChecker({}, "0")
+    checker.field(row, "external_id", lambda value: value.strip())
+    _check_container_event(row, checker, ports, now)
+
+    assert not checker.errors
+    assert _quick_container_event(ports, now)(row) == checker.clean
+
+
+@pytest.mark.parametrize("overrides", [
+    {"container_number": "CSQU3054384"}, {"event_type": "sailed"}, {"port": "XXXXX"}, {"weight": -1},
+    {"event_type": "weighed"}, {"occurred_at": "yesterday"}, {"external_id": 17}, {"vessel": "V" * 101},
+    {"weight": [1]}, {"occurred_at": "2026-03-01T08:30:00"},
+])
+def test_the_quick_check_leaves_every_doubtful_container_event_to_the_full_check(overrides):
+    from declarations.services.logistics import _quick_container_event
+
+    assert _quick_container_event({"CNSUD": 1}, timezone.now())(event(1, **overrides)) is None
