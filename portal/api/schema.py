@@ -7,13 +7,26 @@ NOT_FOUND = {
 }
 
 
+BAD_PAGE = {
+    "description": "The `page` or `cursor` parameter cannot be read or is past the end.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+PAGE_PARAMETERS = {"page", "cursor"}
+
+
 def document_not_found(result, generator, request, public):
-    """Every operation with a path parameter can answer 404: an unknown or out-of-scope id, or one the URL
-    pattern refuses (answered in the API's JSON error format by ``portal.views.not_found``)."""
+    """Document the errors every operation of a kind really sends, where its view did not.
+
+    An operation with a path parameter can answer 404: an unknown or out-of-scope id, or one the
+    URL pattern refuses (in the API's JSON error format, by ``portal.views.not_found``). A paged
+    list answers 400 to a page or cursor it cannot use (``portal.api.pagination``).
+    """
     for path, operations in result.get("paths", {}).items():
-        if "{" not in path:
-            continue
         for operation in operations.values():
-            if isinstance(operation, dict) and "responses" in operation:
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            if "{" in path:
                 operation["responses"].setdefault("404", NOT_FOUND)
+            if PAGE_PARAMETERS & {parameter.get("name") for parameter in operation.get("parameters", [])}:
+                operation["responses"].setdefault("400", BAD_PAGE)
     return result

@@ -64,3 +64,12 @@ def test_a_draft_without_ports_lane_or_incoterm_is_answered_as_the_schema_says(a
     assert detail["origin_port"].get("nullable") is True
     lane = schema[detail["lane"]["oneOf"][1]["$ref"].split("/")[-1]] if "oneOf" in detail["lane"] else detail["lane"]
     assert "" in lane.get("enum", [""])
+
+
+def test_every_paged_list_documents_its_400_for_a_bad_page_or_cursor(api):
+    schema = api.get(reverse("api-schema"), HTTP_ACCEPT="application/json").json()
+    missing = [f"{method.upper()} {path}" for path, operations in schema["paths"].items()
+               for method, operation in operations.items()
+               if {"page", "cursor"} & {parameter["name"] for parameter in operation.get("parameters", [])}
+               and "400" not in operation["responses"]]
+    assert missing == []
