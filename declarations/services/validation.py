@@ -28,24 +28,32 @@ CONTAINER_FIELDS = ["number", "size_type", "seal_number"]
 class ReferenceTables:
     """The ports, countries, currencies and HS codes an input mentions, fetched in one query each.
 
-    ``known_ports`` are port rows the caller has already read (a stored declaration's ports):
-    they are used as they are and only the other codes are looked up.
+    ``known_ports`` and ``known_hs_codes`` are rows the caller has already read (a stored
+    declaration's ports and its items' HS codes); ``stored_countries`` and ``stored_currencies``
+    are codes read from a stored declaration's foreign keys, which the database guarantees to
+    exist. Those are used as they are; only the other codes are looked up.
     """
 
-    def __init__(self, header: dict, items: list[dict], *, known_ports: list[Port] = ()):
+    def __init__(self, header: dict, items: list[dict], *, known_ports: list[Port] = (),
+                 known_hs_codes: list[HSCode] = (), stored_countries: set[str] = frozenset(),
+                 stored_currencies: set[str] = frozenset()):
         port_codes = {header.get(name) for name in ("origin_port", "transfer_port", "foreign_port")} - {None, ""}
         country_codes = {item.get("origin_country") for item in items} | {header.get("consignee_country")}
+        country_codes -= {None, ""}
         self.ports = {port.locode: port for port in known_ports if port is not None and port.locode in port_codes}
         if missing := port_codes - self.ports.keys():
             self.ports.update((port.locode, port) for port in Port.objects.filter(locode__in=missing))
-        self.countries = set(Country.objects.filter(alpha2__in=country_codes - {None, ""})
-                             .values_list("alpha2", flat=True))
+        self.countries = country_codes & set(stored_countries)
+        if missing := country_codes - self.countries:
+            self.countries |= set(Country.objects.filter(alpha2__in=missing).values_list("alpha2", flat=True))
         currency = header.get("invoice_currency")
-        self.currencies = (
-            set(Currency.objects.filter(code=currency).values_list("code", flat=True)) if currency else set()
-        )
+        self.currencies = {currency} & set(stored_currencies) if currency else set()
+        if currency and not self.currencies:
+            self.currencies = set(Currency.objects.filter(code=currency).values_list("code", flat=True))
         hs_codes = {item.get("hs_code") for item in items} - {None, ""}
-        self.hs_codes = {code.code: code for code in HSCode.objects.filter(code__in=hs_codes)}
+        self.hs_codes = {code.code: code for code in known_hs_codes if code.code in hs_codes}
+        if missing := hs_codes - self.hs_codes.keys():
+            self.hs_codes.update((code.code, code) for code in HSCode.objects.filter(code__in=missing))
 
 
 def integrated_pairs() -> set[frozenset[int]]:

@@ -267,8 +267,15 @@ def declaration_submit_errors(declaration: Declaration) -> dict[str, list[str]]:
     items = [declaration_item_values(item) for item in declaration.items.all()]
     containers = [declaration_container_values(container) for container in declaration.containers.all()]
     header = declaration_header(declaration)  # reads the declaration's ports, which the check then reuses
-    tables = ReferenceTables(header, items, known_ports=[declaration.origin_port, declaration.transfer_port,
-                                                         declaration.foreign_port])
+    stored_items = declaration.items.all()
+    tables = ReferenceTables(
+        header, items,
+        known_ports=[declaration.origin_port, declaration.transfer_port, declaration.foreign_port],
+        known_hs_codes=[item.hs_code for item in stored_items if DeclarationItem.hs_code.is_cached(item)],
+        # Stored foreign keys: the database guarantees these countries and the currency exist.
+        stored_countries={declaration.consignee_country_id, *(item.origin_country_id for item in stored_items)},
+        stored_currencies={declaration.invoice_currency_id},
+    )
     errors = declaration_errors(header, items, containers, complete=True, tables=tables)
     if declaration.procedure == Procedure.INTEGRATED and not containers:
         errors.setdefault("containers", []).append(_("An integrated declaration lists its containers."))

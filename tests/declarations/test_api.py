@@ -589,9 +589,9 @@ def test_the_detail_costs_the_same_queries_whatever_the_number_of_lines(api, tra
 # Queries of ``POST /declarations`` then ``POST …/submit`` for a 5-item, 2-container declaration (a
 # forced-authentication client: no token look-up). Pinned so that a change adding queries to this path
 # is noticed; lower it when a change removes some. Before the optimisation of issue 4's figure
-# (docs/BENCHMARKS.md) the pair took 23 + 44 queries with a token (now 13 + 19). SQLite takes three queries
+# (docs/BENCHMARKS.md) the pair took 23 + 44 queries with a token (now 13 + 16). SQLite takes three queries
 # for a reference number where PostgreSQL takes one (an upsert).
-CREATE_AND_SUBMIT_QUERIES = {"postgresql": (11, 18), "sqlite": (11, 22)}
+CREATE_AND_SUBMIT_QUERIES = {"postgresql": (11, 15), "sqlite": (11, 19)}
 
 
 def _counted(callable_) -> tuple[object, int]:
