@@ -10,12 +10,12 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from portal.api.idempotency import IdempotentMixin
+from portal.api.pagination import KeysetPagination
 from portal.api.serializers import ErrorSerializer
 from portal.choices import Role
 from portal.roles import HasRole
@@ -131,7 +131,7 @@ class ProvideInformationInputSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=5000)
 
 
-class FinancingCursorPagination(CursorPagination):
+class FinancingCursorPagination(KeysetPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"

@@ -16,10 +16,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from portal.api.idempotency import IdempotentMixin
+from portal.api.pagination import KeysetPagination
 from portal.api.serializers import ErrorSerializer
 from portal.choices import Role
 from portal.roles import HasRole
@@ -241,7 +241,7 @@ class CloseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class BankRequestPagination(CursorPagination):
+class BankRequestPagination(KeysetPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
