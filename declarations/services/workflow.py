@@ -264,10 +264,10 @@ def declaration_system_transition(*, declaration_id: int, action: str, lane: str
 
 def declaration_submit_errors(declaration: Declaration) -> dict[str, list[str]]:
     """What submitting the stored declaration would refuse, as ``{dotted field: [messages]}``."""
-    items = [declaration_item_values(item) for item in declaration.items.all()]
+    stored_items = list(declaration.items.all())
+    items = [declaration_item_values(item) for item in stored_items]
     containers = [declaration_container_values(container) for container in declaration.containers.all()]
     header = declaration_header(declaration)  # reads the declaration's ports, which the check then reuses
-    stored_items = declaration.items.all()
     tables = ReferenceTables(
         header, items,
         known_ports=[declaration.origin_port, declaration.transfer_port, declaration.foreign_port],
