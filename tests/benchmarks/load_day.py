@@ -1,0 +1,332 @@
+"""A scaled-down day at the port, replayed over HTTP with locust (the client side of ``bench_load``).
+
+Run by ``bench_load`` as a child process — locust patches the standard library with gevent, which
+must not happen in the process that holds Django — as::
+
+    python -m tests.benchmarks.load_day <plan.json> <result.json>
+
+The plan names the portal's address, the tokens and passwords of the seeded users, the financing
+product, how long to measure and the most requests to send. Each kind of user paces itself at a
+fixed rate (``constant_throughput``), so together they offer the issue's target load: 50
+declarations submitted and about 2,000 logistics records per second, with officers working
+their queue and banks deciding financing requests. A server that cannot keep up answers later,
+and the measured rates fall short of the offered ones: that shortfall is the figure.
+
+The result lists, per request kind, the requests, failures, requests/s and p50/p95/p99 latency in
+ms, plus the submissions and logistics records accepted per second and the first errors.
+"""
+
+from __future__ import annotations
+
+import gevent.monkey
+
+gevent.monkey.patch_all()
+
+import collections  # noqa: E402 — after the monkey patch, as locust requires
+import itertools  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+import gevent  # noqa: E402
+from locust import constant_throughput, events, task  # noqa: E402
+from locust.contrib.fasthttp import FastHttpUser  # noqa: E402
+from locust.env import Environment  # noqa: E402
+
+from declarations.validators import iso6346_check_digit  # noqa: E402
+
+PLAN: dict = {}
+EVENTS_PER_CALL = 250  # container events per bulk POST, as a terminal system sends them
+READINGS_PER_CALL = 250  # sensor readings per bulk POST
+MANIFESTS_PER_CALL = 5  # manifests per POST, each with LINES_PER_MANIFEST bills of lading
+LINES_PER_MANIFEST = 40
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+_serial = itertools.count(int(time.time() * 10) % 10_000_000)
+# Containers of declarations submitted during the run: the terminals report on them too.
+declared_containers: collections.deque = collections.deque(maxlen=2000)
+pledgeable: collections.deque = collections.deque(maxlen=500)  # submitted declarations not yet pledged
+accepted = collections.Counter()  # submissions and logistics records the portal accepted
+first_errors: list[str] = []
+
+
+def container_number(prefix: str = "LDCU") -> str:
+    first_ten = f"{prefix}{next(_serial) % 1_000_000:06d}"
+    return first_ten + str(iso6346_check_digit(first_ten))
+
+
+def now_iso(minutes_ago: float = 0) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
+
+
+def note_error(kind: str, status: int, text: str) -> None:
+    if len(first_errors) < 20:
+        first_errors.append(f"{kind}: {status} {' '.join(text.split())[:300]}")
+
+
+class ApiUser(FastHttpUser):
+    abstract = True
+    username = ""
+
+    def on_start(self):
+        self.headers = {"Authorization": f"Token {PLAN['tokens'][self.username]}", "Content-Type": "application/json"}
+
+    def post_json(self, path: str, body, *, name: str, expected: tuple[int, ...] = (200, 201)):
+        with self.client.post(path, data=json.dumps(body), headers=self.headers, name=name,
+                              catch_response=True) as response:
+            if response.status_code in expected:
+                response.success()
+                return response
+            note_error(name, response.status_code, response.text or "")
+            response.failure(f"{response.status_code}")
+            return None
+
+    def get_json(self, path: str, *, name: str):
+        with self.client.get(path, headers=self.headers, name=name, catch_response=True) as response:
+            if response.status_code == 200:
+                response.success()
+                return response.json()
+            note_error(name, response.status_code, response.text or "")
+            response.failure(f"{response.status_code}")
+            return None
+
+
+def declaration_body() -> dict:
+    number = next(_serial)
+    return {
+        "direction": "export", "procedure": "integrated", "origin_port": "CNSUD", "transfer_port": "CNSHK",
+        "foreign_port": "NLRTM", "transport_document_number": f"LD-BL-{number:09d}",
+        "consignor_name": "Shunde Pearl River Furniture Co., Ltd.", "consignor_address": "Lunjiao, Shunde",
+        "consignee_name": "Harbourside Home Furnishings Ltd.", "consignee_address": "12 Quay Street",
+        "consignee_country": "NL", "incoterm": "FOB", "invoice_currency": "USD",
+        "items": [
+            {"hs_code": "940360", "description": f"Solid oak dining table, model {line}", "origin_country": "CN",
+             "quantity": "40", "unit": "PCE", "packages": 40, "gross_mass": "1250.000", "net_mass": "1120.000",
+             "value": "9600.00"}
+            for line in range(3)
+        ],
+        "containers": [{"number": container_number(), "size_type": "45G1", "seal_number": f"SL{number}-{index}"}
+                       for index in range(2)],
+    }
+
+
+class Trader(ApiUser):
+    """A trader's system: creates and submits declarations; now and then asks for pre-shipment financing."""
+
+    username = "trader"
+    wait_time = constant_throughput(5)
+    weight = 10
+
+    @task(10)
+    def declare(self):
+        body = declaration_body()
+        created = self.post_json("/api/v1/declarations", body, name="trader: create declaration")
+        if created is None:
+            return
+        pk = created.json()["id"]
+        if self.post_json(f"/api/v1/declarations/{pk}/submit", None, name="trader: submit declaration") is None:
+            return
+        accepted["submissions"] += 1
+        declared_containers.extend(container["number"] for container in body["containers"])
+        pledgeable.append(pk)
+
+    @task(1)
+    def ask_financing(self):
+        if not pledgeable:
+            return
+        body = {"product": PLAN["product"], "amount": "10000.00", "currency": "USD", "tenor_days": 90,
+                "declarations": [pledgeable.popleft()], "message": "Pre-shipment financing for the order."}
+        if self.post_json("/api/v1/finance/requests", body, name="trader: ask for financing") is not None:
+            accepted["financing requests"] += 1
+
+
+class Terminal(ApiUser):
+    """A terminal's system: gate and weighing events and sensor readings, in bulk."""
+
+    username = "terminal"
+    wait_time = constant_throughput(2)
+    weight = 3
+
+    def _container(self) -> str:
+        # Most containers at a terminal are not in the portal's declarations; one in four is.
+        if declared_containers and random.random() < 0.25:  # noqa: S311 — a load mix, not a secret
+            return random.choice(declared_containers)  # noqa: S311
+        return container_number("TMLU")
+
+    @task
+    def container_events(self):
+        run = next(_serial)
+        body = []
+        for index in range(EVENTS_PER_CALL):
+            kind = ("gate_in", "weighed", "loaded", "gate_out")[index % 4]
+            record = {"external_id": f"LD-EV-{run}-{index}", "container_number": self._container(),
+                      "event_type": kind, "port": "CNSUD", "occurred_at": now_iso(30), "seal_number": ""}
+            if kind == "weighed":
+                record["weight"] = "16750.000"
+            body.append(record)
+        if self.post_json("/api/v1/logistics/container-events", body, name="terminal: container events ×250"):
+            accepted["logistics records"] += len(body)
+
+    @task
+    def sensor_readings(self):
+        run = next(_serial)
+        body = [{"external_id": f"LD-SR-{run}-{index}", "container_number": self._container(),
+                 "device": f"ESEAL-{index % 40}", "kind": "seal_status" if index % 2 else "temperature",
+                 "value": "closed" if index % 2 else "18.5", "read_at": now_iso(10)}
+                for index in range(READINGS_PER_CALL)]
+        if self.post_json("/api/v1/logistics/sensor-readings", body, name="terminal: sensor readings ×250"):
+            accepted["logistics records"] += len(body)
+
+
+class Carrier(ApiUser):
+    """A barge line's system: manifests of the next sailings."""
+
+    username = "carrier"
+    wait_time = constant_throughput(2)
+    weight = 1
+
+    @task
+    def manifests(self):
+        run = next(_serial)
+        body = [
+            {"external_id": f"LD-MF-{run}-{index}", "carrier": "Pearl Delta Barge Lines", "vessel": "YUE HAI 18",
+             "voyage": f"V{run % 10_000}-{index}", "port_of_loading": "CNSUD", "port_of_discharge": "CNSHK",
+             "lines": [{"transport_document_number": f"LD-BL-{run}-{index}-{line}",
+                        "consignee_name": "HARBOURSIDE HOME FURNISHINGS LIMITED", "packages": 120,
+                        "gross_mass": "3750.000", "containers": [container_number("PDBU")]}
+                       for line in range(LINES_PER_MANIFEST)]}
+            for index in range(MANIFESTS_PER_CALL)
+        ]
+        if self.post_json("/api/v1/logistics/manifests", body, name="carrier: manifests ×5 (200 lines)"):
+            accepted["logistics records"] += MANIFESTS_PER_CALL * (1 + LINES_PER_MANIFEST)
+
+
+class Officer(ApiUser):
+    """A customs officer in the browser: the queue page, a declaration's page, a decision."""
+
+    username = "officer.shunde"
+    wait_time = constant_throughput(1)
+    weight = 3
+
+    def on_start(self):
+        super().on_start()
+        page = self.client.get("/accounts/login/", name="officer: login page")
+        token = CSRF.search(page.text or "")
+        answer = self.client.post("/accounts/login/", data={"username": self.username, "password": PLAN["password"],
+                                                            "csrfmiddlewaretoken": token.group(1) if token else ""},
+                                  name="officer: log in", allow_redirects=False)
+        if answer.status_code != 302:  # the form again: not logged in, every page would be the log-in page
+            note_error("officer: log in", answer.status_code, answer.text or "")
+
+
+    def html(self, path: str, *, name: str) -> str | None:
+        # No redirect followed: a page that sends the officer to the log-in form is a failure, not a page.
+        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as response:
+            if response.status_code == 200:
+                response.success()
+                return response.text
+            note_error(name, response.status_code, response.text or "")
+            response.failure(f"{response.status_code}")
+            return None
+
+    @task
+    def work_queue(self):
+        if self.html("/declarations/officer-queue/", name="officer: queue page") is None:
+            return
+        queue = self.get_json("/api/v1/declarations/queue?page_size=25", name="officer: queue API")
+        waiting = [row for row in (queue or {}).get("results", []) if row["status"] == "under_review"]
+        if not waiting:
+            return
+        row = random.choice(waiting)  # noqa: S311
+        page = self.html(f"/declarations/{row['id']}/", name="officer: declaration page")
+        token = CSRF.search(page or "")
+        if token is None:
+            return
+        action, message = ("release", "") if random.random() < 0.9 else ("request_amendment", "Correct the net mass.")  # noqa: S311
+        with self.client.post(f"/declarations/{row['id']}/decide/", name="officer: decide",
+                              data={"action": action, "expected_status": "under_review", "message": message,
+                                    "csrfmiddlewaretoken": token.group(1)},
+                              allow_redirects=False, catch_response=True) as response:
+            # 302 back to the page: decided, or told another officer decided first (both are answers).
+            if response.status_code == 302:
+                response.success()
+                accepted["officer decisions"] += 1
+            else:
+                note_error("officer: decide", response.status_code, response.text or "")
+                response.failure(f"{response.status_code}")
+
+
+class Supervisor(Officer):
+    username = "supervisor"
+    weight = 1
+
+
+class Bank(ApiUser):
+    """A bank officer: the requests waiting for the bank, one request in full, a decision."""
+
+    username = "bank.gbtb"
+    wait_time = constant_throughput(0.5)
+    weight = 2
+
+    @task
+    def review(self):
+        listing = self.get_json("/api/v1/finance/bank/requests?status=under_review&page_size=20",
+                                name="bank: list requests")
+        waiting = (listing or {}).get("results", [])
+        if not waiting:
+            return
+        request = random.choice(waiting)  # noqa: S311
+        if self.get_json(f"/api/v1/finance/bank/requests/{request['id']}", name="bank: open request") is None:
+            return
+        body = {"action": "approve", "approved_amount": "8000.00", "interest_rate_percent": "4.500",
+                "conditions": "Repay from the export proceeds."}
+        # 409: another bank officer decided it first — an answer, not an error.
+        if self.post_json(f"/api/v1/finance/bank/requests/{request['id']}/decide", body, name="bank: decide",
+                          expected=(200, 409)):
+            accepted["bank decisions"] += 1
+
+
+def main(plan_path: str, result_path: str) -> None:
+    PLAN.update(json.loads(open(plan_path).read()))  # noqa: PTH123, SIM115
+    user_classes = [Trader, Terminal, Carrier, Officer, Supervisor, Bank]
+    users = sum(cls.weight for cls in user_classes)
+    environment = Environment(user_classes=user_classes, host=PLAN["host"], events=events)
+    runner = environment.create_local_runner()
+    runner.start(users, spawn_rate=users)
+    gevent.sleep(PLAN["warm_up_seconds"])  # log-ins, imports, connections: not measured
+    runner.stats.reset_all()
+    accepted.clear()
+    first_errors.clear()
+    started = time.monotonic()
+    deadline = started + PLAN["seconds"]
+    while time.monotonic() < deadline and runner.stats.total.num_requests < PLAN["max_requests"]:
+        gevent.sleep(0.5)
+    elapsed = time.monotonic() - started
+    stats = runner.stats
+    kinds = {}
+    for (name, method), entry in sorted(stats.entries.items()):
+        if not entry.num_requests:
+            continue
+        kinds[name] = {
+            "method": method, "requests": entry.num_requests, "failures": entry.num_failures,
+            "per_second": entry.num_requests / elapsed,
+            "p50_ms": entry.get_response_time_percentile(0.5), "p95_ms": entry.get_response_time_percentile(0.95),
+            "p99_ms": entry.get_response_time_percentile(0.99), "max_ms": entry.max_response_time,
+        }
+    result = {
+        "seconds": elapsed, "users": users, "requests": stats.total.num_requests,
+        "failures": stats.total.num_failures, "per_second": stats.total.num_requests / elapsed,
+        "p95_ms": stats.total.get_response_time_percentile(0.95), "kinds": kinds,
+        "accepted_per_second": {name: count / elapsed for name, count in accepted.items()},
+        "accepted": dict(accepted), "errors": list(first_errors),
+    }
+    runner.quit()
+    with open(result_path, "w") as handle:  # noqa: PTH123
+        json.dump(result, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
