@@ -108,6 +108,17 @@ engineers' test runs — see the load averages; the figures move a lot with that
   5,000-event call costs about 2 s: checking the rows 0.65 s, Django building the bulk INSERT
   0.5 s, PostgreSQL the rest. The ingest service belongs to another owner; next steps there are
   COPY (or a prepared multi-row INSERT) instead of the ORM's, and cheaper per-row parsing.
+- ingestion, second step (`declarations/services/logistics.py`): rows whose values are all
+  plainly right skip the per-field checker (container numbers, times and weights parsed once
+  per distinct value in a call; any other row still goes through the full check, which names
+  what is wrong), and on PostgreSQL the new rows go in as one `INSERT … SELECT FROM unnest(…)`
+  of column arrays instead of a model instance per row (duplicates by external id are still
+  found first; SQLite and manifests keep `bulk_create`). In one process a 5,000-event call's
+  service time went from about 0.35 s to 0.18 s. Through the API, same command
+  (`python -m tests.benchmarks declarations verification`), the old and new code run one
+  after the other: **12,359 → 15,240 events/s** (load averages 2.3 and 1.6; the table above is a
+  later run of the new code); at a higher load
+  earlier the same day the old code measured 6,302 events/s (load 4.9).
 - latency: the first version polled only after all 30 events were sent, so early events
   counted the sending time (p95 8.7 s, 6.8 s). The worker's log showed each task finishing
   about 0.1 s after its countdown, so the measurement was fixed (a polling thread), not the
