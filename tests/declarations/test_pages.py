@@ -480,7 +480,7 @@ def test_trader_home_lists_drafts_and_declarations_needing_action(trader_client,
     declaration = submitted(trader)
     declaration_decide(actor=factories.customs_officer(ports=("CNSUD",)), declaration_id=declaration.pk,
                        action=Action.REQUEST_AMENDMENT, message="Fix the seal")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # session, user, drafts, waiting, financing, unread count
         html = trader_client.get(reverse("home")).content.decode()
     drafts = html.split('data-testid="drafts"')[1].split("</section>")[0]
     action = html.split('data-testid="actions"')[1].split("</section>")[0]
