@@ -53,8 +53,10 @@ How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `test
   pre-shipment financing request pledging a declaration just submitted), 3 terminal systems
   (container events and sensor readings, 250 per bulk POST, 2 POSTs/s each), 1 barge line (5
   manifests of 40 bills of lading per POST, 2/s) — about 2,000 logistics records/s offered — 4
-  customs officers in the browser (session log-in; the queue page, the queue API, a declaration's
-  page and a decision through the page's form, 1 round/s each) and 2 bank officers (list of
+  customs officers in the browser (session log-in; the whole queue page as it opens, the queue API
+  filtered to chapter 44 — the first item of every load declaration, so officers pick this run's
+  declarations and never decide other modules' data — a declaration's page and a decision through
+  the page's form, 1 round/s each) and 2 bank officers (list of
   requests, one request, approve; 1 round per 2 s each). A server that cannot keep up answers
   later, so the measured rates fall below the offered ones; the shortfall is the finding.
 - **bounds**: 8 s of warm-up (log-ins, imports, connections; not counted), then 60 s measured or

@@ -103,9 +103,10 @@ def declaration_body() -> dict:
         "consignee_name": "Harbourside Home Furnishings Ltd.", "consignee_address": "12 Quay Street",
         "consignee_country": "NL", "incoterm": "FOB", "invoice_currency": "USD",
         "items": [
-            {"hs_code": "940360", "description": f"Solid oak dining table, model {line}", "origin_country": "CN",
-             "quantity": "40", "unit": "PCE", "packages": 40, "gross_mass": "1250.000", "net_mass": "1120.000",
-             "value": "9600.00"}
+            # The first item is of chapter 44: officers find this run's declarations with that queue filter.
+            {"hs_code": "442090" if line == 0 else "940360", "description": f"Solid oak dining table, model {line}",
+             "origin_country": "CN", "quantity": "40", "unit": "PCE", "packages": 40, "gross_mass": "1250.000",
+             "net_mass": "1120.000", "value": "9600.00"}
             for line in range(3)
         ],
         "containers": [{"number": container_number(), "size_type": "45G1", "seal_number": f"SL{number}-{index}"}
@@ -236,8 +237,11 @@ class Officer(ApiUser):
     def work_queue(self):
         if self.html("/declarations/officer-queue/", name="officer: queue page") is None:
             return
-        queue = self.get_json("/api/v1/declarations/queue?page_size=25", name="officer: queue API")
-        waiting = [row for row in (queue or {}).get("results", []) if row["status"] == "under_review"]
+        queue = self.get_json("/api/v1/declarations/queue?page_size=25&hs_chapter=44", name="officer: queue API")
+        # The bench database also holds other modules' declarations: they stay in the queue the officer
+        # reads, but only this run's own declarations are opened and decided.
+        waiting = [row for row in (queue or {}).get("results", [])
+                   if row["status"] == "under_review" and row["transport_document_number"].startswith("LD-BL-")]
         if not waiting:
             return
         row = random.choice(waiting)  # noqa: S311
