@@ -82,22 +82,29 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def celery_worker_session(django_db_setup, django_db_blocker):
-    """A real Celery worker, in a thread of this process, consuming this run's queue on Redis."""
+def _purge_test_queue(app) -> None:
+    """Drop tasks left on this run's queue by earlier tests (their rows are gone with their flush)."""
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(app.conf.task_default_queue)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, django_db_blocker):
+    """A real Celery worker on Redis, in threads of this process, for this test only.
+
+    Started per test and stopped after it, so it never runs tasks of other tests concurrently
+    with their assertions or their closing flush. Data is committed (transactional_db), so the
+    worker sees it.
+    """
     from celery.contrib.testing.worker import start_worker
 
     from portal.celery import app
 
+    _purge_test_queue(app)
     with django_db_blocker.unblock(), start_worker(app, pool="threads", concurrency=2, perform_ping_check=False,
                                                    loglevel="WARNING", shutdown_timeout=10):
         yield app
-
-
-@pytest.fixture
-def celery_worker(celery_worker_session, transactional_db):
-    """Use in tests whose tasks must run in the real worker; data is committed so the worker sees it."""
-    return celery_worker_session
+    _purge_test_queue(app)
 
 
 @pytest.fixture(scope="session")
