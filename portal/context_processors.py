@@ -14,6 +14,7 @@ NAVIGATION = [
     (_("Port dashboard"), "declarations:dashboard", (Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR)),
     (_("Risk rules"), "declarations:rules", (Role.CUSTOMS_SUPERVISOR,)),
     (_("Financing requests"), "finance:bank_queue", (Role.BANK_OFFICER,)),
+    (_("Products and rates"), "finance:bank_products", (Role.BANK_OFFICER,)),
     (_("API token"), "api-token", ()),
     (_("API documentation"), "api-docs", ()),
     (_("About verification"), "about-verification", ()),
