@@ -42,8 +42,17 @@ class DeclarationAdmin(SimpleHistoryAdmin):
     list_filter = ["status", "lane", "procedure", "direction"]
     list_select_related = ["declarant", "origin_port"]
     search_fields = ["reference", "transport_document_number", "containers__number"]
-    readonly_fields = ["reference", "public_id", "status", "lane", "version", "submitted_at", "decided_at",
-                       "created_by", "created_at"]
+    readonly_fields = [
+        "reference",
+        "public_id",
+        "status",
+        "lane",
+        "version",
+        "submitted_at",
+        "decided_at",
+        "created_by",
+        "created_at",
+    ]
     raw_id_fields = ["declarant"]
     inlines = [ItemInline, ContainerInline, DocumentInline]
 
@@ -75,14 +84,29 @@ class ReferenceSequenceAdmin(admin.ModelAdmin):
 
 @admin.register(PortRiskSettings)
 class PortRiskSettingsAdmin(SimpleHistoryAdmin):
-    list_display = ["port", "gross_mass_tolerance_percent", "random_selection_percent", "yellow_score", "red_score",
-                    "auto_release_green"]
+    list_display = [
+        "port",
+        "gross_mass_tolerance_percent",
+        "random_selection_percent",
+        "yellow_score",
+        "red_score",
+        "auto_release_green",
+    ]
 
 
 @admin.register(RiskRule)
 class RiskRuleAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "active", "port", "hs_prefix", "origin_country", "trader", "min_value", "score",
-                    "forced_lane"]
+    list_display = [
+        "name",
+        "active",
+        "port",
+        "hs_prefix",
+        "origin_country",
+        "trader",
+        "min_value",
+        "score",
+        "forced_lane",
+    ]
     list_filter = ["active", "forced_lane"]
     raw_id_fields = ["trader"]
 

@@ -75,10 +75,18 @@ class Status(models.TextChoices):
 
 # Colour of each status badge in lists.
 STATUS_COLOURS = {
-    Status.DRAFT: "grey", Status.SUBMITTED: "blue", Status.UNDER_REVIEW: "blue",
-    Status.AMENDMENT_REQUESTED: "yellow", Status.RESUBMITTED: "blue", Status.INSPECTION_REQUIRED: "red",
-    Status.INSPECTED: "blue", Status.RELEASED: "green", Status.REJECTED: "red", Status.CANCELLED: "grey",
-    Status.DEPARTED: "green", Status.ARRIVED: "green",
+    Status.DRAFT: "grey",
+    Status.SUBMITTED: "blue",
+    Status.UNDER_REVIEW: "blue",
+    Status.AMENDMENT_REQUESTED: "yellow",
+    Status.RESUBMITTED: "blue",
+    Status.INSPECTION_REQUIRED: "red",
+    Status.INSPECTED: "blue",
+    Status.RELEASED: "green",
+    Status.REJECTED: "red",
+    Status.CANCELLED: "grey",
+    Status.DEPARTED: "green",
+    Status.ARRIVED: "green",
 }
 
 AWAITING_DECISION = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.INSPECTED)
@@ -108,24 +116,31 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
     Action.CANCEL: ((Status.DRAFT, Status.SUBMITTED), Status.CANCELLED, frozenset({Role.TRADER_STAFF})),
     Action.START_REVIEW: ((Status.SUBMITTED, Status.RESUBMITTED), Status.UNDER_REVIEW, frozenset({SYSTEM})),
     Action.REQUEST_AMENDMENT: (
-        AWAITING_DECISION, Status.AMENDMENT_REQUESTED,
+        AWAITING_DECISION,
+        Status.AMENDMENT_REQUESTED,
         frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
     ),
     Action.AMEND: ((Status.AMENDMENT_REQUESTED,), Status.RESUBMITTED, frozenset({Role.TRADER_STAFF})),
     Action.ORDER_INSPECTION: (
-        (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED), Status.INSPECTION_REQUIRED,
+        (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED),
+        Status.INSPECTION_REQUIRED,
         frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
     ),
     # Officers of either port of the pair record the result (``inspections.services``): one inspection counts for both.
     Action.RECORD_INSPECTION: (
-        (Status.INSPECTION_REQUIRED,), Status.INSPECTED, frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
+        (Status.INSPECTION_REQUIRED,),
+        Status.INSPECTED,
+        frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
     ),
     # The system releases only green declarations, and only where the port's supervisor enabled it.
     Action.RELEASE: (
-        AWAITING_DECISION, Status.RELEASED, frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR, SYSTEM}),
+        AWAITING_DECISION,
+        Status.RELEASED,
+        frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR, SYSTEM}),
     ),
     Action.REJECT: (
-        (*AWAITING_DECISION, Status.INSPECTION_REQUIRED), Status.REJECTED,
+        (*AWAITING_DECISION, Status.INSPECTION_REQUIRED),
+        Status.REJECTED,
         frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR}),
     ),
     Action.DEPART: ((Status.RELEASED,), Status.DEPARTED, frozenset({SYSTEM})),

@@ -36,10 +36,12 @@ GOODS = [
     ("940161", "Upholstered sofa with wooden frame", "PCE", 60, "2100.000", "1900.000", "14400.00"),
     ("940330", "Office desk, wooden", "PCE", 80, "1800.000", "1650.000", "7200.00"),
 ]
-FROZEN_COD = [("030471", "Frozen cod fillets, skinless, in 10 kg cartons", "KGM", 1800, "19200.000",
-               "18000.000", "151200.00")]
-HYDROGEN_FLUORIDE = [("281111", "Anhydrous hydrogen fluoride in steel cylinders", "KGM", 24, "2880.000",
-                      "1200.000", "4800.00")]
+FROZEN_COD = [
+    ("030471", "Frozen cod fillets, skinless, in 10 kg cartons", "KGM", 1800, "19200.000", "18000.000", "151200.00")
+]
+HYDROGEN_FLUORIDE = [
+    ("281111", "Anhydrous hydrogen fluoride in steel cylinders", "KGM", 24, "2880.000", "1200.000", "4800.00")
+]
 # 8 USD a sofa: far below the reference range of 940161 (40–800 USD/unit, factor 3).
 CHEAP_SOFAS = [("940161", "Upholstered sofa with wooden frame", "PCE", 60, "2100.000", "1900.000", "480.00")]
 CONSIGNEE = "Harbourside Home Furnishings Ltd."
@@ -62,19 +64,20 @@ SCENARIOS = {
     "DEMO-BL-0002": Scenario("integrated", "CNSUD", "CNSHK", "DEHAM", ("submit",)),
     "DEMO-BL-0003": Scenario("integrated", "CNSUD", "CNSHK", "USLAX", ("submit", "review:yellow")),
     "DEMO-BL-0004": Scenario("integrated", "CNSUD", "CNSHK", "SGSIN", ("submit", "review:yellow", "ask_amendment")),
-    "DEMO-BL-0005": Scenario("integrated", "CNSUD", "CNSHK", "BEANR",
-                             ("submit", "review:yellow", "ask_amendment", "amend")),
+    "DEMO-BL-0005": Scenario(
+        "integrated", "CNSUD", "CNSHK", "BEANR", ("submit", "review:yellow", "ask_amendment", "amend")
+    ),
     "DEMO-BL-0006": Scenario("integrated", "CNSUD", "CNSHK", "GBFXT", ("submit", "review:red", "order_inspection")),
     "DEMO-BL-0007": Scenario("integrated", "CNSUD", "CNSHK", "JPYOK", ("submit", "review:green", "release")),
-    "DEMO-BL-0008": Scenario("integrated", "CNSUD", "CNSHK", "AEJEA",
-                             ("submit", "review:green", "release", "depart")),
+    "DEMO-BL-0008": Scenario("integrated", "CNSUD", "CNSHK", "AEJEA", ("submit", "review:green", "release", "depart")),
     "DEMO-BL-0009": Scenario("integrated", "CNSUD", "CNSHK", "KRPUS", ("submit", "review:red", "reject")),
     "DEMO-BL-0010": Scenario("standard", "CNSHK", None, "AUSYD", ("submit", "cancel")),
     "DEMO-BL-0011": Scenario("standard", "CNSHK", None, "USLGB", ("submit", "review:green", "release")),
     # Submitted, then verified by demo_logistics_seed against the evidence planned in EVIDENCE.
     "DEMO-BL-0012": Scenario("integrated", "CNSUD", "CNSHK", "NLRTM", ("submit",)),
-    "DEMO-BL-0013": Scenario("integrated", "CNSUD", "CNSHK", "NLRTM", ("submit",), goods=tuple(FROZEN_COD),
-                             reefer=("-25.0", "-18.0")),
+    "DEMO-BL-0013": Scenario(
+        "integrated", "CNSUD", "CNSHK", "NLRTM", ("submit",), goods=tuple(FROZEN_COD), reefer=("-25.0", "-18.0")
+    ),
     "DEMO-BL-0014": Scenario("integrated", "CNSUD", "CNSHK", "KRPUS", ("submit",), goods=tuple(HYDROGEN_FLUORIDE)),
     "DEMO-BL-0015": Scenario("integrated", "CNSUD", "CNSHK", "DEHAM", ("submit",), goods=tuple(CHEAP_SOFAS)),
     "DEMO-BL-0016": Scenario("integrated", "CNSUD", "CNSHK", "BEANR", ("submit",)),
@@ -102,29 +105,52 @@ def _input(number: int, scenario: Scenario, document: str) -> dict:
     goods = scenario.goods or GOODS[: 1 + number % 3]
     if scenario.reefer:
         low, high = scenario.reefer
-        containers = [{"number": demo_container_number(number, 0), "size_type": "45R1",
-                       "seal_number": f"SL{number:03d}0", "temperature_min": Decimal(low),
-                       "temperature_max": Decimal(high)}]
+        containers = [
+            {
+                "number": demo_container_number(number, 0),
+                "size_type": "45R1",
+                "seal_number": f"SL{number:03d}0",
+                "temperature_min": Decimal(low),
+                "temperature_max": Decimal(high),
+            }
+        ]
     else:
         containers = [
-            {"number": demo_container_number(number, index), "size_type": size_type,
-             "seal_number": f"SL{number:03d}{index}"}
+            {
+                "number": demo_container_number(number, index),
+                "size_type": size_type,
+                "seal_number": f"SL{number:03d}{index}",
+            }
             for index, size_type in enumerate(("45G1", "22G1")[: 1 + number % 2])
         ]
     return {
         "header": {
-            "direction": "export", "procedure": scenario.procedure, "origin_port": scenario.origin,
-            "transfer_port": scenario.transfer, "foreign_port": scenario.foreign,
+            "direction": "export",
+            "procedure": scenario.procedure,
+            "origin_port": scenario.origin,
+            "transfer_port": scenario.transfer,
+            "foreign_port": scenario.foreign,
             "transport_document_number": document,
-            "consignor_name": "Shunde Pearl River Furniture Co., Ltd.", "consignor_address": "Lunjiao, Shunde",
-            "consignee_name": CONSIGNEE, "consignee_address": "12 Quay Street",
-            "consignee_country": "NL", "incoterm": "FOB", "invoice_currency": "USD",
+            "consignor_name": "Shunde Pearl River Furniture Co., Ltd.",
+            "consignor_address": "Lunjiao, Shunde",
+            "consignee_name": CONSIGNEE,
+            "consignee_address": "12 Quay Street",
+            "consignee_country": "NL",
+            "incoterm": "FOB",
+            "invoice_currency": "USD",
         },
         "items": [
-            {"hs_code": code, "description": text, "origin_country": "CN",
-             "quantity": Decimal(net) if unit == "KGM" else Decimal(packages),
-             "unit": unit, "packages": packages, "gross_mass": Decimal(gross), "net_mass": Decimal(net),
-             "value": Decimal(value)}
+            {
+                "hs_code": code,
+                "description": text,
+                "origin_country": "CN",
+                "quantity": Decimal(net) if unit == "KGM" else Decimal(packages),
+                "unit": unit,
+                "packages": packages,
+                "gross_mass": Decimal(gross),
+                "net_mass": Decimal(net),
+                "value": Decimal(value),
+            }
             for code, text, unit, packages, gross, net, value in goods
         ],
         "containers": containers,
@@ -150,18 +176,24 @@ def demo_declarations_seed() -> int:
             if step_name == "submit":
                 declaration_submit(actor=trader, declaration_id=declaration.pk)
             elif step_name == "review":
-                declaration_system_transition(declaration_id=declaration.pk, action=Action.START_REVIEW,
-                                              lane=Lane(lane))
+                declaration_system_transition(
+                    declaration_id=declaration.pk, action=Action.START_REVIEW, lane=Lane(lane)
+                )
             elif step_name == "ask_amendment":
-                declaration_decide(actor=decider, declaration_id=declaration.pk, action=Action.REQUEST_AMENDMENT,
-                                   message="Please attach the packing list and confirm the net mass of line 1.")
+                declaration_decide(
+                    actor=decider,
+                    declaration_id=declaration.pk,
+                    action=Action.REQUEST_AMENDMENT,
+                    message="Please attach the packing list and confirm the net mass of line 1.",
+                )
             elif step_name == "amend":
                 declaration_amend(actor=trader, declaration_id=declaration.pk)
             elif step_name == "cancel":
                 declaration_cancel(actor=trader, declaration_id=declaration.pk, reason="Order withdrawn by buyer")
             elif step_name == "depart":
-                declaration_system_transition(declaration_id=declaration.pk, action=Action.DEPART,
-                                              note="Barge departed Shunde")
+                declaration_system_transition(
+                    declaration_id=declaration.pk, action=Action.DEPART, note="Barge departed Shunde"
+                )
             else:
                 message = "Declared value far below the reference range" if step_name == "reject" else ""
                 if step_name == "order_inspection":  # the inspection record comes with the order
@@ -187,8 +219,10 @@ EVIDENCE = {
     "DEMO-BL-0007": {},
     "DEMO-BL-0008": {"loaded_after_release": True},  # loading after release raises nothing
     "DEMO-BL-0011": {},
-    "DEMO-BL-0012": {"manifest_packages_extra": 12,  # PACKAGE_COUNT_MISMATCH
-                     "manifest_consignee": "Harbour Side Trading B.V."},  # CONSIGNEE_MISMATCH
+    "DEMO-BL-0012": {
+        "manifest_packages_extra": 12,  # PACKAGE_COUNT_MISMATCH
+        "manifest_consignee": "Harbour Side Trading B.V.",
+    },  # CONSIGNEE_MISMATCH
     "DEMO-BL-0013": {"temperatures": ("-21.5", "-19.0", "-12.5")},  # TEMPERATURE_EXCURSION
     "DEMO-BL-0014": {},
     "DEMO-BL-0015": {},
@@ -200,8 +234,11 @@ EVIDENCE = {
     "DEMO-BL-0020": {},
 }
 BARGE = {"carrier": "Pearl Delta Barge Lines", "vessel": "YUE HAI 18", "voyage": "2611S"}
-OCEAN = {"carrier": "Pearl Delta Barge Lines (slot on COSCO SHIPPING ARIES)", "vessel": "COSCO SHIPPING ARIES",
-         "voyage": "061E"}
+OCEAN = {
+    "carrier": "Pearl Delta Barge Lines (slot on COSCO SHIPPING ARIES)",
+    "vessel": "COSCO SHIPPING ARIES",
+    "voyage": "061E",
+}
 UNKNOWN_CONTAINER = demo_container_number(9999, 0)
 
 
@@ -237,36 +274,91 @@ def _evidence_for(document: str, declarations: list[Declaration], plan: dict, no
             number = container.number
             seal = plan.get("seal_seen", container.seal_number)
             events += [
-                {"external_id": f"DEMO-{number}-gate_in", "container_number": number, "event_type": "gate_in",
-                 "port": origin, "occurred_at": (now - timedelta(hours=6)).isoformat(), "seal_number": seal},
-                {"external_id": f"DEMO-{number}-weighed", "container_number": number, "event_type": "weighed",
-                 "port": origin, "occurred_at": (now - timedelta(hours=5, minutes=40)).isoformat(),
-                 "weight": str(weight)},
+                {
+                    "external_id": f"DEMO-{number}-gate_in",
+                    "container_number": number,
+                    "event_type": "gate_in",
+                    "port": origin,
+                    "occurred_at": (now - timedelta(hours=6)).isoformat(),
+                    "seal_number": seal,
+                },
+                {
+                    "external_id": f"DEMO-{number}-weighed",
+                    "container_number": number,
+                    "event_type": "weighed",
+                    "port": origin,
+                    "occurred_at": (now - timedelta(hours=5, minutes=40)).isoformat(),
+                    "weight": str(weight),
+                },
             ]
-            readings.append({"external_id": f"DEMO-{number}-seal-1", "container_number": number,
-                             "device": f"ESEAL-{number[4:10]}", "kind": SensorKind.SEAL_STATUS, "value": "closed",
-                             "read_at": (now - timedelta(hours=5, minutes=30)).isoformat()})
+            readings.append(
+                {
+                    "external_id": f"DEMO-{number}-seal-1",
+                    "container_number": number,
+                    "device": f"ESEAL-{number[4:10]}",
+                    "kind": SensorKind.SEAL_STATUS,
+                    "value": "closed",
+                    "read_at": (now - timedelta(hours=5, minutes=30)).isoformat(),
+                }
+            )
             if plan.get("off_route_port"):
-                events.append({"external_id": f"DEMO-{number}-discharged-{plan['off_route_port']}",
-                               "container_number": number, "event_type": ContainerEventType.DISCHARGED,
-                               "port": plan["off_route_port"], "vessel": BARGE["vessel"], "voyage": BARGE["voyage"],
-                               "occurred_at": (now - timedelta(hours=2)).isoformat()})
+                events.append(
+                    {
+                        "external_id": f"DEMO-{number}-discharged-{plan['off_route_port']}",
+                        "container_number": number,
+                        "event_type": ContainerEventType.DISCHARGED,
+                        "port": plan["off_route_port"],
+                        "vessel": BARGE["vessel"],
+                        "voyage": BARGE["voyage"],
+                        "occurred_at": (now - timedelta(hours=2)).isoformat(),
+                    }
+                )
             if plan.get("loaded_after_release"):
                 loaded_at = max(now, each.decided_at + timedelta(seconds=1))
-                events.append({"external_id": f"DEMO-{number}-loaded", "container_number": number,
-                               "event_type": ContainerEventType.LOADED, "port": origin, "vessel": BARGE["vessel"],
-                               "voyage": BARGE["voyage"], "occurred_at": loaded_at.isoformat()})
+                events.append(
+                    {
+                        "external_id": f"DEMO-{number}-loaded",
+                        "container_number": number,
+                        "event_type": ContainerEventType.LOADED,
+                        "port": origin,
+                        "vessel": BARGE["vessel"],
+                        "voyage": BARGE["voyage"],
+                        "occurred_at": loaded_at.isoformat(),
+                    }
+                )
             if plan.get("seal_opened_on_barge"):
-                events.append({"external_id": f"DEMO-{number}-loaded", "container_number": number,
-                               "event_type": ContainerEventType.LOADED, "port": origin, "vessel": BARGE["vessel"],
-                               "voyage": BARGE["voyage"], "occurred_at": (now - timedelta(hours=3)).isoformat()})
-                readings.append({"external_id": f"DEMO-{number}-seal-2", "container_number": number,
-                                 "device": f"ESEAL-{number[4:10]}", "kind": SensorKind.SEAL_STATUS, "value": "open",
-                                 "read_at": (now - timedelta(hours=2, minutes=15)).isoformat()})
+                events.append(
+                    {
+                        "external_id": f"DEMO-{number}-loaded",
+                        "container_number": number,
+                        "event_type": ContainerEventType.LOADED,
+                        "port": origin,
+                        "vessel": BARGE["vessel"],
+                        "voyage": BARGE["voyage"],
+                        "occurred_at": (now - timedelta(hours=3)).isoformat(),
+                    }
+                )
+                readings.append(
+                    {
+                        "external_id": f"DEMO-{number}-seal-2",
+                        "container_number": number,
+                        "device": f"ESEAL-{number[4:10]}",
+                        "kind": SensorKind.SEAL_STATUS,
+                        "value": "open",
+                        "read_at": (now - timedelta(hours=2, minutes=15)).isoformat(),
+                    }
+                )
             for index, value in enumerate(plan.get("temperatures", ())):
-                readings.append({"external_id": f"DEMO-{number}-temperature-{index}", "container_number": number,
-                                 "device": f"REEFER-{number[4:10]}", "kind": SensorKind.TEMPERATURE, "value": value,
-                                 "read_at": (now - timedelta(hours=5 - index)).isoformat()})
+                readings.append(
+                    {
+                        "external_id": f"DEMO-{number}-temperature-{index}",
+                        "container_number": number,
+                        "device": f"REEFER-{number[4:10]}",
+                        "kind": SensorKind.TEMPERATURE,
+                        "value": value,
+                        "read_at": (now - timedelta(hours=5 - index)).isoformat(),
+                    }
+                )
     return line, events, readings
 
 
@@ -285,9 +377,11 @@ def demo_logistics_seed() -> int:
     terminal = User.objects.get(username="terminal")
     now = timezone.now()
     demo = list(
-        Declaration.objects.filter(declarant=trader.organisation,
-                                   transport_document_number__in={_document(key)[0] for key in SCENARIOS})
-        .select_related("origin_port").order_by("pk")
+        Declaration.objects.filter(
+            declarant=trader.organisation, transport_document_number__in={_document(key)[0] for key in SCENARIOS}
+        )
+        .select_related("origin_port")
+        .order_by("pk")
     )
     by_document: dict[str, list[Declaration]] = {}
     for declaration in demo:
@@ -304,10 +398,20 @@ def demo_logistics_seed() -> int:
         events += document_events
         readings += document_readings
     manifest_records = [
-        {"external_id": "DEMO-MF-YUEHAI18-2611S", **BARGE, "port_of_loading": "CNSUD", "port_of_discharge": "CNSHK",
-         "lines": manifests["barge"]},
-        {"external_id": "DEMO-MF-ARIES-061E", **OCEAN, "port_of_loading": "CNSHK", "port_of_discharge": "USLGB",
-         "lines": manifests["ocean"]},
+        {
+            "external_id": "DEMO-MF-YUEHAI18-2611S",
+            **BARGE,
+            "port_of_loading": "CNSUD",
+            "port_of_discharge": "CNSHK",
+            "lines": manifests["barge"],
+        },
+        {
+            "external_id": "DEMO-MF-ARIES-061E",
+            **OCEAN,
+            "port_of_loading": "CNSHK",
+            "port_of_discharge": "USLGB",
+            "lines": manifests["ocean"],
+        },
     ]
     stored = manifests_ingest(actor=carrier, records=[record for record in manifest_records if record["lines"]]).stored
     stored += container_events_ingest(actor=terminal, records=events).stored

@@ -35,8 +35,10 @@ class ReferenceChoices:
         return cls(
             ports=[(port.locode, str(port)) for port in Port.objects.order_by("locode")],
             countries=[(country.alpha2, str(country)) for country in Country.objects.order_by("alpha2")],
-            currencies=[(code, f"{code} {name}") for code, name in
-                        Currency.objects.order_by("code").values_list("code", "name_en")],
+            currencies=[
+                (code, f"{code} {name}")
+                for code, name in Currency.objects.order_by("code").values_list("code", "name_en")
+            ],
         )
 
 
@@ -55,11 +57,13 @@ class DeclarationHeaderForm(forms.Form):
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.EXPORT)
     procedure = forms.ChoiceField(label=_("Procedure"), choices=Procedure.choices, initial=Procedure.INTEGRATED)
     origin_port = forms.ChoiceField(
-        label=_("Origin port (port of declaration)"), required=False,
+        label=_("Origin port (port of declaration)"),
+        required=False,
         help_text=_("For an integrated export, the river port where the goods are declared (e.g. Shunde)."),
     )
     transfer_port = forms.ChoiceField(
-        label=_("Transfer port"), required=False,
+        label=_("Transfer port"),
+        required=False,
         help_text=_("Integrated declarations only: the hub port of the pair (e.g. Shekou)."),
     )
     foreign_port = forms.ChoiceField(label=_("Foreign port of discharge or loading"), required=False)
@@ -74,10 +78,23 @@ class DeclarationHeaderForm(forms.Form):
     incoterm = forms.ChoiceField(label=_("Incoterm"), choices=BLANK + Incoterm.choices, required=False)
     invoice_currency = forms.ChoiceField(label=_("Invoice currency"), required=False)
 
-    ROUTE_FIELDS = ["direction", "procedure", "origin_port", "transfer_port", "foreign_port",
-                    "transport_document_number"]
-    PARTY_FIELDS = ["consignor_name", "consignor_address", "consignee_name", "consignee_address",
-                    "consignee_country", "incoterm", "invoice_currency"]
+    ROUTE_FIELDS = [
+        "direction",
+        "procedure",
+        "origin_port",
+        "transfer_port",
+        "foreign_port",
+        "transport_document_number",
+    ]
+    PARTY_FIELDS = [
+        "consignor_name",
+        "consignor_address",
+        "consignee_name",
+        "consignee_address",
+        "consignee_country",
+        "incoterm",
+        "invoice_currency",
+    ]
 
     def __init__(self, *args, reference: ReferenceChoices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,12 +133,20 @@ class CodeField(forms.CharField):
 class ItemForm(forms.Form):
     """One goods item. Rows are complete or left empty; the rules are checked by the service."""
 
-    hs_code = CodeField(label=_("HS code"), max_length=13, required=False, strip_dots=True,
-                        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    hs_code = CodeField(
+        label=_("HS code"),
+        max_length=13,
+        required=False,
+        strip_dots=True,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     description = forms.CharField(label=_("Description of goods"), max_length=300, required=False)
-    origin_country = CodeField(label=_("Country of origin"), max_length=2, required=False,
-                               widget=forms.TextInput(attrs={"list": "country-codes", "autocomplete": "off",
-                                                             "size": 3}))
+    origin_country = CodeField(
+        label=_("Country of origin"),
+        max_length=2,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "country-codes", "autocomplete": "off", "size": 3}),
+    )
     quantity = forms.DecimalField(label=_("Quantity"), required=False)
     unit = forms.ChoiceField(label=_("Unit"), choices=BLANK + Unit.choices, required=False)
     packages = forms.IntegerField(label=_("Packages"), required=False)
@@ -134,14 +159,20 @@ class ItemForm(forms.Form):
 
 
 class ContainerForm(forms.Form):
-    number = CodeField(label=_("Container number"), max_length=13, required=False,
-                       help_text=_("ISO 6346, e.g. CSQU3054383."),
-                       widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    size_type = CodeField(label=_("Size/type code"), max_length=4, required=False,
-                          help_text=_("e.g. 22G1, 45G1, 45R1 (reefer)."))
+    number = CodeField(
+        label=_("Container number"),
+        max_length=13,
+        required=False,
+        help_text=_("ISO 6346, e.g. CSQU3054383."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    size_type = CodeField(
+        label=_("Size/type code"), max_length=4, required=False, help_text=_("e.g. 22G1, 45G1, 45R1 (reefer).")
+    )
     seal_number = forms.CharField(label=_("Seal number"), max_length=35, required=False)
-    temperature_min = forms.DecimalField(label=_("Lowest temperature (°C)"), required=False,
-                                         help_text=_("Reefers only."))
+    temperature_min = forms.DecimalField(
+        label=_("Lowest temperature (°C)"), required=False, help_text=_("Reefers only.")
+    )
     temperature_max = forms.DecimalField(label=_("Highest temperature (°C)"), required=False)
 
     def service_values(self) -> dict:
@@ -154,7 +185,8 @@ class BaseRowFormSet(forms.BaseFormSet):
     def kept_forms(self) -> list[forms.Form]:
         """The rows sent to the service, in order: changed and not marked for removal."""
         return [
-            form for form in self.forms
+            form
+            for form in self.forms
             if form.has_changed() and not (self.can_delete and self._should_delete_form(form))
         ]
 
@@ -167,8 +199,11 @@ class DocumentForm(forms.Form):
     """A supporting document; its content is checked by ``services.documents``, not its name."""
 
     kind = forms.ChoiceField(label=_("Kind of document"), choices=BLANK + DocumentKind.choices, required=False)
-    file = forms.FileField(label=_("File (PDF, JPEG or PNG, at most 10 MB)"), required=False,
-                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+    file = forms.FileField(
+        label=_("File (PDF, JPEG or PNG, at most 10 MB)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
 
     def __init__(self, *args, require_file: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,17 +219,18 @@ class DocumentForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for cancelling"), max_length=500, required=False,
-                             widget=forms.TextInput())
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=500, required=False, widget=forms.TextInput())
 
 
 class ImportForm(forms.Form):
     REPLACE, APPEND = "replace", "append"
 
-    file = forms.FileField(label=_("Item lines (CSV or XLSX)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))
+    file = forms.FileField(
+        label=_("Item lines (CSV or XLSX)"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"})
+    )
     mode = forms.ChoiceField(
-        label=_("What to do with the items already on the declaration"), widget=forms.RadioSelect,
+        label=_("What to do with the items already on the declaration"),
+        widget=forms.RadioSelect,
         choices=[(REPLACE, _("Replace them with the file's lines")), (APPEND, _("Keep them and add the file's lines"))],
         initial=REPLACE,
     )
@@ -203,8 +239,9 @@ class ImportForm(forms.Form):
 class DeclarationFormSet:
     """The whole declaration form: header, item rows, container rows and a document to attach."""
 
-    def __init__(self, data=None, files=None, *, reference: ReferenceChoices, initial: dict | None = None,
-                 add_row: str = ""):
+    def __init__(
+        self, data=None, files=None, *, reference: ReferenceChoices, initial: dict | None = None, add_row: str = ""
+    ):
         # Bound rows are compared with nothing, so that every filled row counts as filled.
         initial = initial if data is None and initial else {}
         if data is not None and add_row in ("items", "containers"):
@@ -220,8 +257,7 @@ class DeclarationFormSet:
         self._container_rows: list[forms.Form] = []
 
     def is_valid(self) -> bool:
-        results = [self.header.is_valid(), self.items.is_valid(), self.containers.is_valid(),
-                   self.document.is_valid()]
+        results = [self.header.is_valid(), self.items.is_valid(), self.containers.is_valid(), self.document.is_valid()]
         return all(results)
 
     def service_input(self) -> dict:
@@ -254,12 +290,17 @@ class DeclarationFormSet:
 
     def summary(self) -> list[SummaryError]:
         """Every error on the page, in page order, each linking to its input."""
-        lines = [SummaryError(f"section-{section}", section_label(section), message)
-                 for section, messages in self.section_errors.items() if section not in ("items", "containers")
-                 for message in messages]
+        lines = [
+            SummaryError(f"section-{section}", section_label(section), message)
+            for section, messages in self.section_errors.items()
+            if section not in ("items", "containers")
+            for message in messages
+        ]
         lines += form_summary(self.header)
-        for section, formset, label in (("items", self.items, gettext("Item %(n)d")),
-                                        ("containers", self.containers, gettext("Container %(n)d"))):
+        for section, formset, label in (
+            ("items", self.items, gettext("Item %(n)d")),
+            ("containers", self.containers, gettext("Container %(n)d")),
+        ):
             for message in self.section_errors.get(section, []):
                 lines.append(SummaryError(f"section-{section}", section_label(section), message))
             for message in formset.non_form_errors():
@@ -299,7 +340,9 @@ def split_key(key: str) -> tuple[str | None, int | None, str]:
 
 def section_label(section: str) -> str:
     return {
-        "items": gettext("Goods items"), "containers": gettext("Containers"), "__all__": gettext("Declaration"),
+        "items": gettext("Goods items"),
+        "containers": gettext("Containers"),
+        "__all__": gettext("Declaration"),
     }.get(section, section)
 
 
@@ -328,22 +371,30 @@ def field_anchor(key: str) -> str:
 
 
 def summary_from_service(error: ValidationError) -> list[SummaryError]:
-    return [SummaryError(field_anchor(key), field_label(key), message)
-            for key, messages in error_dict(error).items() for message in messages]
+    return [
+        SummaryError(field_anchor(key), field_label(key), message)
+        for key, messages in error_dict(error).items()
+        for message in messages
+    ]
 
 
 class DeclarationFilterForm(forms.Form):
     """The list's search and filters; every field optional, bad values are simply not applied."""
 
-    search = forms.CharField(label=_("Reference, container or transport document"), required=False,
-                             max_length=40, widget=forms.TextInput(attrs={"type": "search"}))
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any status"))] + Status.choices)
+    search = forms.CharField(
+        label=_("Reference, container or transport document"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status"))] + Status.choices)
     lane = forms.ChoiceField(label=_("Lane"), required=False, choices=[("", _("Any lane"))] + Lane.choices)
-    submitted_from = forms.DateField(label=_("Submitted from"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
-    submitted_to = forms.DateField(label=_("Submitted until"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}))
+    submitted_from = forms.DateField(
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submitted_to = forms.DateField(
+        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def filters(self) -> dict:
         self.is_valid()  # invalid fields are left out of cleaned_data and shown as errors

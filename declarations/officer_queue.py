@@ -77,9 +77,14 @@ def _filtered(queryset: QuerySet[Declaration], filters: QueueFilters, *, with_la
     if filters.trader:
         queryset = queryset.filter(declarant_id=filters.trader)
     if filters.hs_chapter:
-        queryset = queryset.filter(Exists(DeclarationItem.objects.filter(
-            declaration=OuterRef("pk"), hs_code__code__startswith=filters.hs_chapter,
-        )))
+        queryset = queryset.filter(
+            Exists(
+                DeclarationItem.objects.filter(
+                    declaration=OuterRef("pk"),
+                    hs_code__code__startswith=filters.hs_chapter,
+                )
+            )
+        )
     # Whole local days: from midnight of the first day up to (not including) midnight after the last.
     if filters.submitted_from:
         queryset = queryset.filter(submitted_at__gte=_local_midnight(filters.submitted_from))
@@ -89,8 +94,11 @@ def _filtered(queryset: QuerySet[Declaration], filters: QueueFilters, *, with_la
         queryset = queryset.filter(
             Q(reference=search.upper())
             | Q(transport_document_number__iexact=search)
-            | Exists(DeclarationContainer.objects.filter(declaration=OuterRef("pk"),
-                                                         number=normalise_container_number(search)))
+            | Exists(
+                DeclarationContainer.objects.filter(
+                    declaration=OuterRef("pk"), number=normalise_container_number(search)
+                )
+            )
         )
     return queryset
 
@@ -106,8 +114,12 @@ def declaration_queue_lane_counts(*, actor: User, filters: QueueFilters = QueueF
     The lane filter itself is left out, so the counts show how the other filters' result splits
     across the lanes — the officer can see what a lane filter would give before choosing it.
     """
-    rows = _filtered(declaration_queue_scope(actor=actor), filters, with_lane=False).order_by().values_list(
-        "lane").annotate(n=Count("pk"))
+    rows = (
+        _filtered(declaration_queue_scope(actor=actor), filters, with_lane=False)
+        .order_by()
+        .values_list("lane")
+        .annotate(n=Count("pk"))
+    )
     counts = dict.fromkeys(LANE_KEYS, 0)
     for lane, number in rows:
         counts[lane or NOT_VERIFIED] = number
@@ -158,7 +170,10 @@ def _before(position: tuple[int, datetime, int]) -> Q:
 def _decorated(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]:
     current_warnings = (
         VerificationWarning.objects.filter(declaration=OuterRef("pk"), run__version=OuterRef("version"))
-        .order_by().values("declaration").annotate(n=Count("pk")).values("n")
+        .order_by()
+        .values("declaration")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     return queryset.select_related("origin_port", "transfer_port", "declarant", "assignment__officer").annotate(
         warning_count=Coalesce(Subquery(current_warnings), Value(0)),
@@ -178,8 +193,9 @@ def _attach_details(rows: list[Declaration]) -> None:
             row.assigned_at = None
 
 
-def declaration_queue_page(*, actor: User, filters: QueueFilters = QueueFilters(), after: str = "",
-                           before: str = "", size: int = 25) -> dict:
+def declaration_queue_page(
+    *, actor: User, filters: QueueFilters = QueueFilters(), after: str = "", before: str = "", size: int = 25
+) -> dict:
     """One page of the actor's filtered queue, with cursors and the counts per lane.
 
     Returns ``rows`` (each with ``warning_count``, ``warning_codes``, ``on_hold``, ``assignee``,

@@ -9,8 +9,9 @@ from .models import Declaration, DeclarationContainer, DeclarationItem
 from .validators import normalise_container_number
 
 
-def declaration_list(*, actor: User, search: str = "", status: str = "", lane: str = "",
-                     submitted_from=None, submitted_to=None) -> QuerySet[Declaration]:
+def declaration_list(
+    *, actor: User, search: str = "", status: str = "", lane: str = "", submitted_from=None, submitted_to=None
+) -> QuerySet[Declaration]:
     """Declarations the actor may see, newest first, with the filters of the list pages.
 
     Traders see their organisation's declarations; customs staff those whose route touches a
@@ -22,9 +23,7 @@ def declaration_list(*, actor: User, search: str = "", status: str = "", lane: s
         queryset = queryset.filter(declarant_id=actor.organisation_id)
     elif roles.is_customs(actor):
         ports = actor.ports_served.values("pk")
-        queryset = queryset.exclude(status="draft").filter(
-            Q(origin_port__in=ports) | Q(transfer_port__in=ports)
-        )
+        queryset = queryset.exclude(status="draft").filter(Q(origin_port__in=ports) | Q(transfer_port__in=ports))
     else:
         return queryset.none()
     if search := search.strip():
@@ -75,14 +74,14 @@ def declaration_waiting_for_trader(*, actor: User, limit: int = 10) -> dict[str,
     return {
         "drafts": list(mine.filter(status=Status.DRAFT).order_by("-updated_at", "-id")[:limit]),
         "action": list(
-            mine.filter(status__in=[Status.AMENDMENT_REQUESTED, Status.INSPECTION_REQUIRED])
-            .order_by("-updated_at", "-id")[:limit]
+            mine.filter(status__in=[Status.AMENDMENT_REQUESTED, Status.INSPECTION_REQUIRED]).order_by(
+                "-updated_at", "-id"
+            )[:limit]
         ),
     }
 
 
-def declaration_page(queryset: QuerySet[Declaration], *, after: str = "", before: str = "",
-                     size: int = 25) -> dict:
+def declaration_page(queryset: QuerySet[Declaration], *, after: str = "", before: str = "", size: int = 25) -> dict:
     """One page of a newest-first declaration list by keyset (created_at, id): no OFFSET, no COUNT.
 
     ``after`` / ``before`` are cursors from a previous page; returns the rows and the cursors
@@ -94,8 +93,9 @@ def declaration_page(queryset: QuerySet[Declaration], *, after: str = "", before
     if position and before:
         created_at, pk = position
         rows = list(
-            queryset.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=pk))
-            .order_by("created_at", "id")[: size + 1]
+            queryset.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=pk)).order_by(
+                "created_at", "id"
+            )[: size + 1]
         )
         has_newer = len(rows) > size
         rows = list(reversed(rows[:size]))
@@ -122,10 +122,16 @@ def declaration_timeline(*, declaration: Declaration) -> list[dict]:
     change nothing a person follows (totals recalculated, same status) are folded.
     """
     from .choices import Status
-    records = (
-        declaration.history.order_by("history_date", "history_id")
-        .values("history_date", "history_type", "history_change_reason", "status", "version",
-                "history_user__username", "history_user__first_name", "history_user__last_name")
+
+    records = declaration.history.order_by("history_date", "history_id").values(
+        "history_date",
+        "history_type",
+        "history_change_reason",
+        "status",
+        "version",
+        "history_user__username",
+        "history_user__first_name",
+        "history_user__last_name",
     )
     events, previous = [], None
     for record in records:
@@ -137,11 +143,20 @@ def declaration_timeline(*, declaration: Declaration) -> list[dict]:
             kind = "status"
         else:
             kind = "edited"
-        name = " ".join(part for part in (record["history_user__first_name"], record["history_user__last_name"])
-                        if part) or record["history_user__username"] or ""
-        event = {"when": record["history_date"], "who": name, "status": record["status"],
-                 "status_label": Status(record["status"]).label, "kind": kind,
-                 "note": note if action else "", "version": record["version"]}
+        name = (
+            " ".join(part for part in (record["history_user__first_name"], record["history_user__last_name"]) if part)
+            or record["history_user__username"]
+            or ""
+        )
+        event = {
+            "when": record["history_date"],
+            "who": name,
+            "status": record["status"],
+            "status_label": Status(record["status"]).label,
+            "kind": kind,
+            "note": note if action else "",
+            "version": record["version"],
+        }
         if kind == "edited" and events and events[-1]["kind"] == "edited" and events[-1]["who"] == name:
             events[-1] = event  # one line for a run of draft saves by the same person
         else:
@@ -150,10 +165,11 @@ def declaration_timeline(*, declaration: Declaration) -> list[dict]:
     return events
 
 
-
 SEVERITY_ORDER = Case(
-    When(severity="high", then=Value(0)), When(severity="medium", then=Value(1)),
-    When(severity="low", then=Value(2)), default=Value(3),
+    When(severity="high", then=Value(0)),
+    When(severity="medium", then=Value(1)),
+    When(severity="low", then=Value(2)),
+    default=Value(3),
 )
 
 
@@ -162,8 +178,9 @@ def declaration_current_warnings(*, declaration: Declaration) -> list:
     from .models import VerificationWarning
 
     return list(
-        VerificationWarning.objects.filter(declaration=declaration, run__version=declaration.version)
-        .order_by(SEVERITY_ORDER, "code", "key")
+        VerificationWarning.objects.filter(declaration=declaration, run__version=declaration.version).order_by(
+            SEVERITY_ORDER, "code", "key"
+        )
     )
 
 

@@ -66,8 +66,12 @@ def _hours(seconds: int | None) -> Decimal | None:
 
 def lane_counts(*, port: Port) -> dict[str, int]:
     """Declarations of the port awaiting a decision now, per lane ("" = not yet verified)."""
-    counts = dict(Declaration.objects.filter(origin_port=port, status__in=AWAITING_DECISION)
-                  .values("lane").annotate(n=Count("id")).values_list("lane", "n"))
+    counts = dict(
+        Declaration.objects.filter(origin_port=port, status__in=AWAITING_DECISION)
+        .values("lane")
+        .annotate(n=Count("id"))
+        .values_list("lane", "n")
+    )
     return {lane: counts.get(lane, 0) for lane in (Lane.RED, Lane.YELLOW, Lane.GREEN, "")}
 
 
@@ -77,10 +81,13 @@ def _lanes_chart(port: Port) -> Chart:
     css = {Lane.RED: "chart-red", Lane.YELLOW: "chart-yellow", Lane.GREEN: "chart-green", "": "chart-grey"}
     title = _("Declarations awaiting a decision now, per lane")
     return Chart(
-        key="lanes", title=title, columns=[_("Lane"), _("Declarations")],
+        key="lanes",
+        title=title,
+        columns=[_("Lane"), _("Declarations")],
         rows=[[names[lane], count] for lane, count in counts.items()],
-        svg=horizontal_bars([Bar(names[lane], count, css[lane]) for lane, count in counts.items()],
-                            title=title, chart_id="lanes"),
+        svg=horizontal_bars(
+            [Bar(names[lane], count, css[lane]) for lane, count in counts.items()], title=title, chart_id="lanes"
+        ),
         note=_("Counted live."),
     )
 
@@ -106,17 +113,39 @@ def _clearance_chart(weeks: list[DashboardWeek]) -> Chart:
     title = _("Clearance time (submitted → released), hours, per week of release")
     target_label = _("Target: %(hours)s h (2 days)") % {"hours": f"{target_hours:.0f}"}
     return Chart(
-        key="clearance", title=title,
-        columns=[_("Week starting"), _("Released"), _("Median (h)"), _("90th percentile (h)"),
-                 _("Released within 2 days"), _("Share within 2 days (%)")],
-        rows=[[week.week_start.isoformat(), week.released, median, p90, week.within_target,
-               (Decimal(week.within_target * 100) / week.released).quantize(Decimal("0.1"))
-               if week.released else None]
-              for week, median, p90 in zip(weeks, medians, p90s, strict=True)],
-        svg=weekly_lines(labels, [
-            Series(_("Median"), [float(v) if v is not None else None for v in medians], "chart-median"),
-            Series(_("90th percentile"), [float(v) if v is not None else None for v in p90s], "chart-p90"),
-        ], title=title, chart_id="clearance", unit=_("hours"), target=float(target_hours), target_label=target_label),
+        key="clearance",
+        title=title,
+        columns=[
+            _("Week starting"),
+            _("Released"),
+            _("Median (h)"),
+            _("90th percentile (h)"),
+            _("Released within 2 days"),
+            _("Share within 2 days (%)"),
+        ],
+        rows=[
+            [
+                week.week_start.isoformat(),
+                week.released,
+                median,
+                p90,
+                week.within_target,
+                (Decimal(week.within_target * 100) / week.released).quantize(Decimal("0.1")) if week.released else None,
+            ]
+            for week, median, p90 in zip(weeks, medians, p90s, strict=True)
+        ],
+        svg=weekly_lines(
+            labels,
+            [
+                Series(_("Median"), [float(v) if v is not None else None for v in medians], "chart-median"),
+                Series(_("90th percentile"), [float(v) if v is not None else None for v in p90s], "chart-p90"),
+            ],
+            title=title,
+            chart_id="clearance",
+            unit=_("hours"),
+            target=float(target_hours),
+            target_label=target_label,
+        ),
         note=target_label,
     )
 
@@ -125,16 +154,25 @@ def _inspections_chart(weeks: list[DashboardWeek]) -> Chart:
     labels = [_week_label(week.week_start) for week in weeks]
     title = _("Inspections ordered and inspections that found something, per week ordered")
     return Chart(
-        key="inspections", title=title,
+        key="inspections",
+        title=title,
         columns=[_("Week starting"), _("Inspections ordered"), _("Found something")],
         rows=[[week.week_start.isoformat(), week.inspections_ordered, week.inspections_found] for week in weeks],
-        svg=weekly_bars(labels, [
-            Series(_("Ordered"), [week.inspections_ordered for week in weeks], "chart-red"),
-            Series(_("Found something"), [week.inspections_found for week in weeks], "chart-yellow"),
-        ], title=title, chart_id="inspections", unit=_("declarations")),
-        note=_("Inspection results are not recorded yet: an inspection counts as ordered when the declaration "
-               "went to “inspection required” (its history), and as having found something when the declaration "
-               "was later rejected or sent back for amendment."),
+        svg=weekly_bars(
+            labels,
+            [
+                Series(_("Ordered"), [week.inspections_ordered for week in weeks], "chart-red"),
+                Series(_("Found something"), [week.inspections_found for week in weeks], "chart-yellow"),
+            ],
+            title=title,
+            chart_id="inspections",
+            unit=_("declarations"),
+        ),
+        note=_(
+            "Inspection results are not recorded yet: an inspection counts as ordered when the declaration "
+            "went to “inspection required” (its history), and as having found something when the declaration "
+            "was later rejected or sent back for amendment."
+        ),
     )
 
 
@@ -144,11 +182,23 @@ def _warnings_chart(port: Port) -> Chart:
     labels = {code: code for code in WarningCode.values}
     title = _("Warnings per code on the current versions of declarations submitted in the last 12 weeks")
     return Chart(
-        key="warnings", title=title, columns=[_("Code"), _("Meaning"), _("Warnings"), _("Declarations")],
-        rows=[[row.code, str(WarningCode(row.code).label) if row.code in WarningCode.values else "",
-               row.warnings, row.declarations] for row in rows],
-        svg=horizontal_bars([Bar(labels.get(row.code, row.code), row.warnings, "chart-bar") for row in rows],
-                            title=title, chart_id="warnings"),
+        key="warnings",
+        title=title,
+        columns=[_("Code"), _("Meaning"), _("Warnings"), _("Declarations")],
+        rows=[
+            [
+                row.code,
+                str(WarningCode(row.code).label) if row.code in WarningCode.values else "",
+                row.warnings,
+                row.declarations,
+            ]
+            for row in rows
+        ],
+        svg=horizontal_bars(
+            [Bar(labels.get(row.code, row.code), row.warnings, "chart-bar") for row in rows],
+            title=title,
+            chart_id="warnings",
+        ),
     )
 
 

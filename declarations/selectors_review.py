@@ -62,7 +62,7 @@ class ContainerEvidence:
 
     @property
     def seal_status(self) -> str:
-        """"broken" if any seal reading says open, "intact" if readings exist, else "unknown"."""
+        """ "broken" if any seal reading says open, "intact" if readings exist, else "unknown"."""
         if any(reading.value.strip().lower() in SEAL_OPEN_VALUES for reading in self.seal_readings):
             return "broken"
         return "intact" if self.seal_readings else "unknown"
@@ -98,16 +98,29 @@ def _decimal(value: str) -> Decimal | None:
 
 
 def _nice_step(span: Decimal) -> Decimal:
-    for step in (Decimal("0.5"), Decimal("1"), Decimal("2"), Decimal("5"), Decimal("10"), Decimal("20"),
-                 Decimal("50"), Decimal("100")):
+    for step in (
+        Decimal("0.5"),
+        Decimal("1"),
+        Decimal("2"),
+        Decimal("5"),
+        Decimal("10"),
+        Decimal("20"),
+        Decimal("50"),
+        Decimal("100"),
+    ):
         if span / step <= 6:
             return step
     return Decimal("200")
 
 
-def temperature_chart(readings: list[tuple[int, datetime, Decimal]], minimum: Decimal | None,
-                      maximum: Decimal | None, *, width: int = CHART_WIDTH,
-                      height: int = CHART_HEIGHT) -> TemperatureChart | None:
+def temperature_chart(
+    readings: list[tuple[int, datetime, Decimal]],
+    minimum: Decimal | None,
+    maximum: Decimal | None,
+    *,
+    width: int = CHART_WIDTH,
+    height: int = CHART_HEIGHT,
+) -> TemperatureChart | None:
     """Geometry of a temperature chart: ``readings`` are (id, time, °C) oldest first; the declared
     range ``minimum``..``maximum`` is drawn as a band and readings outside it are flagged."""
     if not readings:
@@ -134,8 +147,14 @@ def temperature_chart(readings: list[tuple[int, datetime, Decimal]], minimum: De
         return round(bottom - float((value - low) / (high - low)) * (bottom - top), 1)
 
     points = [
-        ChartPoint(x=x_of(when), y=y_of(value), value=value, read_at=when, reading_id=reading_id,
-                   outside=(minimum is not None and value < minimum) or (maximum is not None and value > maximum))
+        ChartPoint(
+            x=x_of(when),
+            y=y_of(value),
+            value=value,
+            read_at=when,
+            reading_id=reading_id,
+            outside=(minimum is not None and value < minimum) or (maximum is not None and value > maximum),
+        )
         for reading_id, when, value in readings
     ]
     band = None
@@ -149,12 +168,22 @@ def temperature_chart(readings: list[tuple[int, datetime, Decimal]], minimum: De
         y_ticks.append({"y": y_of(tick), "label": f"{tick:.1f}"})
         tick += step
     local = timezone.get_current_timezone()
-    x_ticks = [{"x": x_of(when), "label": timezone.localtime(when, local).strftime("%m-%d %H:%M")}
-               for when in ([first] if len(readings) == 1 else [first, first + (last - first) / 2, last])]
+    x_ticks = [
+        {"x": x_of(when), "label": timezone.localtime(when, local).strftime("%m-%d %H:%M")}
+        for when in ([first] if len(readings) == 1 else [first, first + (last - first) / 2, last])
+    ]
     return TemperatureChart(
-        width=width, height=height, points=points, polyline=" ".join(f"{p.x},{p.y}" for p in points), band=band,
-        y_ticks=y_ticks, x_ticks=x_ticks, plot={"left": left, "top": top, "right": right, "bottom": bottom},
-        minimum=minimum, maximum=maximum, outside_count=sum(1 for p in points if p.outside),
+        width=width,
+        height=height,
+        points=points,
+        polyline=" ".join(f"{p.x},{p.y}" for p in points),
+        band=band,
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        plot={"left": left, "top": top, "right": right, "bottom": bottom},
+        minimum=minimum,
+        maximum=maximum,
+        outside_count=sum(1 for p in points if p.outside),
     )
 
 
@@ -166,21 +195,36 @@ def declaration_evidence_for_review(*, declaration: Declaration) -> ReviewEviden
     containers = list(declaration.containers.all())
     numbers = [container.number for container in containers]
     since = declaration.created_at - EVIDENCE_LOOKBACK
-    manifest_lines = list(
-        ManifestLine.objects.filter(transport_document_number=declaration.transport_document_number)
-        .select_related("manifest__port_of_loading", "manifest__port_of_discharge", "manifest__source")
-        .order_by("id")
-    ) if declaration.transport_document_number else []
-    events = list(
-        ContainerEvent.objects.filter(container_number__in=numbers, occurred_at__gte=since)
-        .select_related("port", "source").order_by("-occurred_at", "-id")[:EVENT_LIMIT]
-    ) if numbers else []
-    readings = list(
-        SensorReading.objects.filter(container_number__in=numbers, read_at__gte=since)
-        .order_by("-read_at", "-id")[:READING_LIMIT]
-    ) if numbers else []
+    manifest_lines = (
+        list(
+            ManifestLine.objects.filter(transport_document_number=declaration.transport_document_number)
+            .select_related("manifest__port_of_loading", "manifest__port_of_discharge", "manifest__source")
+            .order_by("id")
+        )
+        if declaration.transport_document_number
+        else []
+    )
+    events = (
+        list(
+            ContainerEvent.objects.filter(container_number__in=numbers, occurred_at__gte=since)
+            .select_related("port", "source")
+            .order_by("-occurred_at", "-id")[:EVENT_LIMIT]
+        )
+        if numbers
+        else []
+    )
+    readings = (
+        list(
+            SensorReading.objects.filter(container_number__in=numbers, read_at__gte=since).order_by("-read_at", "-id")[
+                :READING_LIMIT
+            ]
+        )
+        if numbers
+        else []
+    )
     holds = list(
-        Hold.objects.filter(declaration_id=declaration.pk).select_related("port", "placed_by", "lifted_by")
+        Hold.objects.filter(declaration_id=declaration.pk)
+        .select_related("port", "placed_by", "lifted_by")
         .order_by("-placed_at", "-id")
     )
     by_number = {container.number: ContainerEvidence(container=container) for container in containers}
@@ -199,10 +243,14 @@ def declaration_evidence_for_review(*, declaration: Declaration) -> ReviewEviden
             evidence.other_readings.append(reading)
     for evidence in by_number.values():
         series = [(r.pk, r.read_at, value) for r in evidence.temperatures if (value := _decimal(r.value)) is not None]
-        evidence.chart = temperature_chart(series, evidence.container.temperature_min,
-                                           evidence.container.temperature_max)
+        evidence.chart = temperature_chart(
+            series, evidence.container.temperature_min, evidence.container.temperature_max
+        )
         evidence.seals_seen = list(dict.fromkeys(evidence.seals_seen))
     return ReviewEvidence(
-        manifest_lines=manifest_lines, containers=list(by_number.values()), holds=holds, since=since,
+        manifest_lines=manifest_lines,
+        containers=list(by_number.values()),
+        holds=holds,
+        since=since,
         truncated=len(events) >= EVENT_LIMIT or len(readings) >= READING_LIMIT,
     )

@@ -21,8 +21,14 @@ def verification_sweep() -> int:
     return sweep()
 
 
-@shared_task(name="declarations.logistics_upload_process", autoretry_for=(OperationalError,), retry_backoff=True,
-             max_retries=5, acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    name="declarations.logistics_upload_process",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def logistics_upload_process(upload_id: int) -> str | None:
     """Ingest an uploaded CSV file of logistics records (idempotent: a re-run of an unfinished upload
     starts over and replaces its own partial result; a finished upload is left alone)."""
@@ -40,8 +46,14 @@ def logistics_uploads_resend_stale() -> int:
     return resend()
 
 
-@shared_task(name="declarations.reverify_job_run", autoretry_for=(OperationalError,), retry_backoff=True,
-             max_retries=5, acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    name="declarations.reverify_job_run",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def reverify_job_run(job_id: int) -> str | None:
     """Queue the open declarations of a supervisor's re-verification job in batches (resumes where a
     previous run stopped; a finished job is left alone)."""

@@ -41,15 +41,16 @@ def validate_container_number(value: str) -> None:
     number = normalise_container_number(value)
     if not CONTAINER_NUMBER.match(number):
         raise ValidationError(
-            _("“%(value)s” is not a container number: 4 letters (the 4th U, J or Z) then 7 digits, "
-              "e.g. CSQU3054383."),
-            code="container_format", params={"value": value},
+            _("“%(value)s” is not a container number: 4 letters (the 4th U, J or Z) then 7 digits, e.g. CSQU3054383."),
+            code="container_format",
+            params={"value": value},
         )
     expected = iso6346_check_digit(number[:10])
     if int(number[10]) != expected:
         raise ValidationError(
             _("The check digit of %(value)s is wrong: for %(prefix)s it must be %(expected)d."),
-            code="container_check_digit", params={"value": number, "prefix": number[:10], "expected": expected},
+            code="container_check_digit",
+            params={"value": number, "prefix": number[:10], "expected": expected},
         )
 
 

@@ -73,14 +73,23 @@ def declaration_list_view(request):
     filters = filter_form.filters() if request.GET else {}
     page = declaration_page(
         declaration_list(actor=request.user, **filters),
-        after=request.GET.get("after", ""), before=request.GET.get("before", ""), size=PAGE_SIZE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        size=PAGE_SIZE,
     )
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
-    return render(request, "declarations/list.html", {
-        "filter_form": filter_form, "page": page, "query": query.urlencode(), "filtered": bool(filters),
-    })
+    return render(
+        request,
+        "declarations/list.html",
+        {
+            "filter_form": filter_form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": bool(filters),
+        },
+    )
 
 
 def _initial(declaration: Declaration | None) -> dict:
@@ -111,8 +120,12 @@ def _declaration_form(request, declaration: Declaration | None):
                             )
                         upload = form.document.cleaned_data.get("file")
                         if upload:
-                            services.document_attach(actor=request.user, declaration_id=saved.pk,
-                                                     kind=form.document.cleaned_data["kind"], upload=upload)
+                            services.document_attach(
+                                actor=request.user,
+                                declaration_id=saved.pk,
+                                kind=form.document.cleaned_data["kind"],
+                                upload=upload,
+                            )
                 except ValidationError as error:
                     form.add_service_errors(error)
                 except TransitionNotAllowed as error:
@@ -121,16 +134,28 @@ def _declaration_form(request, declaration: Declaration | None):
                 else:
                     if "review" in request.POST:
                         return redirect("declarations:review", saved.pk)
-                    messages.success(request, _("Draft saved.") if saved.status == Status.DRAFT
-                                     else _("Changes saved. Resubmit the declaration when you are ready."))
+                    messages.success(
+                        request,
+                        _("Draft saved.")
+                        if saved.status == Status.DRAFT
+                        else _("Changes saved. Resubmit the declaration when you are ready."),
+                    )
                     return redirect("declarations:edit", saved.pk)
             summary = form.summary()
     else:
         form = DeclarationFormSet(reference=reference, initial=_initial(declaration))
-    return render(request, "declarations/form.html", {
-        "declaration": declaration, "form": form, "summary": summary, "reference": reference,
-        "documents": list(declaration.documents.all()) if declaration else [],
-    }, status=200)
+    return render(
+        request,
+        "declarations/form.html",
+        {
+            "declaration": declaration,
+            "form": form,
+            "summary": summary,
+            "reference": reference,
+            "documents": list(declaration.documents.all()) if declaration else [],
+        },
+        status=200,
+    )
 
 
 @trader_required
@@ -144,8 +169,11 @@ def declaration_create_view(request):
 def declaration_edit_view(request, pk: int):
     declaration = declaration_for_trader(actor=request.user, declaration_id=pk)
     if declaration.status not in EDITABLE:
-        messages.error(request, _("Declaration %(reference)s is %(status)s and can no longer be changed.")
-                       % {"reference": declaration, "status": declaration.get_status_display()})
+        messages.error(
+            request,
+            _("Declaration %(reference)s is %(status)s and can no longer be changed.")
+            % {"reference": declaration, "status": declaration.get_status_display()},
+        )
         return redirect("declarations:detail", pk)
     return _declaration_form(request, declaration)
 
@@ -162,10 +190,16 @@ def _review(request, declaration: Declaration, summary: list[SummaryError] | Non
     declaration = _visible(request, declaration.pk)
     if summary is None:
         summary = _submit_errors(declaration)
-    return render(request, "declarations/review.html", {
-        "declaration": declaration, "summary": summary, "documents": declaration.documents.all(),
-        "edit_url": reverse("declarations:edit", args=[declaration.pk]),
-    })
+    return render(
+        request,
+        "declarations/review.html",
+        {
+            "declaration": declaration,
+            "summary": summary,
+            "documents": declaration.documents.all(),
+            "edit_url": reverse("declarations:edit", args=[declaration.pk]),
+        },
+    )
 
 
 @trader_required
@@ -194,15 +228,17 @@ def _transition(request, pk: int, service, success: str):
 @trader_required
 @require_POST
 def declaration_submit_view(request, pk: int):
-    return _transition(request, pk, services.declaration_submit,
-                       _("Declaration %(reference)s was submitted to customs."))
+    return _transition(
+        request, pk, services.declaration_submit, _("Declaration %(reference)s was submitted to customs.")
+    )
 
 
 @trader_required
 @require_POST
 def declaration_resubmit_view(request, pk: int):
-    return _transition(request, pk, services.declaration_amend,
-                       _("Declaration %(reference)s was resubmitted to customs."))
+    return _transition(
+        request, pk, services.declaration_amend, _("Declaration %(reference)s was resubmitted to customs.")
+    )
 
 
 @trader_required
@@ -225,8 +261,10 @@ def declaration_cancel_view(request, pk: int):
 def declaration_copy_view(request, pk: int):
     source = declaration_for_trader(actor=request.user, declaration_id=pk)
     copy = services.declaration_copy(actor=request.user, declaration_id=pk)
-    messages.success(request, _("A new draft was made from %(reference)s. Add the containers of this shipment.")
-                     % {"reference": source})
+    messages.success(
+        request,
+        _("A new draft was made from %(reference)s. Add the containers of this shipment.") % {"reference": source},
+    )
     return redirect("declarations:edit", copy.pk)
 
 
@@ -265,8 +303,14 @@ def declaration_queue_fragment_view(request):
     return render(request, "declarations/_queue.html", declaration_queue(actor=request.user))
 
 
-def _detail(request, declaration: Declaration, document_form: DocumentForm | None = None,
-            summary: list[SummaryError] | None = None, status: int = 200, review_forms: dict | None = None):
+def _detail(
+    request,
+    declaration: Declaration,
+    document_form: DocumentForm | None = None,
+    summary: list[SummaryError] | None = None,
+    status: int = 200,
+    review_forms: dict | None = None,
+):
     owner = _is_owner(request.user, declaration)
     actions = allowed_actions(declaration.status, request.user.role) if owner else []
     if roles.is_customs(request.user):  # the officer's review panel (views_review.py)
@@ -275,17 +319,27 @@ def _detail(request, declaration: Declaration, document_form: DocumentForm | Non
         verification = officer_review_context(request, declaration, **(review_forms or {}))
     else:
         verification = _verification_context(declaration)
-    return render(request, "declarations/detail.html", {
-        **verification,
-        "declaration": declaration, "owner": owner, "documents": declaration.documents.all(),
-        "timeline": declaration_timeline(declaration=declaration),
-        "can_submit": Action.SUBMIT in actions, "can_resubmit": Action.AMEND in actions,
-        "can_cancel": Action.CANCEL in actions, "can_edit": owner and declaration.status in EDITABLE,
-        "can_add_documents": owner and declaration.status not in FINAL,
-        "can_remove_documents": owner and declaration.status in EDITABLE,
-        "cancel_form": CancelForm(), "document_form": document_form or DocumentForm(prefix="document"),
-        "summary": summary or [],
-    }, status=status)
+    return render(
+        request,
+        "declarations/detail.html",
+        {
+            **verification,
+            "declaration": declaration,
+            "owner": owner,
+            "documents": declaration.documents.all(),
+            "timeline": declaration_timeline(declaration=declaration),
+            "can_submit": Action.SUBMIT in actions,
+            "can_resubmit": Action.AMEND in actions,
+            "can_cancel": Action.CANCEL in actions,
+            "can_edit": owner and declaration.status in EDITABLE,
+            "can_add_documents": owner and declaration.status not in FINAL,
+            "can_remove_documents": owner and declaration.status in EDITABLE,
+            "cancel_form": CancelForm(),
+            "document_form": document_form or DocumentForm(prefix="document"),
+            "summary": summary or [],
+        },
+        status=status,
+    )
 
 
 @trader_required
@@ -295,8 +349,9 @@ def document_upload_view(request, pk: int):
     form = DocumentForm(request.POST, request.FILES, prefix="document", require_file=True)
     if form.is_valid():
         try:
-            document = services.document_attach(actor=request.user, declaration_id=pk,
-                                                kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
+            document = services.document_attach(
+                actor=request.user, declaration_id=pk, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
+            )
         except ValidationError as error:
             for key, errors in getattr(error, "message_dict", {"file": error.messages}).items():
                 for message in errors:
@@ -319,8 +374,12 @@ def document_download_view(request, pk: int, document_id: int):
     document = next((doc for doc in declaration.documents.all() if doc.pk == document_id), None)
     if document is None:
         raise Http404(_("No such document."))
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -334,8 +393,11 @@ def document_remove_view(request, pk: int, document_id: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("The document was removed."))
-    return redirect(request.POST.get("next") if request.POST.get("next") == reverse("declarations:edit", args=[pk])
-                    else reverse("declarations:detail", args=[pk]) + "#documents")
+    return redirect(
+        request.POST.get("next")
+        if request.POST.get("next") == reverse("declarations:edit", args=[pk])
+        else reverse("declarations:detail", args=[pk]) + "#documents"
+    )
 
 
 @login_required
@@ -349,9 +411,15 @@ def declaration_receipt_view(request, pk: int):
     url = request.build_absolute_uri(declaration_verification_path(declaration))
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=4, title=_("QR code to verify declaration %(reference)s") % {"reference": declaration})
-    return render(request, "declarations/receipt.html", {
-        "declaration": declaration, "verification_url": url, "qr_svg": mark_safe(svg),  # noqa: S308 — segno's own SVG
-    })
+    return render(
+        request,
+        "declarations/receipt.html",
+        {
+            "declaration": declaration,
+            "verification_url": url,
+            "qr_svg": mark_safe(svg),  # noqa: S308 — segno's own SVG
+        },
+    )
 
 
 @trader_required
@@ -360,8 +428,11 @@ def item_import_view(request, pk: int):
     """Replace or extend the goods items of an editable declaration from a CSV or XLSX file; all rows or none."""
     declaration = declaration_for_trader(actor=request.user, declaration_id=pk)
     if declaration.status not in EDITABLE:
-        messages.error(request, _("Declaration %(reference)s is %(status)s and can no longer be changed.")
-                       % {"reference": declaration, "status": declaration.get_status_display()})
+        messages.error(
+            request,
+            _("Declaration %(reference)s is %(status)s and can no longer be changed.")
+            % {"reference": declaration, "status": declaration.get_status_display()},
+        )
         return redirect("declarations:detail", pk)
     form = ImportForm(request.POST or None, request.FILES or None)
     row_errors = []
@@ -373,7 +444,9 @@ def item_import_view(request, pk: int):
                 existing = [declaration_item_values(item) for item in declaration.items.all()]
             try:
                 services.declaration_update_draft(
-                    actor=request.user, declaration_id=pk, header=declaration_header(declaration),
+                    actor=request.user,
+                    declaration_id=pk,
+                    header=declaration_header(declaration),
                     items=existing + items,
                     containers=[declaration_container_values(c) for c in declaration.containers.all()],
                 )
@@ -385,9 +458,16 @@ def item_import_view(request, pk: int):
             else:
                 messages.success(request, _("%(count)d item lines were imported.") % {"count": len(items)})
                 return redirect(reverse("declarations:edit", args=[pk]) + "#section-items")
-    return render(request, "declarations/import.html", {
-        "declaration": declaration, "form": form, "row_errors": row_errors,
-    }, status=200)
+    return render(
+        request,
+        "declarations/import.html",
+        {
+            "declaration": declaration,
+            "form": form,
+            "row_errors": row_errors,
+        },
+        status=200,
+    )
 
 
 @trader_required

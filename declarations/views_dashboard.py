@@ -31,9 +31,14 @@ def _dashboard(request, locode: str = ""):
 @require_GET
 def dashboard_view(request):
     dashboard = _dashboard(request)
-    return render(request, "declarations/dashboard/dashboard.html", {
-        "dashboard": dashboard, "charts": [dashboard.charts[key] for key in CHART_KEYS],
-    })
+    return render(
+        request,
+        "declarations/dashboard/dashboard.html",
+        {
+            "dashboard": dashboard,
+            "charts": [dashboard.charts[key] for key in CHART_KEYS],
+        },
+    )
 
 
 @customs_required

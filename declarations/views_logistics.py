@@ -35,12 +35,16 @@ TEMPLATE_FILE_NAMES = {kind: f"{kind.replace('_', '-')}-template.csv" for kind i
 
 
 class LogisticsUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("The file contains"), choices=LogisticsUploadKind.choices,
-                             widget=forms.RadioSelect)
-    file = forms.FileField(label=gettext_lazy("CSV file"),
-                           help_text=gettext_lazy("UTF-8 or GB 18030, comma- or semicolon-separated, with the "
-                                                  "column names in the first row."),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+    kind = forms.ChoiceField(
+        label=gettext_lazy("The file contains"), choices=LogisticsUploadKind.choices, widget=forms.RadioSelect
+    )
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy(
+            "UTF-8 or GB 18030, comma- or semicolon-separated, with the column names in the first row."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
 
 
 def _upload(request, pk: int) -> LogisticsUpload:
@@ -51,9 +55,15 @@ def _upload(request, pk: int) -> LogisticsUpload:
 
 
 def _kinds() -> list[dict]:
-    return [{"value": kind, "label": label, "columns": CSV_COLUMNS[kind],
-             "required": [column for column in CSV_COLUMNS[kind] if column in REQUIRED_COLUMNS[kind]]}
-            for kind, label in LogisticsUploadKind.choices]
+    return [
+        {
+            "value": kind,
+            "label": label,
+            "columns": CSV_COLUMNS[kind],
+            "required": [column for column in CSV_COLUMNS[kind] if column in REQUIRED_COLUMNS[kind]],
+        }
+        for kind, label in LogisticsUploadKind.choices
+    ]
 
 
 @logistics_required
@@ -63,18 +73,26 @@ def logistics_upload_list_view(request):
     form = LogisticsUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            upload = logistics_upload_create(actor=request.user, kind=form.cleaned_data["kind"],
-                                             file=form.cleaned_data["file"])
+            upload = logistics_upload_create(
+                actor=request.user, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"]
+            )
         except ValidationError as error:
             for field, field_errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, field_errors)
         else:
             messages.success(request, _("The file was received; its rows are being checked."))
             return redirect("logistics:upload-detail", upload.pk)
-    return render(request, "declarations/logistics/upload_list.html", {
-        "form": form, "uploads": logistics_upload_list(actor=request.user), "kinds": _kinds(),
-        "max_records": f"{MAX_RECORDS:,}", "max_megabytes": MAX_UPLOAD_BYTES // (1024 * 1024),
-    })
+    return render(
+        request,
+        "declarations/logistics/upload_list.html",
+        {
+            "form": form,
+            "uploads": logistics_upload_list(actor=request.user),
+            "kinds": _kinds(),
+            "max_records": f"{MAX_RECORDS:,}",
+            "max_megabytes": MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+    )
 
 
 @logistics_required

@@ -30,8 +30,13 @@ PAGE_SIZE = 25
 def _queue_context(request) -> dict:
     filter_form = QueueFilterForm(request.GET or None)
     filters = filter_form.queue_filters() if request.GET else QueueFilters()
-    page = declaration_queue_page(actor=request.user, filters=filters, after=request.GET.get("after", ""),
-                                  before=request.GET.get("before", ""), size=PAGE_SIZE)
+    page = declaration_queue_page(
+        actor=request.user,
+        filters=filters,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        size=PAGE_SIZE,
+    )
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
@@ -42,11 +47,15 @@ def _queue_context(request) -> dict:
         lane_links.append((lane, page["lane_counts"][lane], lane_query.urlencode()))
     here = request.GET.urlencode()
     return {
-        "filter_form": filter_form, "page": page, "query": query.urlencode(), "here": here,
+        "filter_form": filter_form,
+        "page": page,
+        "query": query.urlencode(),
+        "here": here,
         "paged": bool(request.GET.get("after") or request.GET.get("before")),
         "queue_url": reverse("declarations:officer-queue") + (f"?{here}" if here else ""),
         "filtered": any(value for name, value in query.items()),
-        "lane_links": lane_links, "releasable_lanes": BULK_RELEASABLE_LANES,
+        "lane_links": lane_links,
+        "releasable_lanes": BULK_RELEASABLE_LANES,
         # Ports whose declarations this officer may release (the port of clearance is the origin port).
         "clearance_ports": set(request.user.ports_served.values_list("pk", flat=True)),
     }
@@ -68,8 +77,9 @@ def officer_queue_list_view(request):
 
 def _back_to_queue(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect("declarations:officer-queue")
 
@@ -101,10 +111,16 @@ def declaration_assign_view(request, pk: int):
         else:
             messages.success(request, _("%(reference)s is assigned to you.") % {"reference": declaration})
             return _back_to_queue(request)
-    return render(request, "declarations/queue/take_over.html", {
-        "declaration": declaration, "form": form,
-        "next": request.POST.get("next") or request.GET.get("next") or reverse("declarations:officer-queue"),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "declarations/queue/take_over.html",
+        {
+            "declaration": declaration,
+            "form": form,
+            "next": request.POST.get("next") or request.GET.get("next") or reverse("declarations:officer-queue"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _selected_ids(request) -> list[int]:
@@ -121,21 +137,33 @@ def queue_release_view(request):
     """Release the selected declarations: first a confirmation page, then each one decided on its own."""
     ids = _selected_ids(request)
     # Only declarations this officer can see are looked at; any other id is simply "not found".
-    selected = list(declaration_list(actor=request.user).filter(pk__in=ids).order_by(
-        "queue_rank", "submitted_at", "id"))
+    selected = list(
+        declaration_list(actor=request.user).filter(pk__in=ids).order_by("queue_rank", "submitted_at", "id")
+    )
     next_url = request.POST.get("next") or reverse("declarations:officer-queue")
     if not ids:
         messages.error(request, _("Select at least one green or yellow declaration to release."))
         return _back_to_queue(request)
     if request.POST.get("confirm") != "yes":
-        return render(request, "declarations/queue/release_confirm.html", {
-            "selected": selected, "missing": len(ids) - len(selected), "next": next_url,
-            "releasable_lanes": BULK_RELEASABLE_LANES,
-        })
+        return render(
+            request,
+            "declarations/queue/release_confirm.html",
+            {
+                "selected": selected,
+                "missing": len(ids) - len(selected),
+                "next": next_url,
+                "releasable_lanes": BULK_RELEASABLE_LANES,
+            },
+        )
     visible = {declaration.pk for declaration in selected}
     outcomes = declaration_release_many(actor=request.user, declaration_ids=[pk for pk in ids if pk in visible])
-    return render(request, "declarations/queue/release_result.html", {
-        "released": [outcome for outcome in outcomes if outcome.released],
-        "refused": [outcome for outcome in outcomes if not outcome.released],
-        "missing": len(ids) - len(visible), "next": next_url,
-    })
+    return render(
+        request,
+        "declarations/queue/release_result.html",
+        {
+            "released": [outcome for outcome in outcomes if outcome.released],
+            "refused": [outcome for outcome in outcomes if not outcome.released],
+            "missing": len(ids) - len(visible),
+            "next": next_url,
+        },
+    )

@@ -36,17 +36,22 @@ from .verification import (
 
 
 class DecisionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(action, Action(action).label) for action in OFFICER_DECISIONS],
-                               widget=forms.HiddenInput)
+    action = forms.ChoiceField(
+        choices=[(action, Action(action).label) for action in OFFICER_DECISIONS], widget=forms.HiddenInput
+    )
     expected_status = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
-    message = forms.CharField(label=gettext_lazy("Message"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(
+        label=gettext_lazy("Message"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class HoldForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason for the hold"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=gettext_lazy("The port of clearance and the trader read it."))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the hold"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("The port of clearance and the trader read it."),
+    )
 
 
 class LiftForm(forms.Form):
@@ -56,13 +61,24 @@ class LiftForm(forms.Form):
 # Labels, help and button style of each decision, in the order the page shows them.
 DECISION_COPY = {
     Action.RELEASE: (gettext_lazy("Release"), "", "button"),
-    Action.REQUEST_AMENDMENT: (gettext_lazy("Request amendment"),
-                               gettext_lazy("What must the trader change? They see this message."), "button"),
-    Action.ORDER_INSPECTION: (gettext_lazy("Order inspection"),
-                              gettext_lazy("Optional: what the inspection should look at. To inspect again goods "
-                                           "already inspected, a supervisor gives the reason here."), "button"),
-    Action.REJECT: (gettext_lazy("Reject"), gettext_lazy("Why is the declaration rejected? (required)"),
-                    "button button-danger"),
+    Action.REQUEST_AMENDMENT: (
+        gettext_lazy("Request amendment"),
+        gettext_lazy("What must the trader change? They see this message."),
+        "button",
+    ),
+    Action.ORDER_INSPECTION: (
+        gettext_lazy("Order inspection"),
+        gettext_lazy(
+            "Optional: what the inspection should look at. To inspect again goods "
+            "already inspected, a supervisor gives the reason here."
+        ),
+        "button",
+    ),
+    Action.REJECT: (
+        gettext_lazy("Reject"),
+        gettext_lazy("Why is the declaration rejected? (required)"),
+        "button button-danger",
+    ),
 }
 MESSAGE_REQUIRED = (Action.REQUEST_AMENDMENT, Action.REJECT)
 
@@ -76,6 +92,7 @@ def _visible(request, pk: int) -> Declaration:
 
 def _evidence_rows(evidence) -> list[tuple[str, str]]:
     """A warning's evidence dict as (label, readable value) rows."""
+
     def readable(value) -> str:
         if isinstance(value, dict):
             return "; ".join(f"{key.replace('_', ' ')}: {readable(inner)}" for key, inner in value.items())
@@ -98,12 +115,17 @@ def review_warnings_context(declaration: Declaration) -> dict:
         if isinstance(warning.evidence, dict):
             flagged_events.update(warning.evidence.get("event_ids") or [])
             flagged_readings.update(warning.evidence.get("reading_ids") or [])
-    return {"warnings": warnings, "flagged_events": flagged_events, "flagged_readings": flagged_readings,
-            "live": declaration.status in VERIFIABLE}
+    return {
+        "warnings": warnings,
+        "flagged_events": flagged_events,
+        "flagged_readings": flagged_readings,
+        "live": declaration.status in VERIFIABLE,
+    }
 
 
-def officer_review_context(request, declaration: Declaration, *, decision_forms: dict | None = None,
-                           hold_form: HoldForm | None = None) -> dict:
+def officer_review_context(
+    request, declaration: Declaration, *, decision_forms: dict | None = None, hold_form: HoldForm | None = None
+) -> dict:
     """Everything the review panel shows; a constant number of queries."""
     user = request.user
     served = set(user.ports_served.values_list("pk", flat=True))
@@ -118,23 +140,43 @@ def officer_review_context(request, declaration: Declaration, *, decision_forms:
         if action not in allowed:
             continue
         form = decision_forms.get(action) or DecisionForm(
-            initial={"action": action, "expected_status": declaration.status}, auto_id=f"id_{action}_%s")
-        decisions.append({"action": action, "label": label, "help": help_text, "css": css, "form": form,
-                          "needs_message": action != Action.RELEASE, "required": action in MESSAGE_REQUIRED})
+            initial={"action": action, "expected_status": declaration.status}, auto_id=f"id_{action}_%s"
+        )
+        decisions.append(
+            {
+                "action": action,
+                "label": label,
+                "help": help_text,
+                "css": css,
+                "form": form,
+                "needs_message": action != Action.RELEASE,
+                "required": action in MESSAGE_REQUIRED,
+            }
+        )
     own_active = [h for h in evidence.active_holds if other_port is not None and h.port_id == other_port.pk]
-    can_hold = (other_port is not None and other_port.pk in served and not decides
-                and declaration.status in HOLDABLE and not own_active)
+    can_hold = (
+        other_port is not None
+        and other_port.pk in served
+        and not decides
+        and declaration.status in HOLDABLE
+        and not own_active
+    )
     verification = None
     if declaration.reference:
-        verification = record_verification_get(reference=declaration_verification_reference(declaration),
-                                               record=declaration_verifiable_record(declaration))
+        verification = record_verification_get(
+            reference=declaration_verification_reference(declaration), record=declaration_verifiable_record(declaration)
+        )
     return {
         "officer_review": True,
         **review_warnings_context(declaration),
         "evidence": evidence,
-        "clearance_port": clearance, "other_port": other_port, "decides": decides, "decisions": decisions,
+        "clearance_port": clearance,
+        "other_port": other_port,
+        "decides": decides,
+        "decisions": decisions,
         "release_blocked": Action.RELEASE in allowed and bool(evidence.active_holds),
-        "can_hold": can_hold, "hold_form": hold_form or HoldForm(auto_id="id_hold_%s"),
+        "can_hold": can_hold,
+        "hold_form": hold_form or HoldForm(auto_id="id_hold_%s"),
         "liftable": {hold.pk for hold in evidence.active_holds if hold.port_id in served},
         "lift_form": LiftForm(),
         "ledger": verification,
@@ -160,17 +202,22 @@ def review_warnings_view(request, pk: int):
 def _conflict_message(declaration_id: int, expected_status: str, error: TransitionNotAllowed) -> str:
     """Who changed the declaration since the officer looked at it, or the service's own reason."""
     current = (
-        Declaration.history.filter(id=declaration_id).order_by("-history_date", "-history_id")
-        .values("status", "reference", "history_user__username", "history_user__first_name",
-                "history_user__last_name").first()
+        Declaration.history.filter(id=declaration_id)
+        .order_by("-history_date", "-history_id")
+        .values("status", "reference", "history_user__username", "history_user__first_name", "history_user__last_name")
+        .first()
     )
     if current is None or not expected_status or current["status"] == expected_status:
         return error.message
-    who = " ".join(part for part in (current["history_user__first_name"], current["history_user__last_name"])
-                   if part) or current["history_user__username"] or _("the system")
-    return _("Declaration %(reference)s is now %(status)s by %(who)s — reload to see what changed; "
-             "your decision was not recorded.") % {
-        "reference": current["reference"], "status": Status(current["status"]).label, "who": who}
+    who = (
+        " ".join(part for part in (current["history_user__first_name"], current["history_user__last_name"]) if part)
+        or current["history_user__username"]
+        or _("the system")
+    )
+    return _(
+        "Declaration %(reference)s is now %(status)s by %(who)s — reload to see what changed; "
+        "your decision was not recorded."
+    ) % {"reference": current["reference"], "status": Status(current["status"]).label, "who": who}
 
 
 def _rerender(request, declaration: Declaration, **review_forms):
@@ -195,20 +242,32 @@ def declaration_decide_view(request, pk: int):
     expected = form.cleaned_data["expected_status"]
     try:
         if action == Action.ORDER_INSPECTION:  # the inspection record is created with the transition
-            decided = inspection_order(actor=request.user, declaration_id=pk, message=form.cleaned_data["message"],
-                                       override_reason=form.cleaned_data["message"],
-                                       expected_status=expected).declaration
+            decided = inspection_order(
+                actor=request.user,
+                declaration_id=pk,
+                message=form.cleaned_data["message"],
+                override_reason=form.cleaned_data["message"],
+                expected_status=expected,
+            ).declaration
         else:
-            decided = declaration_decide(actor=request.user, declaration_id=pk, action=action,
-                                         message=form.cleaned_data["message"], expected_status=expected)
+            decided = declaration_decide(
+                actor=request.user,
+                declaration_id=pk,
+                action=action,
+                message=form.cleaned_data["message"],
+                expected_status=expected,
+            )
     except TransitionNotAllowed as error:
         messages.error(request, _conflict_message(pk, expected, error))
         return redirect("declarations:detail", pk)
     except DomainError as error:
         form.add_error("message" if error.field == "message" else None, error.message)
         return _rerender(request, declaration, decision_forms={action: form})
-    messages.success(request, _("Declaration %(reference)s: %(status)s. The trader has been notified.")
-                     % {"reference": decided, "status": decided.get_status_display()})
+    messages.success(
+        request,
+        _("Declaration %(reference)s: %(status)s. The trader has been notified.")
+        % {"reference": decided, "status": decided.get_status_display()},
+    )
     return redirect("declarations:detail", pk)
 
 
@@ -227,8 +286,11 @@ def hold_place_view(request, pk: int):
     except DomainError as error:
         form.add_error("reason" if error.field == "reason" else None, error.message)
         return _rerender(request, declaration, hold_form=form)
-    messages.success(request, _("Declaration %(reference)s is held by %(port)s; it cannot be released until you "
-                                "lift the hold.") % {"reference": declaration, "port": hold.port.locode})
+    messages.success(
+        request,
+        _("Declaration %(reference)s is held by %(port)s; it cannot be released until you lift the hold.")
+        % {"reference": declaration, "port": hold.port.locode},
+    )
     return redirect("declarations:detail", pk)
 
 

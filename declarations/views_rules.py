@@ -47,11 +47,15 @@ def _add_errors(form, error: ValidationError) -> None:
 @supervisor_required
 @require_GET
 def rule_list_view(request):
-    return render(request, "declarations/rules/list.html", {
-        **risk_rule_list(actor=request.user),
-        "port_settings": port_risk_settings_for(actor=request.user),
-        "jobs": reverify_job_recent(actor=request.user),
-    })
+    return render(
+        request,
+        "declarations/rules/list.html",
+        {
+            **risk_rule_list(actor=request.user),
+            "port_settings": port_risk_settings_for(actor=request.user),
+            "jobs": reverify_job_recent(actor=request.user),
+        },
+    )
 
 
 @supervisor_required
@@ -64,8 +68,10 @@ def rule_create_view(request):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("Risk rule “%(name)s” was created; it applies from the next verification.")
-                             % {"name": rule.name})
+            messages.success(
+                request,
+                _("Risk rule “%(name)s” was created; it applies from the next verification.") % {"name": rule.name},
+            )
             return redirect("declarations:rules")
     return render(request, "declarations/rules/rule_form.html", {"form": form, "rule": None})
 
@@ -86,9 +92,15 @@ def rule_edit_view(request, pk: int):
         else:
             messages.success(request, _("Risk rule “%(name)s” was saved.") % {"name": rule.name})
             return redirect("declarations:rules")
-    return render(request, "declarations/rules/rule_form.html", {
-        "form": form, "rule": rule, "history": record_history(rule, (*RULE_FIELDS, "active")),
-    })
+    return render(
+        request,
+        "declarations/rules/rule_form.html",
+        {
+            "form": form,
+            "rule": rule,
+            "history": record_history(rule, (*RULE_FIELDS, "active")),
+        },
+    )
 
 
 @supervisor_required
@@ -111,21 +123,30 @@ def port_settings_view(request, locode: str):
     if port is None:
         raise Http404
     settings = PortRiskSettings.objects.filter(port=port).first() or PortRiskSettings(port=port)
-    form = PortRiskSettingsForm(request.POST or None,
-                                initial={name: getattr(settings, name) for name in SETTINGS_FIELDS})
+    form = PortRiskSettingsForm(
+        request.POST or None, initial={name: getattr(settings, name) for name in SETTINGS_FIELDS}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             port_risk_settings_update(actor=request.user, port_id=port.pk, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("The tolerances of %(port)s were saved; they apply from the next "
-                                        "verification.") % {"port": port.locode})
+            messages.success(
+                request,
+                _("The tolerances of %(port)s were saved; they apply from the next verification.")
+                % {"port": port.locode},
+            )
             return redirect("declarations:rules")
-    return render(request, "declarations/rules/port_settings.html", {
-        "form": form, "port": port,
-        "history": record_history(settings, (*SETTINGS_FIELDS,)) if settings.pk else [],
-    })
+    return render(
+        request,
+        "declarations/rules/port_settings.html",
+        {
+            "form": form,
+            "port": port,
+            "history": record_history(settings, (*SETTINGS_FIELDS,)) if settings.pk else [],
+        },
+    )
 
 
 @supervisor_required
@@ -150,9 +171,15 @@ def _job(request, pk: int) -> ReverifyJob:
 @require_GET
 def reverify_detail_view(request, pk: int):
     job = _job(request, pk)
-    return render(request, "declarations/rules/reverify_detail.html", {
-        "job": job, "progress": reverify_job_progress(job=job), "ports": Port.objects.filter(pk__in=job.ports.all()),
-    })
+    return render(
+        request,
+        "declarations/rules/reverify_detail.html",
+        {
+            "job": job,
+            "progress": reverify_job_progress(job=job),
+            "ports": Port.objects.filter(pk__in=job.ports.all()),
+        },
+    )
 
 
 @supervisor_required

@@ -29,13 +29,13 @@ IsTrader = HasRole.of(Role.TRADER_STAFF)
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input; `fields` names each bad field (e.g. `amount` above the maximum, `tenor_days` out of the "
-         "product's range, `declarations` not eligible or already pledged — the message names the request that "
-         "holds it — or `currency` the bank has no rate for).",
+    "product's range, `declarations` not eligible or already pledged — the message names the request that "
+    "holds it — or `currency` the bank has no rate for).",
     403: "Not signed in, or not trader staff.",
     404: "No such financing request (another organisation's requests are not found), or a declaration that is "
-         "not the caller's.",
+    "not the caller's.",
     409: "`transition_not_allowed`: the request's status does not allow this now (the detail names its status), "
-         "or `idempotency_request_in_progress`.",
+    "or `idempotency_request_in_progress`.",
 }
 
 
@@ -51,8 +51,20 @@ class OfferedProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FinancingProduct
-        fields = ["id", "bank", "bank_name", "kind", "name_en", "name_zh", "currencies", "max_advance_percent",
-                  "min_tenor_days", "max_tenor_days", "accepted_statuses", "exports_only"]
+        fields = [
+            "id",
+            "bank",
+            "bank_name",
+            "kind",
+            "name_en",
+            "name_zh",
+            "currencies",
+            "max_advance_percent",
+            "min_tenor_days",
+            "max_tenor_days",
+            "accepted_statuses",
+            "exports_only",
+        ]
 
 
 class TraderPledgeSerializer(serializers.Serializer):
@@ -90,9 +102,23 @@ class TraderFinancingRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FinancingRequest
-        fields = ["id", "reference", "bank", "bank_name", "product", "product_kind", "amount", "currency",
-                  "tenor_days", "status", "approved_amount", "interest_rate_percent", "flagged", "created_at",
-                  "decided_at"]
+        fields = [
+            "id",
+            "reference",
+            "bank",
+            "bank_name",
+            "product",
+            "product_kind",
+            "amount",
+            "currency",
+            "tenor_days",
+            "status",
+            "approved_amount",
+            "interest_rate_percent",
+            "flagged",
+            "created_at",
+            "decided_at",
+        ]
 
 
 class TraderFinancingRequestDetailSerializer(TraderFinancingRequestSerializer):
@@ -106,8 +132,17 @@ class TraderFinancingRequestDetailSerializer(TraderFinancingRequestSerializer):
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(TraderFinancingRequestSerializer.Meta):
-        fields = [*TraderFinancingRequestSerializer.Meta.fields, "conditions", "bank_message", "trader_message",
-                  "flag_reason", "pledges", "movements", "documents", "allowed_actions"]
+        fields = [
+            *TraderFinancingRequestSerializer.Meta.fields,
+            "conditions",
+            "bank_message",
+            "trader_message",
+            "flag_reason",
+            "pledges",
+            "movements",
+            "documents",
+            "allowed_actions",
+        ]
 
     def get_allowed_actions(self, request) -> list[str]:
         return services.financing_allowed_actions(request, self.context["request"].user)
@@ -118,8 +153,12 @@ class FinancingRequestInputSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     currency = serializers.CharField(max_length=3, help_text="ISO 4217 code the product lends in.")
     tenor_days = serializers.IntegerField(min_value=1, max_value=3650)
-    declarations = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=100,
-                                         help_text="Ids of the caller's declarations to pledge.")
+    declarations = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=1,
+        max_length=100,
+        help_text="Ids of the caller's declarations to pledge.",
+    )
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
@@ -159,8 +198,10 @@ class FinancingRequestViewSet(IdempotentMixin, viewsets.GenericViewSet):
 
     def _present(self, request_id: int, status_code: int = status.HTTP_200_OK) -> Response:
         financing = financing_request_get(actor=self.request.user, request_id=request_id)
-        return Response(TraderFinancingRequestDetailSerializer(financing, context=self.get_serializer_context()).data,
-                        status=status_code)
+        return Response(
+            TraderFinancingRequestDetailSerializer(financing, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
 
     def _require_visible(self) -> int:
         request_id = int(self.kwargs["pk"])
@@ -168,32 +209,46 @@ class FinancingRequestViewSet(IdempotentMixin, viewsets.GenericViewSet):
             raise Http404
         return request_id
 
-    @extend_schema(summary="List financing requests, newest first",
-                   responses={200: TraderFinancingRequestSerializer(many=True), **errors(403)})
+    @extend_schema(
+        summary="List financing requests, newest first",
+        responses={200: TraderFinancingRequestSerializer(many=True), **errors(403)},
+    )
     def list(self, request):
         page = self.paginate_queryset(financing_request_list(actor=request.user))
         return self.get_paginated_response(TraderFinancingRequestSerializer(page, many=True).data)
 
-    @extend_schema(summary="Get a financing request with its pledges, money moved, documents and allowed actions",
-                   responses={200: TraderFinancingRequestDetailSerializer, **errors(403, 404)})
+    @extend_schema(
+        summary="Get a financing request with its pledges, money moved, documents and allowed actions",
+        responses={200: TraderFinancingRequestDetailSerializer, **errors(403, 404)},
+    )
     def retrieve(self, request, pk=None):
         return self._present(int(pk))
 
-    @extend_schema(summary="Ask a bank for financing, pledging the caller's declarations",
-                   request=FinancingRequestInputSerializer,
-                   responses={201: TraderFinancingRequestDetailSerializer, **errors(400, 403, 404, 409)})
+    @extend_schema(
+        summary="Ask a bank for financing, pledging the caller's declarations",
+        request=FinancingRequestInputSerializer,
+        responses={201: TraderFinancingRequestDetailSerializer, **errors(400, 403, 404, 409)},
+    )
     def create(self, request):
         parsed = FinancingRequestInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
         data = parsed.validated_data
         created = services.financing_request_create(
-            actor=request.user, product_id=data["product"], amount=data["amount"], currency=data["currency"],
-            tenor_days=data["tenor_days"], declaration_ids=data["declarations"], message=data["message"])
+            actor=request.user,
+            product_id=data["product"],
+            amount=data["amount"],
+            currency=data["currency"],
+            tenor_days=data["tenor_days"],
+            declaration_ids=data["declarations"],
+            message=data["message"],
+        )
         return self._present(created.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Withdraw a request the bank has not decided yet (its pledges are released)",
-                   request=WithdrawInputSerializer,
-                   responses={200: TraderFinancingRequestDetailSerializer, **errors(400, 403, 404, 409)})
+    @extend_schema(
+        summary="Withdraw a request the bank has not decided yet (its pledges are released)",
+        request=WithdrawInputSerializer,
+        responses={200: TraderFinancingRequestDetailSerializer, **errors(400, 403, 404, 409)},
+    )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         request_id = self._require_visible()
@@ -202,21 +257,27 @@ class FinancingRequestViewSet(IdempotentMixin, viewsets.GenericViewSet):
         services.financing_request_withdraw(actor=request.user, request_id=request_id, **parsed.validated_data)
         return self._present(request_id)
 
-    @extend_schema(summary="Answer the bank's request for information (the request is under review again)",
-                   request=ProvideInformationInputSerializer,
-                   responses={200: TraderFinancingRequestDetailSerializer, **errors(400, 403, 404, 409)})
+    @extend_schema(
+        summary="Answer the bank's request for information (the request is under review again)",
+        request=ProvideInformationInputSerializer,
+        responses={200: TraderFinancingRequestDetailSerializer, **errors(400, 403, 404, 409)},
+    )
     @action(detail=True, methods=["post"], url_path="provide-information")
     def provide_information(self, request, pk=None):
         request_id = self._require_visible()
         parsed = ProvideInformationInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
-        services.financing_request_provide_information(actor=request.user, request_id=request_id,
-                                                       **parsed.validated_data)
+        services.financing_request_provide_information(
+            actor=request.user, request_id=request_id, **parsed.validated_data
+        )
         return self._present(request_id)
 
 
-@extend_schema(tags=["finance"], summary="Financing products every bank offers",
-               responses={200: OfferedProductSerializer(many=True), **errors(403)})
+@extend_schema(
+    tags=["finance"],
+    summary="Financing products every bank offers",
+    responses={200: OfferedProductSerializer(many=True), **errors(403)},
+)
 class FinancingProductListView(generics.ListAPIView):
     serializer_class = OfferedProductSerializer
     permission_classes = [IsAuthenticated]

@@ -23,8 +23,12 @@ class RequestStatus(models.TextChoices):
 
 
 # A request in one of these holds its pledges; the others have released them.
-ACTIVE_STATUSES = (RequestStatus.UNDER_REVIEW, RequestStatus.INFORMATION_REQUESTED, RequestStatus.APPROVED,
-                   RequestStatus.DISBURSED)
+ACTIVE_STATUSES = (
+    RequestStatus.UNDER_REVIEW,
+    RequestStatus.INFORMATION_REQUESTED,
+    RequestStatus.APPROVED,
+    RequestStatus.DISBURSED,
+)
 
 
 class RequestAction(models.TextChoices):
@@ -42,22 +46,30 @@ class RequestAction(models.TextChoices):
 REQUEST_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None, frozenset[str]]] = {
     RequestAction.APPROVE: ((RequestStatus.UNDER_REVIEW,), RequestStatus.APPROVED, frozenset({Role.BANK_OFFICER})),
     RequestAction.REJECT: (
-        (RequestStatus.UNDER_REVIEW, RequestStatus.INFORMATION_REQUESTED), RequestStatus.REJECTED,
+        (RequestStatus.UNDER_REVIEW, RequestStatus.INFORMATION_REQUESTED),
+        RequestStatus.REJECTED,
         frozenset({Role.BANK_OFFICER}),
     ),
     RequestAction.ASK_INFORMATION: (
-        (RequestStatus.UNDER_REVIEW,), RequestStatus.INFORMATION_REQUESTED, frozenset({Role.BANK_OFFICER}),
+        (RequestStatus.UNDER_REVIEW,),
+        RequestStatus.INFORMATION_REQUESTED,
+        frozenset({Role.BANK_OFFICER}),
     ),
     RequestAction.PROVIDE_INFORMATION: (
-        (RequestStatus.INFORMATION_REQUESTED,), RequestStatus.UNDER_REVIEW, frozenset({Role.TRADER_STAFF}),
+        (RequestStatus.INFORMATION_REQUESTED,),
+        RequestStatus.UNDER_REVIEW,
+        frozenset({Role.TRADER_STAFF}),
     ),
     RequestAction.WITHDRAW: (
-        (RequestStatus.UNDER_REVIEW, RequestStatus.INFORMATION_REQUESTED), RequestStatus.WITHDRAWN,
+        (RequestStatus.UNDER_REVIEW, RequestStatus.INFORMATION_REQUESTED),
+        RequestStatus.WITHDRAWN,
         frozenset({Role.TRADER_STAFF}),
     ),
     RequestAction.DISBURSE: ((RequestStatus.APPROVED,), RequestStatus.DISBURSED, frozenset({Role.BANK_OFFICER})),
     RequestAction.REPAY: ((RequestStatus.DISBURSED,), None, frozenset({Role.BANK_OFFICER})),
     RequestAction.CLOSE: (
-        (RequestStatus.APPROVED, RequestStatus.DISBURSED), RequestStatus.CLOSED, frozenset({Role.BANK_OFFICER}),
+        (RequestStatus.APPROVED, RequestStatus.DISBURSED),
+        RequestStatus.CLOSED,
+        frozenset({Role.BANK_OFFICER}),
     ),
 }

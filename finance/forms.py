@@ -26,27 +26,40 @@ class MultipleFileField(forms.FileField):
 class DeclarationChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, declaration):
         return _("%(reference)s — %(status)s — %(value)s %(currency)s") % {
-            "reference": declaration, "status": declaration.get_status_display(),
-            "value": declaration.total_value, "currency": declaration.invoice_currency_id or ""}
+            "reference": declaration,
+            "status": declaration.get_status_display(),
+            "value": declaration.total_value,
+            "currency": declaration.invoice_currency_id or "",
+        }
 
 
 class ProductChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, product):
         currencies = ", ".join(currency.code for currency in product.currencies.all())
         return _("%(bank)s — %(product)s (%(kind)s; up to %(percent)s%%; %(low)s–%(high)s days; %(currencies)s)") % {
-            "bank": product.bank, "product": product, "kind": product.get_kind_display(),
-            "percent": format(product.max_advance_percent.normalize(), "f"), "low": product.min_tenor_days,
-            "high": product.max_tenor_days, "currencies": currencies}
+            "bank": product.bank,
+            "product": product,
+            "kind": product.get_kind_display(),
+            "percent": format(product.max_advance_percent.normalize(), "f"),
+            "low": product.min_tenor_days,
+            "high": product.max_tenor_days,
+            "currencies": currencies,
+        }
 
 
 class FinancingRequestForm(forms.Form):
-    product = ProductChoiceField(label=_("Bank and product"), queryset=FinancingProduct.objects.none(),
-                                 empty_label=_("Choose a bank's product"))
+    product = ProductChoiceField(
+        label=_("Bank and product"), queryset=FinancingProduct.objects.none(), empty_label=_("Choose a bank's product")
+    )
     declarations = DeclarationChoiceField(
-        label=_("Declarations to pledge"), queryset=None, widget=forms.CheckboxSelectMultiple,
-        help_text=_("Only your declarations that no active financing request holds are listed."))
-    currency = forms.ModelChoiceField(label=_("Currency"), queryset=Currency.objects.none(), to_field_name="code",
-                                      empty_label=_("Choose a currency"))
+        label=_("Declarations to pledge"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only your declarations that no active financing request holds are listed."),
+    )
+    currency = forms.ModelChoiceField(
+        label=_("Currency"), queryset=Currency.objects.none(), to_field_name="code", empty_label=_("Choose a currency")
+    )
     amount = forms.DecimalField(label=_("Amount"), max_digits=16, decimal_places=2, min_value=0.01)
     tenor_days = forms.IntegerField(label=_("Tenor (days)"), min_value=1, max_value=3650)
     message = forms.CharField(label=_("Message to the bank"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

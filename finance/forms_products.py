@@ -13,13 +13,16 @@ class ProductForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ProductKind.choices)
     name_en = forms.CharField(label=_("Name (English)"), max_length=150)
     name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=150, required=False)
-    currencies = forms.CharField(label=_("Currencies lent in"), max_length=200,
-                                 help_text=_("ISO 4217 codes separated by commas, e.g. USD, CNY."))
+    currencies = forms.CharField(
+        label=_("Currencies lent in"), max_length=200, help_text=_("ISO 4217 codes separated by commas, e.g. USD, CNY.")
+    )
     max_advance_percent = forms.DecimalField(label=_("Maximum advance rate (%)"), max_digits=5, decimal_places=2)
     min_tenor_days = forms.IntegerField(label=_("Shortest tenor (days)"), min_value=1)
     max_tenor_days = forms.IntegerField(label=_("Longest tenor (days)"), min_value=1)
     accepted_statuses = forms.MultipleChoiceField(
-        label=_("Declaration statuses accepted"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Declaration statuses accepted"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         choices=[(status, Status(status).label) for status in PLEDGEABLE_STATUSES],
         help_text=_("Leave empty for the product kind's usual statuses."),
     )

@@ -24,14 +24,17 @@ class FinancingProduct(models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=150, blank=True)
     currencies = models.ManyToManyField(Currency, related_name="+", verbose_name=_("currencies lent in"))
     max_advance_percent = models.DecimalField(
-        _("maximum advance rate (%)"), max_digits=5, decimal_places=2,
+        _("maximum advance rate (%)"),
+        max_digits=5,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
         help_text=_("Largest share of the pledged declared value that may be lent."),
     )
     min_tenor_days = models.PositiveSmallIntegerField(_("shortest tenor (days)"))
     max_tenor_days = models.PositiveSmallIntegerField(_("longest tenor (days)"))
     accepted_statuses = models.JSONField(
-        _("declaration statuses accepted"), default=list,
+        _("declaration statuses accepted"),
+        default=list,
         help_text=_("Declarations in these statuses may be pledged (export tax rebate: released and departed)."),
     )
     exports_only = models.BooleanField(_("exports only"), default=False)
@@ -43,8 +46,9 @@ class FinancingProduct(models.Model):
         verbose_name = _("financing product")
         verbose_name_plural = _("financing products")
         constraints = [
-            models.CheckConstraint(condition=models.Q(min_tenor_days__lte=models.F("max_tenor_days")),
-                                   name="product_tenor_range_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(min_tenor_days__lte=models.F("max_tenor_days")), name="product_tenor_range_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -80,11 +84,13 @@ class FinancingRequest(models.Model):
     amount = models.DecimalField(_("amount requested"), **MONEY)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
     tenor_days = models.PositiveSmallIntegerField(_("tenor (days)"))
-    status = models.CharField(_("status"), max_length=24, choices=RequestStatus.choices,
-                              default=RequestStatus.UNDER_REVIEW)
+    status = models.CharField(
+        _("status"), max_length=24, choices=RequestStatus.choices, default=RequestStatus.UNDER_REVIEW
+    )
     approved_amount = models.DecimalField(_("amount approved"), null=True, blank=True, **MONEY)
-    interest_rate_percent = models.DecimalField(_("interest rate (% a year)"), max_digits=6, decimal_places=3,
-                                                null=True, blank=True)
+    interest_rate_percent = models.DecimalField(
+        _("interest rate (% a year)"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
     conditions = models.TextField(_("conditions"), blank=True)
     bank_message = models.TextField(_("message from the bank"), blank=True)
     trader_message = models.TextField(_("message from the trader"), blank=True)
@@ -140,8 +146,9 @@ class Pledge(models.Model):
         verbose_name = _("pledge")
         verbose_name_plural = _("pledges")
         constraints = [
-            models.UniqueConstraint(fields=["declaration"], condition=models.Q(active=True),
-                                    name="one_active_pledge_per_declaration"),
+            models.UniqueConstraint(
+                fields=["declaration"], condition=models.Q(active=True), name="one_active_pledge_per_declaration"
+            ),
             models.UniqueConstraint(fields=["request", "declaration"], name="pledge_once_per_request"),
         ]
 

@@ -33,9 +33,15 @@ AWAITING_BANK = (RequestStatus.UNDER_REVIEW,)
 DUE_WINDOW = timedelta(days=14)
 
 
-def financing_request_list_for_bank(*, actor: User, status: str = "", product_id: int | None = None,
-                                    trader_id: int | None = None, amount_min: Decimal | None = None,
-                                    amount_max: Decimal | None = None) -> QuerySet[FinancingRequest]:
+def financing_request_list_for_bank(
+    *,
+    actor: User,
+    status: str = "",
+    product_id: int | None = None,
+    trader_id: int | None = None,
+    amount_min: Decimal | None = None,
+    amount_max: Decimal | None = None,
+) -> QuerySet[FinancingRequest]:
     """Requests addressed to the actor's bank, newest first, with the queue's filters; none for anyone else.
 
     The rows carry their trader, product and currency (one query for a page of any size).
@@ -58,11 +64,13 @@ def financing_request_list_for_bank(*, actor: User, status: str = "", product_id
     return queryset.order_by("-created_at", "-id")
 
 
-def financing_request_page_for_bank(*, actor: User, after: str = "", before: str = "", size: int = 25,
-                                    **filters) -> dict:
+def financing_request_page_for_bank(
+    *, actor: User, after: str = "", before: str = "", size: int = 25, **filters
+) -> dict:
     """One keyset page (newest first, no OFFSET, no COUNT) of the bank's queue: rows and neighbour cursors."""
-    return declaration_page(financing_request_list_for_bank(actor=actor, **filters), after=after, before=before,
-                            size=size)
+    return declaration_page(
+        financing_request_list_for_bank(actor=actor, **filters), after=after, before=before, size=size
+    )
 
 
 def bank_queue_filter_choices(*, actor: User) -> dict:
@@ -72,7 +80,8 @@ def bank_queue_filter_choices(*, actor: User) -> dict:
     return {
         "products": list(FinancingProduct.objects.filter(bank_id=actor.organisation_id).order_by("name_en")),
         "traders": list(
-            Organisation.objects.filter(financing_requests__bank_id=actor.organisation_id).distinct()
+            Organisation.objects.filter(financing_requests__bank_id=actor.organisation_id)
+            .distinct()
             .order_by("name_en")
         ),
     }
@@ -100,8 +109,9 @@ class PledgedDeclaration:
         return self.declaration.version != self.pledge.declaration_version
 
 
-def pledged_declarations_for_bank(*, financing_request: FinancingRequest,
-                                  with_ledger: bool = True) -> list[PledgedDeclaration]:
+def pledged_declarations_for_bank(
+    *, financing_request: FinancingRequest, with_ledger: bool = True
+) -> list[PledgedDeclaration]:
     """The request's pledged declarations (read-only) with their current warnings, latest inspection result
     and certificates; with ``with_ledger``, whether each record matches its latest ledger entry.
 
@@ -110,40 +120,50 @@ def pledged_declarations_for_bank(*, financing_request: FinancingRequest,
     """
     pledges = list(
         Pledge.objects.filter(request=financing_request)
-        .select_related("declaration__origin_port", "declaration__transfer_port", "declaration__foreign_port",
-                        "declaration__declarant", "value_currency")
+        .select_related(
+            "declaration__origin_port",
+            "declaration__transfer_port",
+            "declaration__foreign_port",
+            "declaration__declarant",
+            "value_currency",
+        )
         .prefetch_related(
-            Prefetch("declaration__inspections",
-                     queryset=Inspection.objects.exclude(result="").select_related("port")
-                     .order_by("-recorded_at", "-id"),
-                     to_attr="recorded_inspections"),
-            Prefetch("declaration__certificates", queryset=Certificate.objects.order_by("-issued_at", "-id"),
-                     to_attr="certificate_list"),
+            Prefetch(
+                "declaration__inspections",
+                queryset=Inspection.objects.exclude(result="").select_related("port").order_by("-recorded_at", "-id"),
+                to_attr="recorded_inspections",
+            ),
+            Prefetch(
+                "declaration__certificates",
+                queryset=Certificate.objects.order_by("-issued_at", "-id"),
+                to_attr="certificate_list",
+            ),
         )
         .order_by("id")
     )
     declarations = [pledge.declaration for pledge in pledges]
     warnings_by_declaration: dict[int, list] = {}
     if declarations:
-        warnings = (
-            VerificationWarning.objects.filter(declaration__in=declarations, run__version=F("declaration__version"))
-            .order_by(SEVERITY_ORDER, "code", "key")
-        )
+        warnings = VerificationWarning.objects.filter(
+            declaration__in=declarations, run__version=F("declaration__version")
+        ).order_by(SEVERITY_ORDER, "code", "key")
         for warning in warnings:
             warnings_by_declaration.setdefault(warning.declaration_id, []).append(warning)
     result = []
     for pledge in pledges:
         declaration = pledge.declaration
         reference = declaration_verification_reference(declaration)
-        result.append(PledgedDeclaration(
-            pledge=pledge,
-            declaration=declaration,
-            warnings=warnings_by_declaration.get(declaration.pk, []),
-            inspection=declaration.recorded_inspections[0] if declaration.recorded_inspections else None,
-            certificates=declaration.certificate_list,
-            verification=record_verification_get(reference=reference) if with_ledger else None,
-            verification_reference=reference,
-        ))
+        result.append(
+            PledgedDeclaration(
+                pledge=pledge,
+                declaration=declaration,
+                warnings=warnings_by_declaration.get(declaration.pk, []),
+                inspection=declaration.recorded_inspections[0] if declaration.recorded_inspections else None,
+                certificates=declaration.certificate_list,
+                verification=record_verification_get(reference=reference) if with_ledger else None,
+                verification_reference=reference,
+            )
+        )
     return result
 
 
@@ -170,31 +190,45 @@ def financing_request_review(*, actor: User, request_id: int) -> dict:
 def bank_request_history(*, financing_request: FinancingRequest) -> list[dict]:
     """Each recorded change of the request's status or messages, oldest first (one query)."""
     watched = ("status", "bank_message", "trader_message", "approved_amount")
-    records = (
-        financing_request.history.order_by("history_date", "history_id")
-        .values("history_date", "history_change_reason", *watched, "history_user__username",
-                "history_user__first_name", "history_user__last_name", "history_user__organisation__name_en")
+    records = financing_request.history.order_by("history_date", "history_id").values(
+        "history_date",
+        "history_change_reason",
+        *watched,
+        "history_user__username",
+        "history_user__first_name",
+        "history_user__last_name",
+        "history_user__organisation__name_en",
     )
     events, previous = [], None
     for record in records:
-        if previous is not None and not record["history_change_reason"] and all(
-                record[name] == previous[name] for name in watched):
+        if (
+            previous is not None
+            and not record["history_change_reason"]
+            and all(record[name] == previous[name] for name in watched)
+        ):
             previous = record
             continue
-        name = " ".join(part for part in (record["history_user__first_name"], record["history_user__last_name"])
-                        if part) or record["history_user__username"] or ""
-        events.append({
-            "when": record["history_date"],
-            "who": name,
-            "organisation": record["history_user__organisation__name_en"] or "",
-            "status": record["status"],
-            "status_label": RequestStatus(record["status"]).label,
-            "note": record["history_change_reason"] or "",
-            "bank_message": record["bank_message"]
-            if previous is None or record["bank_message"] != previous["bank_message"] else "",
-            "trader_message": record["trader_message"]
-            if previous is None or record["trader_message"] != previous["trader_message"] else "",
-        })
+        name = (
+            " ".join(part for part in (record["history_user__first_name"], record["history_user__last_name"]) if part)
+            or record["history_user__username"]
+            or ""
+        )
+        events.append(
+            {
+                "when": record["history_date"],
+                "who": name,
+                "organisation": record["history_user__organisation__name_en"] or "",
+                "status": record["status"],
+                "status_label": RequestStatus(record["status"]).label,
+                "note": record["history_change_reason"] or "",
+                "bank_message": record["bank_message"]
+                if previous is None or record["bank_message"] != previous["bank_message"]
+                else "",
+                "trader_message": record["trader_message"]
+                if previous is None or record["trader_message"] != previous["trader_message"]
+                else "",
+            }
+        )
         previous = record
     return events
 
@@ -210,10 +244,17 @@ def bank_home_waiting(*, actor: User, limit: int = 10) -> dict[str, list[dict]]:
         return {"to_review": [], "due": []}
     mine = FinancingRequest.objects.filter(bank_id=actor.organisation_id).select_related("trader")
     to_review = [
-        {"url": reverse("finance:bank_request_detail", args=[row.pk]),
-         "label": _("%(reference)s · %(trader)s · %(amount)s %(currency)s%(flag)s") % {
-             "reference": row.reference, "trader": row.trader, "amount": row.amount, "currency": row.currency_id,
-             "flag": _(" · collateral changed") if row.flagged else ""}}
+        {
+            "url": reverse("finance:bank_request_detail", args=[row.pk]),
+            "label": _("%(reference)s · %(trader)s · %(amount)s %(currency)s%(flag)s")
+            % {
+                "reference": row.reference,
+                "trader": row.trader,
+                "amount": row.amount,
+                "currency": row.currency_id,
+                "flag": _(" · collateral changed") if row.flagged else "",
+            },
+        }
         for row in mine.filter(status__in=AWAITING_BANK).order_by("created_at", "id")[:limit]
     ]
     due_rows = (
@@ -229,16 +270,23 @@ def bank_home_waiting(*, actor: User, limit: int = 10) -> dict[str, list[dict]]:
     for row in due_rows:
         if row.status == RequestStatus.APPROVED:
             label = _("%(reference)s · %(trader)s · disburse %(amount)s %(currency)s") % {
-                "reference": row.reference, "trader": row.trader, "amount": row.approved_amount,
-                "currency": row.currency_id}
+                "reference": row.reference,
+                "trader": row.trader,
+                "amount": row.approved_amount,
+                "currency": row.currency_id,
+            }
         else:
             ends = (row.decided_at or row.created_at) + timedelta(days=row.tenor_days)
             if ends > horizon:
                 continue
             outstanding = (row.disbursed or Decimal("0")) - (row.repaid or Decimal("0"))
             label = _("%(reference)s · %(trader)s · %(amount)s %(currency)s to be repaid by %(date)s") % {
-                "reference": row.reference, "trader": row.trader, "amount": outstanding,
-                "currency": row.currency_id, "date": timezone.localdate(ends).isoformat()}
+                "reference": row.reference,
+                "trader": row.trader,
+                "amount": outstanding,
+                "currency": row.currency_id,
+                "date": timezone.localdate(ends).isoformat(),
+            }
         due.append({"url": reverse("finance:bank_request_detail", args=[row.pk]), "label": label})
         if len(due) >= limit:
             break

@@ -35,12 +35,19 @@ def financing_request_get(*, actor: User, request_id: int) -> FinancingRequest:
     request = (
         financing_request_list(actor=actor)
         .prefetch_related(
-            Prefetch("pledges", queryset=Pledge.objects.select_related("declaration", "value_currency")
-                     .order_by("declaration__reference")),
-            "documents", "movements",
+            Prefetch(
+                "pledges",
+                queryset=Pledge.objects.select_related("declaration", "value_currency").order_by(
+                    "declaration__reference"
+                ),
+            ),
+            "documents",
+            "movements",
         )
-        .filter(pk=request_id).first()
-        if str(request_id).isdigit() else None
+        .filter(pk=request_id)
+        .first()
+        if str(request_id).isdigit()
+        else None
     )
     if request is None:
         raise Http404(_("No such financing request."))
@@ -54,8 +61,12 @@ def financing_request_history(request: FinancingRequest) -> list:
 
 def financing_products_offered() -> QuerySet[FinancingProduct]:
     """Every bank's products on offer, with their currencies."""
-    return (FinancingProduct.objects.filter(active=True).select_related("bank")
-            .prefetch_related("currencies").order_by("bank__name_en", "name_en"))
+    return (
+        FinancingProduct.objects.filter(active=True)
+        .select_related("bank")
+        .prefetch_related("currencies")
+        .order_by("bank__name_en", "name_en")
+    )
 
 
 def declarations_pledgeable(*, actor: User, include_held: bool = False) -> QuerySet[Declaration]:
@@ -78,12 +89,22 @@ def financing_waiting_for_trader(*, actor: User, limit: int = 8) -> list[dict]:
     from .choices import ACTIVE_STATUSES, RequestStatus
 
     requests = (
-        financing_request_list(actor=actor).filter(status__in=ACTIVE_STATUSES)
-        .annotate(asked=Case(When(status=RequestStatus.INFORMATION_REQUESTED, then=Value(0)), default=Value(1),
-                             output_field=IntegerField()))
+        financing_request_list(actor=actor)
+        .filter(status__in=ACTIVE_STATUSES)
+        .annotate(
+            asked=Case(
+                When(status=RequestStatus.INFORMATION_REQUESTED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
         .order_by("asked", "-created_at", "-id")[:limit]
     )
-    return [{"url": reverse("finance:request_detail", args=[request.pk]),
-             "label": _("%(reference)s — %(bank)s — %(status)s") % {
-                 "reference": request.reference, "bank": request.bank, "status": request.get_status_display()}}
-            for request in requests]
+    return [
+        {
+            "url": reverse("finance:request_detail", args=[request.pk]),
+            "label": _("%(reference)s — %(bank)s — %(status)s")
+            % {"reference": request.reference, "bank": request.bank, "status": request.get_status_display()},
+        }
+        for request in requests
+    ]

@@ -59,22 +59,33 @@ CENT = Decimal("0.01")
 EXPORT_TAX_REBATE_STATUSES = (DeclarationStatus.RELEASED, DeclarationStatus.DEPARTED)
 # Statuses a product may accept: a declaration customs has at least received, and not refused.
 PLEDGEABLE_STATUSES = (
-    DeclarationStatus.SUBMITTED, DeclarationStatus.UNDER_REVIEW, DeclarationStatus.RESUBMITTED,
-    DeclarationStatus.INSPECTION_REQUIRED, DeclarationStatus.INSPECTED, DeclarationStatus.RELEASED,
-    DeclarationStatus.DEPARTED, DeclarationStatus.ARRIVED,
+    DeclarationStatus.SUBMITTED,
+    DeclarationStatus.UNDER_REVIEW,
+    DeclarationStatus.RESUBMITTED,
+    DeclarationStatus.INSPECTION_REQUIRED,
+    DeclarationStatus.INSPECTED,
+    DeclarationStatus.RELEASED,
+    DeclarationStatus.DEPARTED,
+    DeclarationStatus.ARRIVED,
 )
 DEFAULT_ACCEPTED_STATUSES = {
     ProductKind.EXPORT_TAX_REBATE: list(EXPORT_TAX_REBATE_STATUSES),
-    ProductKind.CROSS_BORDER_ECOMMERCE: [DeclarationStatus.RELEASED, DeclarationStatus.DEPARTED,
-                                         DeclarationStatus.ARRIVED],
-    ProductKind.PRE_SHIPMENT: [DeclarationStatus.SUBMITTED, DeclarationStatus.UNDER_REVIEW,
-                               DeclarationStatus.RESUBMITTED, DeclarationStatus.RELEASED],
+    ProductKind.CROSS_BORDER_ECOMMERCE: [
+        DeclarationStatus.RELEASED,
+        DeclarationStatus.DEPARTED,
+        DeclarationStatus.ARRIVED,
+    ],
+    ProductKind.PRE_SHIPMENT: [
+        DeclarationStatus.SUBMITTED,
+        DeclarationStatus.UNDER_REVIEW,
+        DeclarationStatus.RESUBMITTED,
+        DeclarationStatus.RELEASED,
+    ],
 }
 # Fields of a request's ledger entry that anyone may read. Other banks must be able to see that a
 # declaration is pledged, to whom and in what state; amounts, prices, the trader and the messages
 # are commercial secrets between trader and bank and are kept in the ledger only as salted hashes.
-PUBLIC_SUMMARY_FIELDS = ["reference", "bank", "product_kind", "status", "currency", "pledged_declarations",
-                         "flagged"]
+PUBLIC_SUMMARY_FIELDS = ["reference", "bank", "product_kind", "status", "currency", "pledged_declarations", "flagged"]
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -125,10 +136,21 @@ def financing_request_link(request: FinancingRequest, *, for_bank: bool) -> str:
 
 
 @transaction.atomic
-def product_upsert(*, actor: User, product_id: int | None = None, kind: str, name_en: str, name_zh: str = "",
-                   currencies: Iterable[str], max_advance_percent, min_tenor_days: int, max_tenor_days: int,
-                   accepted_statuses: Iterable[str] | None = None, exports_only: bool = False,
-                   active: bool = True) -> FinancingProduct:
+def product_upsert(
+    *,
+    actor: User,
+    product_id: int | None = None,
+    kind: str,
+    name_en: str,
+    name_zh: str = "",
+    currencies: Iterable[str],
+    max_advance_percent,
+    min_tenor_days: int,
+    max_tenor_days: int,
+    accepted_statuses: Iterable[str] | None = None,
+    exports_only: bool = False,
+    active: bool = True,
+) -> FinancingProduct:
     """Create or change one of the actor's bank's products.
 
     Requires a bank officer; ``product_id`` must be a product of the actor's bank (else 404).
@@ -146,22 +168,28 @@ def product_upsert(*, actor: User, product_id: int | None = None, kind: str, nam
     errors: dict[str, list[str]] = {}
     if kind not in ProductKind.values:
         errors.setdefault("kind", []).append(_("Choose the kind of financing."))
-    statuses = list(dict.fromkeys(accepted_statuses)) if accepted_statuses else list(
-        DEFAULT_ACCEPTED_STATUSES.get(kind, EXPORT_TAX_REBATE_STATUSES))
+    statuses = (
+        list(dict.fromkeys(accepted_statuses))
+        if accepted_statuses
+        else list(DEFAULT_ACCEPTED_STATUSES.get(kind, EXPORT_TAX_REBATE_STATUSES))
+    )
     unknown = [status for status in statuses if status not in PLEDGEABLE_STATUSES]
     if unknown:
         errors.setdefault("accepted_statuses", []).append(
-            _("Declarations in these statuses cannot be pledged: %(statuses)s.") % {"statuses": ", ".join(unknown)})
+            _("Declarations in these statuses cannot be pledged: %(statuses)s.") % {"statuses": ", ".join(unknown)}
+        )
     if kind == ProductKind.EXPORT_TAX_REBATE and not set(statuses) <= set(EXPORT_TAX_REBATE_STATUSES):
         errors.setdefault("accepted_statuses", []).append(
-            _("Export tax rebate financing accepts only released and departed export declarations."))
+            _("Export tax rebate financing accepts only released and departed export declarations.")
+        )
     codes = sorted({code.strip().upper() for code in currencies if code and code.strip()})
     known = set(Currency.objects.filter(code__in=codes).values_list("code", flat=True))
     if not codes:
         errors.setdefault("currencies", []).append(_("Choose at least one currency the product lends in."))
     elif missing := [code for code in codes if code not in known]:
         errors.setdefault("currencies", []).append(
-            _("Unknown currency codes: %(codes)s.") % {"codes": ", ".join(missing)})
+            _("Unknown currency codes: %(codes)s.") % {"codes": ", ".join(missing)}
+        )
     try:
         min_tenor, max_tenor = int(min_tenor_days), int(max_tenor_days)
     except (TypeError, ValueError):
@@ -171,15 +199,15 @@ def product_upsert(*, actor: User, product_id: int | None = None, kind: str, nam
         if min_tenor < 1:
             errors.setdefault("min_tenor_days", []).append(_("The shortest tenor is at least one day."))
         if max_tenor < min_tenor:
-            errors.setdefault("max_tenor_days", []).append(
-                _("The longest tenor cannot be shorter than the shortest."))
+            errors.setdefault("max_tenor_days", []).append(_("The longest tenor cannot be shorter than the shortest."))
     try:
         percent = Decimal(str(max_advance_percent))
     except (InvalidOperation, TypeError, ValueError):
         percent = Decimal(0)
     if not Decimal("0.01") <= percent <= Decimal(100):
         errors.setdefault("max_advance_percent", []).append(
-            _("The maximum advance rate is a percentage between 0.01 and 100."))
+            _("The maximum advance rate is a percentage between 0.01 and 100.")
+        )
     if errors:
         raise ValidationError(errors)
     product.kind = kind
@@ -218,8 +246,9 @@ def exchange_rate_set(*, actor: User, base: str, quote: str, rate, valid_from=No
         errors["rate"] = [_("The rate must be more than zero.")]
     if errors:
         raise ValidationError(errors)
-    exchange_rate = ExchangeRate(bank=bank, base_id=base, quote_id=quote, rate=value,
-                                 valid_from=valid_from or timezone.now())
+    exchange_rate = ExchangeRate(
+        bank=bank, base_id=base, quote_id=quote, rate=value, valid_from=valid_from or timezone.now()
+    )
     exchange_rate.full_clean()
     exchange_rate._history_user = actor
     exchange_rate.save()
@@ -235,7 +264,8 @@ def exchange_rate_latest(*, bank_id: int, base: str, quote: str, at=None) -> Dec
     row = (
         ExchangeRate.objects.filter(bank_id=bank_id, valid_from__lte=at)
         .filter(Q(base_id=base, quote_id=quote) | Q(base_id=quote, quote_id=base))
-        .order_by("-valid_from", "-id").first()
+        .order_by("-valid_from", "-id")
+        .first()
     )
     if row is None:
         return None
@@ -247,8 +277,11 @@ def financing_convert(*, bank: Organisation, amount: Decimal, source: str, targe
     rate = exchange_rate_latest(bank_id=bank.pk, base=source, quote=target)
     if rate is None:
         raise DomainError(
-            _("%(bank)s has no exchange rate between %(source)s and %(target)s; ask the bank to add one, or "
-              "ask in %(source)s.") % {"bank": bank, "source": source, "target": target},
+            _(
+                "%(bank)s has no exchange rate between %(source)s and %(target)s; ask the bank to add one, or "
+                "ask in %(source)s."
+            )
+            % {"bank": bank, "source": source, "target": target},
             field="currency",
         )
     return amount * rate
@@ -259,11 +292,16 @@ def declaration_ineligibility(*, product: FinancingProduct, declaration: Declara
     if declaration.status not in product.accepted_statuses:
         accepted = ", ".join(str(DeclarationStatus(status).label).lower() for status in product.accepted_statuses)
         return _("%(reference)s is “%(status)s”; %(product)s accepts only declarations that are %(accepted)s.") % {
-            "reference": declaration, "status": declaration.get_status_display(), "product": product,
-            "accepted": accepted}
+            "reference": declaration,
+            "status": declaration.get_status_display(),
+            "product": product,
+            "accepted": accepted,
+        }
     if product.exports_only and declaration.direction != Direction.EXPORT:
         return _("%(reference)s is an import; %(product)s finances exports only.") % {
-            "reference": declaration, "product": product}
+            "reference": declaration,
+            "product": product,
+        }
     if not declaration.invoice_currency_id or declaration.total_value <= 0:
         return _("%(reference)s has no declared value to pledge.") % {"reference": declaration}
     return None
@@ -275,8 +313,9 @@ def financing_max_amount(*, product: FinancingProduct, declarations: Sequence[De
     to the cent). Raises DomainError naming the currency pair the bank has no rate for."""
     total = Decimal(0)
     for declaration in declarations:
-        total += financing_convert(bank=product.bank, amount=declaration.total_value,
-                                   source=declaration.invoice_currency_id, target=currency)
+        total += financing_convert(
+            bank=product.bank, amount=declaration.total_value, source=declaration.invoice_currency_id, target=currency
+        )
     return (total * product.max_advance_percent / Decimal(100)).quantize(CENT, rounding=ROUND_DOWN)
 
 
@@ -286,8 +325,9 @@ def financing_max_amount(*, product: FinancingProduct, declarations: Sequence[De
 def financing_request_public_summary(request: FinancingRequest) -> dict:
     """The request as the ledger records it at every event (``PUBLIC_SUMMARY_FIELDS`` are readable)."""
     pledges = request.pledges.select_related("declaration").order_by("declaration_id")
-    totals = {row["kind"]: row["total"] for row in
-              request.movements.values("kind").annotate(total=Sum("amount")).order_by()}
+    totals = {
+        row["kind"]: row["total"] for row in request.movements.values("kind").annotate(total=Sum("amount")).order_by()
+    }
     return {
         "reference": request.reference,
         "bank": request.bank.name_en,
@@ -296,8 +336,12 @@ def financing_request_public_summary(request: FinancingRequest) -> dict:
         "currency": request.currency_id,
         "flagged": request.flagged,
         "pledged_declarations": [
-            {"reference": pledge.declaration.reference, "ledger_subject": pledge.declaration.ledger_subject,
-             "version": pledge.declaration_version, "active": pledge.active}
+            {
+                "reference": pledge.declaration.reference,
+                "ledger_subject": pledge.declaration.ledger_subject,
+                "version": pledge.declaration_version,
+                "active": pledge.active,
+            }
             for pledge in pledges
         ],
         "trader": request.trader.name_en,
@@ -309,8 +353,11 @@ def financing_request_public_summary(request: FinancingRequest) -> dict:
         "disbursed": totals.get(MoneyMovement.Kind.DISBURSEMENT, Decimal(0)),
         "repaid": totals.get(MoneyMovement.Kind.REPAYMENT, Decimal(0)),
         "pledged_values": [
-            {"reference": pledge.declaration.reference, "value": pledge.declared_value,
-             "currency": pledge.value_currency_id}
+            {
+                "reference": pledge.declaration.reference,
+                "value": pledge.declared_value,
+                "currency": pledge.value_currency_id,
+            }
             for pledge in pledges
         ],
     }
@@ -330,8 +377,14 @@ def _document_attach(*, actor: User, request: FinancingRequest, upload: Uploaded
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    document = FinancingDocument(request=request, original_name=upload.name[:255], content_type=content_type,
-                                 size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor)
+    document = FinancingDocument(
+        request=request,
+        original_name=upload.name[:255],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
     document.file.save(upload.name, upload, save=False)
     try:
         document.save()
@@ -355,28 +408,46 @@ def _allocate_reference() -> str:
 
 
 def _holder_of(declaration: Declaration) -> FinancingRequest | None:
-    pledge = (Pledge.objects.filter(declaration=declaration, active=True)
-              .select_related("request", "request__bank").first())
+    pledge = (
+        Pledge.objects.filter(declaration=declaration, active=True).select_related("request", "request__bank").first()
+    )
     return pledge.request if pledge else None
 
 
 def _already_pledged(declaration: Declaration, holder: FinancingRequest | None) -> DomainError:
     if holder is None:
-        return DomainError(_("%(declaration)s was pledged in another request at the same moment; reload and "
-                             "choose again.") % {"declaration": declaration}, field="declarations")
+        return DomainError(
+            _("%(declaration)s was pledged in another request at the same moment; reload and choose again.")
+            % {"declaration": declaration},
+            field="declarations",
+        )
     return DomainError(
-        _("%(declaration)s is already pledged in financing request %(request)s to %(bank)s (%(status)s); it can be "
-          "pledged again once that request is closed, rejected or withdrawn.")
-        % {"declaration": declaration, "request": holder.reference, "bank": holder.bank,
-           "status": holder.get_status_display()},
+        _(
+            "%(declaration)s is already pledged in financing request %(request)s to %(bank)s (%(status)s); it can be "
+            "pledged again once that request is closed, rejected or withdrawn."
+        )
+        % {
+            "declaration": declaration,
+            "request": holder.reference,
+            "bank": holder.bank,
+            "status": holder.get_status_display(),
+        },
         field="declarations",
     )
 
 
 @transaction.atomic
-def financing_request_create(*, actor: User, product_id: int, amount, currency: str, tenor_days: int,
-                             declaration_ids: Iterable[int], message: str = "",
-                             documents: Iterable[UploadedFile] = ()) -> FinancingRequest:
+def financing_request_create(
+    *,
+    actor: User,
+    product_id: int,
+    amount,
+    currency: str,
+    tenor_days: int,
+    declaration_ids: Iterable[int],
+    message: str = "",
+    documents: Iterable[UploadedFile] = (),
+) -> FinancingRequest:
     """A trader asks a bank for financing and pledges its own declarations.
 
     Requires trader staff; every declaration must be the actor's organisation's (else 404) and
@@ -388,9 +459,13 @@ def financing_request_create(*, actor: User, product_id: int, amount, currency: 
     Appends ``financing.request`` to the ledger and notifies the bank's officers.
     """
     trader = _require_trader(actor)
-    product = (FinancingProduct.objects.select_related("bank").filter(pk=product_id, active=True,
-                                                                      bank__kind=OrganisationKind.BANK).first()
-               if str(product_id).isdigit() else None)
+    product = (
+        FinancingProduct.objects.select_related("bank")
+        .filter(pk=product_id, active=True, bank__kind=OrganisationKind.BANK)
+        .first()
+        if str(product_id).isdigit()
+        else None
+    )
     if product is None:
         raise ValidationError({"product": [_("Choose a financing product a bank offers.")]})
     errors: dict[str, list[str]] = {}
@@ -404,8 +479,10 @@ def financing_request_create(*, actor: User, product_id: int, amount, currency: 
     except (TypeError, ValueError):
         tenor = -1
     if not product.min_tenor_days <= tenor <= product.max_tenor_days:
-        errors["tenor_days"] = [_("The tenor must be between %(low)s and %(high)s days.")
-                                % {"low": product.min_tenor_days, "high": product.max_tenor_days}]
+        errors["tenor_days"] = [
+            _("The tenor must be between %(low)s and %(high)s days.")
+            % {"low": product.min_tenor_days, "high": product.max_tenor_days}
+        ]
     try:
         ids = sorted({int(pk) for pk in declaration_ids})
     except (TypeError, ValueError):
@@ -421,27 +498,50 @@ def financing_request_create(*, actor: User, product_id: int, amount, currency: 
     )
     if len(declarations) != len(ids):
         raise Http404(_("No such declaration."))
-    reasons = [reason for declaration in declarations
-               if (reason := declaration_ineligibility(product=product, declaration=declaration))]
+    reasons = [
+        reason
+        for declaration in declarations
+        if (reason := declaration_ineligibility(product=product, declaration=declaration))
+    ]
     if reasons:
         raise ValidationError({"declarations": reasons})
     maximum = financing_max_amount(product=product, declarations=declarations, currency=currency)
     if amount > maximum:
-        raise ValidationError({"amount": [
-            _("At most %(maximum)s %(currency)s: %(percent)s%% of the pledged declared value.")
-            % {"maximum": maximum, "currency": currency,
-               "percent": format(product.max_advance_percent.normalize(), "f")}]})
+        raise ValidationError(
+            {
+                "amount": [
+                    _("At most %(maximum)s %(currency)s: %(percent)s%% of the pledged declared value.")
+                    % {
+                        "maximum": maximum,
+                        "currency": currency,
+                        "percent": format(product.max_advance_percent.normalize(), "f"),
+                    }
+                ]
+            }
+        )
 
     request = FinancingRequest(
-        reference=_allocate_reference(), trader=trader, bank=product.bank, product=product, amount=amount,
-        currency_id=currency, tenor_days=tenor, trader_message=message.strip(), created_by=actor,
+        reference=_allocate_reference(),
+        trader=trader,
+        bank=product.bank,
+        product=product,
+        amount=amount,
+        currency_id=currency,
+        tenor_days=tenor,
+        trader_message=message.strip(),
+        created_by=actor,
     )
     request.full_clean()
     request._history_user = actor
     request.save()
     for declaration in declarations:
-        pledge = Pledge(request=request, declaration=declaration, declared_value=declaration.total_value,
-                        value_currency_id=declaration.invoice_currency_id, declaration_version=declaration.version)
+        pledge = Pledge(
+            request=request,
+            declaration=declaration,
+            declared_value=declaration.total_value,
+            value_currency_id=declaration.invoice_currency_id,
+            declaration_version=declaration.version,
+        )
         pledge._history_user = actor
         try:
             # Savepoint: the constraint's refusal must leave the transaction usable to name the holder.
@@ -454,8 +554,8 @@ def financing_request_create(*, actor: User, product_id: int, amount, currency: 
     _ledger(request, "financing.request")
     notification_send(
         recipients=_bank_officers(request.bank_id),
-        subject=_("%(reference)s: %(trader)s asks for %(amount)s %(currency)s") % {
-            "reference": request.reference, "trader": trader, "amount": amount, "currency": currency},
+        subject=_("%(reference)s: %(trader)s asks for %(amount)s %(currency)s")
+        % {"reference": request.reference, "trader": trader, "amount": amount, "currency": currency},
         body=request.trader_message,
         link=financing_request_link(request, for_bank=True),
     )
@@ -470,9 +570,11 @@ def _locked_request(*, actor: User, request_id: int) -> FinancingRequest:
     # Lock: two people acting on one request must be serialised; the second re-checks the status below.
     request = (
         FinancingRequest.objects.select_for_update(of=("self",))
-        .filter(pk=request_id).filter(Q(bank_id=actor.organisation_id) | Q(trader_id=actor.organisation_id))
+        .filter(pk=request_id)
+        .filter(Q(bank_id=actor.organisation_id) | Q(trader_id=actor.organisation_id))
         .first()
-        if actor.is_authenticated and actor.organisation_id and str(request_id).isdigit() else None
+        if actor.is_authenticated and actor.organisation_id and str(request_id).isdigit()
+        else None
     )
     if request is None:
         raise Http404(_("No such financing request."))
@@ -482,10 +584,14 @@ def _locked_request(*, actor: User, request_id: int) -> FinancingRequest:
 def _acts_for(request: FinancingRequest, actor: User, allowed_roles: frozenset[str]) -> bool:
     """True when the actor holds an allowed role in the organisation that plays it on this request."""
     return bool(
-        (Role.BANK_OFFICER in allowed_roles and roles.is_bank_officer(actor)
-         and actor.organisation_id == request.bank_id)
-        or (Role.TRADER_STAFF in allowed_roles and roles.is_trader(actor)
-            and actor.organisation_id == request.trader_id)
+        (
+            Role.BANK_OFFICER in allowed_roles
+            and roles.is_bank_officer(actor)
+            and actor.organisation_id == request.bank_id
+        )
+        or (
+            Role.TRADER_STAFF in allowed_roles and roles.is_trader(actor) and actor.organisation_id == request.trader_id
+        )
     )
 
 
@@ -493,13 +599,22 @@ def _check_allowed(request: FinancingRequest, action: str, actor: User) -> str:
     sources, target, allowed_roles = REQUEST_TRANSITIONS[action]
     if not _acts_for(request, actor, allowed_roles):
         who = _("the bank's officers") if Role.BANK_OFFICER in allowed_roles else _("the trader's staff")
-        raise TransitionNotAllowed(_("Only %(who)s can %(action)s this request.")
-                                   % {"who": who, "action": str(RequestAction(action).label).lower()})
+        raise TransitionNotAllowed(
+            _("Only %(who)s can %(action)s this request.")
+            % {"who": who, "action": str(RequestAction(action).label).lower()}
+        )
     if request.status not in sources:
         raise TransitionNotAllowed(
-            _("Financing request %(reference)s is now “%(status)s”, so you cannot %(action)s it; reload to see "
-              "what changed.") % {"reference": request.reference, "status": request.get_status_display(),
-                                  "action": str(RequestAction(action).label).lower()})
+            _(
+                "Financing request %(reference)s is now “%(status)s”, so you cannot %(action)s it; reload to see "
+                "what changed."
+            )
+            % {
+                "reference": request.reference,
+                "status": request.get_status_display(),
+                "action": str(RequestAction(action).label).lower(),
+            }
+        )
     return target or request.status
 
 
@@ -525,24 +640,30 @@ def _record(request: FinancingRequest, action: str, actor: User, note: str = "",
     recipients = _bank_officers(request.bank_id) if to_bank else _trader_staff(request.trader_id)
     notification_send(
         recipients=[user for user in recipients if user.pk != actor.pk],
-        subject=_("%(reference)s: %(status)s") % {"reference": request.reference,
-                                                 "status": request.get_status_display()},
+        subject=_("%(reference)s: %(status)s")
+        % {"reference": request.reference, "status": request.get_status_display()},
         body=note,
         link=financing_request_link(request, for_bank=to_bank),
     )
 
 
 @transaction.atomic
-def financing_request_approve(*, actor: User, request_id: int, approved_amount, interest_rate_percent,
-                              conditions: str = "") -> FinancingRequest:
+def financing_request_approve(
+    *, actor: User, request_id: int, approved_amount, interest_rate_percent, conditions: str = ""
+) -> FinancingRequest:
     """The bank approves at most the amount requested, at an interest rate, with conditions."""
     request = _locked_request(actor=actor, request_id=request_id)
     request.status = _check_allowed(request, RequestAction.APPROVE, actor)
     approved = _money(approved_amount, "approved_amount")
     if approved > request.amount:
-        raise ValidationError({"approved_amount": [
-            _("At most the %(amount)s %(currency)s requested.") % {"amount": request.amount,
-                                                                   "currency": request.currency_id}]})
+        raise ValidationError(
+            {
+                "approved_amount": [
+                    _("At most the %(amount)s %(currency)s requested.")
+                    % {"amount": request.amount, "currency": request.currency_id}
+                ]
+            }
+        )
     try:
         rate = Decimal(str(interest_rate_percent))
     except (InvalidOperation, TypeError, ValueError):
@@ -583,8 +704,9 @@ def financing_request_ask_information(*, actor: User, request_id: int, message: 
 
 
 @transaction.atomic
-def financing_request_provide_information(*, actor: User, request_id: int, message: str,
-                                          documents: Iterable[UploadedFile] = ()) -> FinancingRequest:
+def financing_request_provide_information(
+    *, actor: User, request_id: int, message: str, documents: Iterable[UploadedFile] = ()
+) -> FinancingRequest:
     """The trader answers the bank's question (and may attach documents); the request is under review again."""
     if not (message or "").strip():
         raise ValidationError({"message": [_("Write your answer to the bank.")]})
@@ -608,12 +730,19 @@ def financing_request_withdraw(*, actor: User, request_id: int, reason: str = ""
     return request
 
 
-def _movement(request: FinancingRequest, kind: str, actor: User, amount, value_date, bank_reference: str
-              ) -> MoneyMovement:
+def _movement(
+    request: FinancingRequest, kind: str, actor: User, amount, value_date, bank_reference: str
+) -> MoneyMovement:
     if not isinstance(value_date, date):
         raise ValidationError({"value_date": [_("Enter the value date.")]})
-    movement = MoneyMovement(request=request, kind=kind, amount=_money(amount, "amount"), value_date=value_date,
-                             bank_reference=(bank_reference or "").strip(), recorded_by=actor)
+    movement = MoneyMovement(
+        request=request,
+        kind=kind,
+        amount=_money(amount, "amount"),
+        value_date=value_date,
+        bank_reference=(bank_reference or "").strip(),
+        recorded_by=actor,
+    )
     movement.full_clean()
     movement._history_user = actor
     return movement
@@ -624,34 +753,55 @@ def _total(request: FinancingRequest, kind: str) -> Decimal:
 
 
 @transaction.atomic
-def financing_request_disburse(*, actor: User, request_id: int, amount, value_date: date,
-                               bank_reference: str = "") -> MoneyMovement:
+def financing_request_disburse(
+    *, actor: User, request_id: int, amount, value_date: date, bank_reference: str = ""
+) -> MoneyMovement:
     """The bank records paying out the approved financing; all disbursed together stays ≤ the approved amount."""
     request = _locked_request(actor=actor, request_id=request_id)
     request.status = _check_allowed(request, RequestAction.DISBURSE, actor)
     movement = _movement(request, MoneyMovement.Kind.DISBURSEMENT, actor, amount, value_date, bank_reference)
     disbursed = _total(request, MoneyMovement.Kind.DISBURSEMENT)
     if disbursed + movement.amount > request.approved_amount:
-        raise ValidationError({"amount": [
-            _("At most %(left)s %(currency)s: %(approved)s approved, %(disbursed)s already disbursed.")
-            % {"left": request.approved_amount - disbursed, "currency": request.currency_id,
-               "approved": request.approved_amount, "disbursed": disbursed}]})
+        raise ValidationError(
+            {
+                "amount": [
+                    _("At most %(left)s %(currency)s: %(approved)s approved, %(disbursed)s already disbursed.")
+                    % {
+                        "left": request.approved_amount - disbursed,
+                        "currency": request.currency_id,
+                        "approved": request.approved_amount,
+                        "disbursed": disbursed,
+                    }
+                ]
+            }
+        )
     movement.save()
-    _record(request, RequestAction.DISBURSE, actor, movement.bank_reference,
-            movement={"kind": movement.kind, "amount": movement.amount, "value_date": movement.value_date})
+    _record(
+        request,
+        RequestAction.DISBURSE,
+        actor,
+        movement.bank_reference,
+        movement={"kind": movement.kind, "amount": movement.amount, "value_date": movement.value_date},
+    )
     return movement
 
 
 @transaction.atomic
-def financing_request_repay(*, actor: User, request_id: int, amount, value_date: date,
-                            bank_reference: str = "") -> MoneyMovement:
+def financing_request_repay(
+    *, actor: User, request_id: int, amount, value_date: date, bank_reference: str = ""
+) -> MoneyMovement:
     """The bank records a repayment. The request stays disbursed: the bank closes it explicitly."""
     request = _locked_request(actor=actor, request_id=request_id)
     request.status = _check_allowed(request, RequestAction.REPAY, actor)
     movement = _movement(request, MoneyMovement.Kind.REPAYMENT, actor, amount, value_date, bank_reference)
     movement.save()
-    _record(request, RequestAction.REPAY, actor, movement.bank_reference,
-            movement={"kind": movement.kind, "amount": movement.amount, "value_date": movement.value_date})
+    _record(
+        request,
+        RequestAction.REPAY,
+        actor,
+        movement.bank_reference,
+        movement={"kind": movement.kind, "amount": movement.amount, "value_date": movement.value_date},
+    )
     return movement
 
 
@@ -681,15 +831,19 @@ TRANSITION_SERVICES = {
 def financing_request_transition(*, actor: User, request_id: int, action: str, **fields):
     """Dispatch ``action`` (a ``RequestAction`` value) to its service with ``fields``."""
     if action not in TRANSITION_SERVICES:
-        raise DomainError(_("“%(action)s” is not an action on a financing request.") % {"action": action},
-                          field="action")
+        raise DomainError(
+            _("“%(action)s” is not an action on a financing request.") % {"action": action}, field="action"
+        )
     return TRANSITION_SERVICES[action](actor=actor, request_id=request_id, **fields)
 
 
 def financing_allowed_actions(request: FinancingRequest, actor: User) -> list[str]:
     """The actions ``actor`` may take on ``request`` now, in table order (for pages and the API)."""
-    return [action for action, (sources, _target, allowed_roles) in REQUEST_TRANSITIONS.items()
-            if request.status in sources and _acts_for(request, actor, allowed_roles)]
+    return [
+        action
+        for action, (sources, _target, allowed_roles) in REQUEST_TRANSITIONS.items()
+        if request.status in sources and _acts_for(request, actor, allowed_roles)
+    ]
 
 
 # --- pledges when the collateral changes ------------------------------------------------------------------------
@@ -701,12 +855,16 @@ def financing_flag_for_declaration(*, declaration_id: int, reason: str) -> list[
 
     Runs in the caller's transaction (a declaration transition). Returns the requests flagged.
     """
-    request_ids = list(Pledge.objects.filter(declaration_id=declaration_id, active=True)
-                       .values_list("request_id", flat=True))
+    request_ids = list(
+        Pledge.objects.filter(declaration_id=declaration_id, active=True).values_list("request_id", flat=True)
+    )
     flagged = []
     # Lock the requests: a bank decision in progress must see the flag, or be seen by it.
-    for request in (FinancingRequest.objects.select_for_update(of=("self",))
-                    .filter(pk__in=request_ids, status__in=ACTIVE_STATUSES).order_by("pk")):
+    for request in (
+        FinancingRequest.objects.select_for_update(of=("self",))
+        .filter(pk__in=request_ids, status__in=ACTIVE_STATUSES)
+        .order_by("pk")
+    ):
         request.flagged = True
         request.flag_reason = reason[:500]
         request._change_reason = "flag"
@@ -731,15 +889,22 @@ def financing_declaration_changed(*, declaration: Declaration, action: str) -> l
         reason = _("Declaration %(reference)s was cancelled by the trader.") % {"reference": declaration}
     elif action == DeclarationAction.AMEND:
         changed = Pledge.objects.filter(declaration=declaration, active=True).exclude(
-            declared_value=declaration.total_value, value_currency_id=declaration.invoice_currency_id)
+            declared_value=declaration.total_value, value_currency_id=declaration.invoice_currency_id
+        )
         pledge = changed.first()
         if pledge is None:
             return []
-        reason = _("Declaration %(reference)s was amended (version %(version)s): its declared value is now "
-                   "%(value)s %(currency)s, pledged at %(pledged)s %(pledged_currency)s.") % {
-            "reference": declaration, "version": declaration.version, "value": declaration.total_value,
-            "currency": declaration.invoice_currency_id, "pledged": pledge.declared_value,
-            "pledged_currency": pledge.value_currency_id}
+        reason = _(
+            "Declaration %(reference)s was amended (version %(version)s): its declared value is now "
+            "%(value)s %(currency)s, pledged at %(pledged)s %(pledged_currency)s."
+        ) % {
+            "reference": declaration,
+            "version": declaration.version,
+            "value": declaration.total_value,
+            "currency": declaration.invoice_currency_id,
+            "pledged": pledge.declared_value,
+            "pledged_currency": pledge.value_currency_id,
+        }
     else:
         return []
     return financing_flag_for_declaration(declaration_id=declaration.pk, reason=reason)

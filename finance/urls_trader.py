@@ -10,7 +10,10 @@ urlpatterns = [
     path("new/maximum/", views_trader.request_maximum_view, name="request_maximum"),
     path("<int:pk>/", views_trader.request_detail_view, name="request_detail"),
     path("<int:pk>/withdraw/", views_trader.request_withdraw_view, name="request_withdraw"),
-    path("<int:pk>/provide-information/", views_trader.request_provide_information_view,
-         name="request_provide_information"),
+    path(
+        "<int:pk>/provide-information/",
+        views_trader.request_provide_information_view,
+        name="request_provide_information",
+    ),
     path("<int:pk>/documents/<int:document_id>/", views_trader.request_document_view, name="request_document"),
 ]

@@ -41,15 +41,27 @@ bank_only = role_required(Role.BANK_OFFICER)
 
 # action → (form class, form prefix, the service, how the form's fields map onto the service's arguments)
 BANK_ACTIONS = {
-    RequestAction.APPROVE: (ApproveForm, "approve", lambda d: {
-        "approved_amount": d["approved_amount"], "interest_rate_percent": d["interest_rate_percent"],
-        "conditions": d["conditions"]}),
+    RequestAction.APPROVE: (
+        ApproveForm,
+        "approve",
+        lambda d: {
+            "approved_amount": d["approved_amount"],
+            "interest_rate_percent": d["interest_rate_percent"],
+            "conditions": d["conditions"],
+        },
+    ),
     RequestAction.REJECT: (RejectForm, "reject", lambda d: {"reason": d["reason"]}),
     RequestAction.ASK_INFORMATION: (AskInformationForm, "ask", lambda d: {"message": d["message"]}),
-    RequestAction.DISBURSE: (MoneyMovementForm, "disburse", lambda d: {
-        "amount": d["amount"], "value_date": d["value_date"], "bank_reference": d["bank_reference"]}),
-    RequestAction.REPAY: (MoneyMovementForm, "repay", lambda d: {
-        "amount": d["amount"], "value_date": d["value_date"], "bank_reference": d["bank_reference"]}),
+    RequestAction.DISBURSE: (
+        MoneyMovementForm,
+        "disburse",
+        lambda d: {"amount": d["amount"], "value_date": d["value_date"], "bank_reference": d["bank_reference"]},
+    ),
+    RequestAction.REPAY: (
+        MoneyMovementForm,
+        "repay",
+        lambda d: {"amount": d["amount"], "value_date": d["value_date"], "bank_reference": d["bank_reference"]},
+    ),
     RequestAction.CLOSE: (CloseForm, "close", lambda d: {"note": d["note"]}),
 }
 
@@ -61,15 +73,22 @@ def bank_queue_view(request):
     choices = bank_queue_filter_choices(actor=request.user)
     form = BankQueueFilterForm(request.GET or None, products=choices["products"], traders=choices["traders"])
     filters = form.filters() if request.GET else {}
-    page = financing_request_page_for_bank(actor=request.user, after=request.GET.get("after", ""),
-                                           before=request.GET.get("before", ""), **filters)
+    page = financing_request_page_for_bank(
+        actor=request.user, after=request.GET.get("after", ""), before=request.GET.get("before", ""), **filters
+    )
     query = request.GET.copy()
     for cursor in ("after", "before"):
         query.pop(cursor, None)
-    return render(request, "finance/bank/queue.html", {
-        "filter_form": form, "page": page, "query": query.urlencode(),
-        "filtered": any(value not in (None, "") for value in filters.values()),
-    })
+    return render(
+        request,
+        "finance/bank/queue.html",
+        {
+            "filter_form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": any(value not in (None, "") for value in filters.values()),
+        },
+    )
 
 
 def _render_review(request, request_id: int, *, bound: dict | None = None, status: int = 200):
@@ -82,14 +101,18 @@ def _render_review(request, request_id: int, *, bound: dict | None = None, statu
     for action, (form_class, prefix, _arguments) in BANK_ACTIONS.items():
         initial = {"approved_amount": financing_request.amount} if action == RequestAction.APPROVE else None
         forms[prefix] = (bound or {}).get(action) or form_class(prefix=prefix, initial=initial)
-    context.update({
-        "forms": forms,
-        "allowed": set(services.financing_allowed_actions(financing_request, request.user)),
-        "action_urls": {prefix: reverse(f"finance:bank_{action}", args=[financing_request.pk])
-                        for action, (_form, prefix, _arguments) in BANK_ACTIONS.items()},
-        "api_base": request.build_absolute_uri(reverse("api-ledger-public-key")).removesuffix("public-key"),
-        "portal_base": request.build_absolute_uri("/").rstrip("/"),
-    })
+    context.update(
+        {
+            "forms": forms,
+            "allowed": set(services.financing_allowed_actions(financing_request, request.user)),
+            "action_urls": {
+                prefix: reverse(f"finance:bank_{action}", args=[financing_request.pk])
+                for action, (_form, prefix, _arguments) in BANK_ACTIONS.items()
+            },
+            "api_base": request.build_absolute_uri(reverse("api-ledger-public-key")).removesuffix("public-key"),
+            "portal_base": request.build_absolute_uri("/").rstrip("/"),
+        }
+    )
     return render(request, "finance/bank/review.html", context, status=status)
 
 
@@ -109,8 +132,9 @@ def _bank_action(request, pk: int, action: str):
     form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.financing_request_transition(actor=request.user, request_id=financing_request.pk,
-                                                  action=action, **arguments(form.cleaned_data))
+            services.financing_request_transition(
+                actor=request.user, request_id=financing_request.pk, action=action, **arguments(form.cleaned_data)
+            )
         except TransitionNotAllowed as error:
             # The service names the request's status now ("… is now “Approved” … reload").
             messages.error(request, error.message)
@@ -124,8 +148,11 @@ def _bank_action(request, pk: int, action: str):
             else:
                 form.add_error(None, error.messages)
         else:
-            messages.success(request, _("%(action)s: done for request %(reference)s.") % {
-                "action": RequestAction(action).label, "reference": financing_request.reference})
+            messages.success(
+                request,
+                _("%(action)s: done for request %(reference)s.")
+                % {"action": RequestAction(action).label, "reference": financing_request.reference},
+            )
             return redirect("finance:bank_request_detail", financing_request.pk)
     return _render_review(request, financing_request.pk, bound={action: form}, status=400)
 
@@ -158,7 +185,11 @@ def bank_document_view(request, pk: int, document_id: int):
         document = financing_request.documents.get(pk=document_id)
     except (FinancingRequest.DoesNotExist, FinancingDocument.DoesNotExist):
         raise Http404(_("No such document.")) from None
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type or "application/octet-stream")
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type or "application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

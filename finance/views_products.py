@@ -53,17 +53,28 @@ def bank_product_edit_view(request, product_id: int | None = None):
                 messages.success(request, _("The product was saved."))
                 return redirect("finance:bank_products")
     elif product is not None:
-        form = ProductForm(initial={
-            "kind": product.kind, "name_en": product.name_en, "name_zh": product.name_zh,
-            "currencies": ", ".join(product.currencies.values_list("code", flat=True)),
-            "max_advance_percent": product.max_advance_percent, "min_tenor_days": product.min_tenor_days,
-            "max_tenor_days": product.max_tenor_days, "accepted_statuses": product.accepted_statuses,
-            "exports_only": product.exports_only, "active": product.active,
-        })
+        form = ProductForm(
+            initial={
+                "kind": product.kind,
+                "name_en": product.name_en,
+                "name_zh": product.name_zh,
+                "currencies": ", ".join(product.currencies.values_list("code", flat=True)),
+                "max_advance_percent": product.max_advance_percent,
+                "min_tenor_days": product.min_tenor_days,
+                "max_tenor_days": product.max_tenor_days,
+                "accepted_statuses": product.accepted_statuses,
+                "exports_only": product.exports_only,
+                "active": product.active,
+            }
+        )
     else:
         form = ProductForm()
-    return render(request, "finance/bank/product_form.html", {"form": form, "product": product},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "finance/bank/product_form.html",
+        {"form": form, "product": product},
+        status=400 if form.errors else 200,
+    )
 
 
 @bank_only

@@ -52,9 +52,12 @@ def request_list_view(request):
 def _request_form(request, data=None, files=None):
     # On POST a declaration pledged since the form was shown stays a valid choice, so that the service
     # refuses it naming the request that holds it (rather than "not one of the available choices").
-    return FinancingRequestForm(data, files, products=financing_products_offered(),
-                                declarations=declarations_pledgeable(actor=request.user,
-                                                                     include_held=data is not None))
+    return FinancingRequestForm(
+        data,
+        files,
+        products=financing_products_offered(),
+        declarations=declarations_pledgeable(actor=request.user, include_held=data is not None),
+    )
 
 
 @trader_only
@@ -65,42 +68,71 @@ def request_create_view(request):
         data = form.cleaned_data
         try:
             created = services.financing_request_create(
-                actor=request.user, product_id=data["product"].pk, amount=data["amount"],
-                currency=data["currency"].code, tenor_days=data["tenor_days"],
+                actor=request.user,
+                product_id=data["product"].pk,
+                amount=data["amount"],
+                currency=data["currency"].code,
+                tenor_days=data["tenor_days"],
                 declaration_ids=[declaration.pk for declaration in data["declarations"]],
-                message=data["message"], documents=data["documents"])
+                message=data["message"],
+                documents=data["documents"],
+            )
         except (ValidationError, DomainError) as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("Financing request %(reference)s was sent to %(bank)s.")
-                             % {"reference": created.reference, "bank": created.bank})
+            messages.success(
+                request,
+                _("Financing request %(reference)s was sent to %(bank)s.")
+                % {"reference": created.reference, "bank": created.bank},
+            )
             return redirect("finance:request_detail", created.pk)
-    return render(request, "finance/trader/form.html", {"form": form, **_maximum_context(request, form)},
-                  status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "finance/trader/form.html",
+        {"form": form, **_maximum_context(request, form)},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def _maximum_context(request, form) -> dict:
     """The most the chosen product lends against the chosen declarations, or why it cannot be said."""
     values = form.data if form.is_bound else request.GET
-    product = FinancingProduct.objects.select_related("bank").filter(
-        pk=values.get("product") or 0, active=True).first() if str(values.get("product", "")).isdigit() else None
+    product = (
+        FinancingProduct.objects.select_related("bank").filter(pk=values.get("product") or 0, active=True).first()
+        if str(values.get("product", "")).isdigit()
+        else None
+    )
     ids = [int(pk) for pk in values.getlist("declarations") if str(pk).isdigit()] if hasattr(values, "getlist") else []
     currency = values.get("currency", "")
     declarations = list(declarations_pledgeable(actor=request.user).filter(pk__in=ids))
-    context = {"maximum": None, "maximum_problem": "", "ineligible": [], "chosen_product": product,
-               "chosen_currency": currency}
+    context = {
+        "maximum": None,
+        "maximum_problem": "",
+        "ineligible": [],
+        "chosen_product": product,
+        "chosen_currency": currency,
+    }
     if product is None or not declarations or not currency:
-        context["maximum_problem"] = _("Choose a product, a currency and at least one declaration to see the most "
-                                       "you may ask for.")
+        context["maximum_problem"] = _(
+            "Choose a product, a currency and at least one declaration to see the most you may ask for."
+        )
         return context
-    context["ineligible"] = [reason for declaration in declarations
-                             if (reason := services.declaration_ineligibility(product=product,
-                                                                             declaration=declaration))]
-    eligible = [declaration for declaration in declarations
-                if services.declaration_ineligibility(product=product, declaration=declaration) is None]
+    context["ineligible"] = [
+        reason
+        for declaration in declarations
+        if (reason := services.declaration_ineligibility(product=product, declaration=declaration))
+    ]
+    eligible = [
+        declaration
+        for declaration in declarations
+        if services.declaration_ineligibility(product=product, declaration=declaration) is None
+    ]
     try:
-        context["maximum"] = services.financing_max_amount(product=product, declarations=eligible,
-                                                           currency=currency) if eligible else Decimal(0)
+        context["maximum"] = (
+            services.financing_max_amount(product=product, declarations=eligible, currency=currency)
+            if eligible
+            else Decimal(0)
+        )
     except DomainError as error:
         context["maximum_problem"] = error.message
     return context
@@ -118,13 +150,17 @@ def request_maximum_view(request):
 @require_GET
 def request_detail_view(request, pk: int):
     financing = financing_request_get(actor=request.user, request_id=pk)
-    return render(request, "finance/trader/detail.html", {
-        "financing": financing,
-        "history": financing_request_history(financing),
-        "allowed_actions": services.financing_allowed_actions(financing, request.user),
-        "provide_form": ProvideInformationForm(prefix="provide"),
-        "withdraw_form": WithdrawForm(prefix="withdraw"),
-    })
+    return render(
+        request,
+        "finance/trader/detail.html",
+        {
+            "financing": financing,
+            "history": financing_request_history(financing),
+            "allowed_actions": services.financing_allowed_actions(financing, request.user),
+            "provide_form": ProvideInformationForm(prefix="provide"),
+            "withdraw_form": WithdrawForm(prefix="withdraw"),
+        },
+    )
 
 
 @trader_only
@@ -138,8 +174,11 @@ def request_withdraw_view(request, pk: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Financing request %(reference)s was withdrawn; its declarations are free "
-                                    "to pledge again.") % {"reference": financing.reference})
+        messages.success(
+            request,
+            _("Financing request %(reference)s was withdrawn; its declarations are free to pledge again.")
+            % {"reference": financing.reference},
+        )
     return redirect("finance:request_detail", financing.pk)
 
 
@@ -151,8 +190,11 @@ def request_provide_information_view(request, pk: int):
     if form.is_valid():
         try:
             services.financing_request_provide_information(
-                actor=request.user, request_id=financing.pk, message=form.cleaned_data["message"],
-                documents=form.cleaned_data["documents"])
+                actor=request.user,
+                request_id=financing.pk,
+                message=form.cleaned_data["message"],
+                documents=form.cleaned_data["documents"],
+            )
         except (ValidationError, DomainError) as error:
             _add_errors(form, error)
         else:
@@ -170,5 +212,9 @@ def request_document_view(request, pk: int, document_id: int):
     document = financing.documents.filter(pk=document_id).first()
     if document is None:
         raise Http404(_("No such document."))
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                        content_type=document.content_type)
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )

@@ -20,8 +20,17 @@ class ClosureInline(admin.TabularInline):
 
 @admin.register(InspectionSite)
 class InspectionSiteAdmin(SimpleHistoryAdmin):
-    list_display = ["name_en", "port", "opens_at", "closes_at", "weekdays", "slot_minutes", "capacity_per_slot",
-                    "cutoff_hours", "active"]
+    list_display = [
+        "name_en",
+        "port",
+        "opens_at",
+        "closes_at",
+        "weekdays",
+        "slot_minutes",
+        "capacity_per_slot",
+        "cutoff_hours",
+        "active",
+    ]
     list_filter = ["port", "active"]
     inlines = [ClosureInline]
 

@@ -35,11 +35,11 @@ IsCustoms = HasRole.of(Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR)
 ERROR_DESCRIPTIONS = {
     400: "Invalid input; `fields` names each bad field (e.g. `slot`, `date`).",
     403: "Not signed in, or the caller's role may not do this (only traders and customs staff use bookings; "
-         "only customs staff record no-shows).",
+    "only customs staff record no-shows).",
     404: "No such booking, inspection or site for this caller (another organisation's records are not found).",
     409: "Not possible now: `slot_taken` when someone booked the slot's last place first (choose another slot), "
-         "`transition_not_allowed` when the site's cut-off has passed, the booking is no longer live, the "
-         "inspection already has a booking or the declaration no longer waits for inspection.",
+    "`transition_not_allowed` when the site's cut-off has passed, the booking is no longer live, the "
+    "inspection already has a booking or the declaration no longer waits for inspection.",
 }
 
 
@@ -71,8 +71,18 @@ class BookingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = ["id", "inspection", "declaration", "declaration_reference", "status", "slot", "site_name", "port",
-                  "booked_at", "cancelled_at"]
+        fields = [
+            "id",
+            "inspection",
+            "declaration",
+            "declaration_reference",
+            "status",
+            "slot",
+            "site_name",
+            "port",
+            "booked_at",
+            "cancelled_at",
+        ]
 
 
 class BookingCreateSerializer(serializers.Serializer):
@@ -103,15 +113,16 @@ class SlotListView(APIView):
     @extend_schema(
         summary="Free slots of an inspection site on one day",
         description="Slots that still have a place and are before the site's booking cut-off, in start order. "
-                    "Times are UTC; the day is the site port's local day.",
+        "Times are UTC; the day is the site port's local day.",
         parameters=[SlotQuerySerializer],
         responses={200: SlotSerializer(many=True), **errors(400, 403, 404)},
     )
     def get(self, request):
         query = SlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        site = InspectionSite.objects.select_related("port").filter(pk=query.validated_data["site"],
-                                                                   active=True).first()
+        site = (
+            InspectionSite.objects.select_related("port").filter(pk=query.validated_data["site"], active=True).first()
+        )
         if site is None:
             raise Http404
         day = query.validated_data.get("date") or timezone.localdate(timezone.now(), ZoneInfo(site.port.timezone))
@@ -146,39 +157,50 @@ class BookingViewSet(IdempotentMixin, viewsets.GenericViewSet):
         except ObjectDoesNotExist:
             raise Http404 from None
 
-    @extend_schema(summary="List bookings", parameters=[BookingQuerySerializer],
-                   responses={200: BookingSerializer(many=True), **errors(400, 403)})
+    @extend_schema(
+        summary="List bookings",
+        parameters=[BookingQuerySerializer],
+        responses={200: BookingSerializer(many=True), **errors(400, 403)},
+    )
     def list(self, request):
         query = BookingQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        queryset = selectors.booking_list(actor=request.user, status=query.validated_data.get("status", ""),
-                                          site_id=query.validated_data.get("site"))
+        queryset = selectors.booking_list(
+            actor=request.user, status=query.validated_data.get("status", ""), site_id=query.validated_data.get("site")
+        )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(BookingSerializer(page, many=True).data)
 
-    @extend_schema(summary="One booking", parameters=[BOOKING_ID],
-                   responses={200: BookingSerializer, **errors(403, 404)})
+    @extend_schema(
+        summary="One booking", parameters=[BOOKING_ID], responses={200: BookingSerializer, **errors(403, 404)}
+    )
     def retrieve(self, request, pk=None):
         return self._present(self._visible())
 
     @extend_schema(
         summary="Book a slot for an ordered inspection",
         description="The declarant's staff, or customs staff of the declaration's ports on the trader's behalf. "
-                    "A slot never takes more bookings than its capacity; whoever loses the race for its last "
-                    "place gets 409 `slot_taken`.",
+        "A slot never takes more bookings than its capacity; whoever loses the race for its last "
+        "place gets 409 `slot_taken`.",
         request=BookingCreateSerializer,
         responses={201: BookingSerializer, **errors(400, 403, 404, 409)},
     )
     def create(self, request):
         parsed = BookingCreateSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
-        booking = self._call(services.booking_create, inspection_id=parsed.validated_data["inspection"],
-                             slot_id=parsed.validated_data["slot"])
+        booking = self._call(
+            services.booking_create,
+            inspection_id=parsed.validated_data["inspection"],
+            slot_id=parsed.validated_data["slot"],
+        )
         return self._present(booking.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Move a live booking to another slot (before the cut-off of both)",
-                   parameters=[BOOKING_ID], request=RescheduleSerializer,
-                   responses={200: BookingSerializer, **errors(400, 403, 404, 409)})
+    @extend_schema(
+        summary="Move a live booking to another slot (before the cut-off of both)",
+        parameters=[BOOKING_ID],
+        request=RescheduleSerializer,
+        responses={200: BookingSerializer, **errors(400, 403, 404, 409)},
+    )
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
         booking_id = self._visible()
@@ -187,17 +209,24 @@ class BookingViewSet(IdempotentMixin, viewsets.GenericViewSet):
         self._call(services.booking_reschedule, booking_id=booking_id, slot_id=parsed.validated_data["slot"])
         return self._present(booking_id)
 
-    @extend_schema(summary="Cancel a live booking (before the cut-off)", parameters=[BOOKING_ID], request=None,
-                   responses={200: BookingSerializer, **errors(403, 404, 409)})
+    @extend_schema(
+        summary="Cancel a live booking (before the cut-off)",
+        parameters=[BOOKING_ID],
+        request=None,
+        responses={200: BookingSerializer, **errors(403, 404, 409)},
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         booking_id = self._visible()
         self._call(services.booking_cancel, booking_id=booking_id)
         return self._present(booking_id)
 
-    @extend_schema(summary="Record a no-show (customs of the site's port, once the slot has started)",
-                   parameters=[BOOKING_ID], request=None,
-                   responses={200: BookingSerializer, **errors(403, 404, 409)})
+    @extend_schema(
+        summary="Record a no-show (customs of the site's port, once the slot has started)",
+        parameters=[BOOKING_ID],
+        request=None,
+        responses={200: BookingSerializer, **errors(403, 404, 409)},
+    )
     @action(detail=True, methods=["post"], url_path="no-show", permission_classes=[IsCustoms])
     def no_show(self, request, pk=None):
         booking_id = self._visible()

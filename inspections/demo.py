@@ -43,9 +43,18 @@ def _site(locode: str, name_en: str, name_zh: str, address: str) -> InspectionSi
     port = Port.objects.get(locode=locode)
     site = InspectionSite.objects.filter(port=port, name_en=name_en).first()
     if site is None:
-        site = InspectionSite(port=port, name_en=name_en, name_zh=name_zh, address=address, opens_at=time(9),
-                              closes_at=time(17), weekdays="0,1,2,3,4,5", slot_minutes=60, capacity_per_slot=2,
-                              cutoff_hours=24)
+        site = InspectionSite(
+            port=port,
+            name_en=name_en,
+            name_zh=name_zh,
+            address=address,
+            opens_at=time(9),
+            closes_at=time(17),
+            weekdays="0,1,2,3,4,5",
+            slot_minutes=60,
+            capacity_per_slot=2,
+            cutoff_hours=24,
+        )
         site.full_clean()
         site.save()
     return site
@@ -60,14 +69,16 @@ def _ordered(officer: User, trader: User, key: str) -> Inspection:
         declaration_submit(actor=trader, declaration_id=declaration.pk)
         declaration_system_transition(declaration_id=declaration.pk, action=Action.START_REVIEW, lane=Lane.RED)
     inspection = Inspection.objects.filter(declaration=declaration).first()
-    return inspection or inspection_order(actor=officer, declaration_id=declaration.pk,
-                                          message="Check the wood species against the CITES list.")
+    return inspection or inspection_order(
+        actor=officer, declaration_id=declaration.pk, message="Check the wood species against the CITES list."
+    )
 
 
 def _free_slots(site: InspectionSite, count: int) -> list[InspectionSlot]:
     earliest = timezone.now() + timedelta(hours=site.cutoff_hours + 1)
-    return list(InspectionSlot.objects.filter(site=site, starts_at__gte=earliest, booked=0).order_by("starts_at")
-                [:count])
+    return list(
+        InspectionSlot.objects.filter(site=site, starts_at__gte=earliest, booked=0).order_by("starts_at")[:count]
+    )
 
 
 @transaction.atomic
@@ -80,8 +91,9 @@ def demo_inspections_seed() -> int:
     PortInspectionSettings.objects.get_or_create(port=shekou.port, defaults={"release_on_pass": True})
     PortInspectionSettings.objects.get_or_create(port=shunde.port, defaults={"release_on_pass": False})
     today = timezone.localdate(timezone.now(), ZoneInfo(shunde.port.timezone))
-    holiday = next(today + timedelta(days=offset) for offset in range(5, 12)
-                   if (today + timedelta(days=offset)).weekday() < 5)
+    holiday = next(
+        today + timedelta(days=offset) for offset in range(5, 12) if (today + timedelta(days=offset)).weekday() < 5
+    )
     SiteClosure.objects.get_or_create(site=shekou, date=holiday, defaults={"reason": "Port open day (demo closure)"})
     slots_generate(days_ahead=14)
     made = 0
@@ -102,18 +114,24 @@ def demo_inspections_seed() -> int:
         slots_generate(days_ahead=1, site_ids=[shunde.pk], today=yesterday)
         slot = InspectionSlot.objects.filter(site=shunde, starts_at__lt=timezone.now()).order_by("-starts_at").first()
         if slot is None:  # yesterday was a closed weekday: make the slot of an open hour
-            slot = InspectionSlot.objects.create(site=shunde, starts_at=timezone.now() - timedelta(hours=20),
-                                                 ends_at=timezone.now() - timedelta(hours=19), capacity=2)
+            slot = InspectionSlot.objects.create(
+                site=shunde,
+                starts_at=timezone.now() - timedelta(hours=20),
+                ends_at=timezone.now() - timedelta(hours=19),
+                capacity=2,
+            )
         slot.booked += 1
         slot.save(update_fields=["booked"])
-        booking = Booking.objects.create(inspection=inspection, slot=slot, booked_by=trader,
-                                         booked_at=slot.starts_at - timedelta(days=2))
+        booking = Booking.objects.create(
+            inspection=inspection, slot=slot, booked_by=trader, booked_at=slot.starts_at - timedelta(days=2)
+        )
         booking_no_show(actor=officer, booking_id=booking.pk)
         made += 1
 
     # The demo declaration in inspection_required (DEMO-BL-0006): booked at Shunde and passed there.
-    declaration = Declaration.objects.filter(transport_document_number="DEMO-BL-0006",
-                                             declarant=trader.organisation).first()
+    declaration = Declaration.objects.filter(
+        transport_document_number="DEMO-BL-0006", declarant=trader.organisation
+    ).first()
     if declaration is not None and declaration.status == Status.INSPECTION_REQUIRED:
         inspection = Inspection.objects.filter(declaration=declaration, result="").first()
         if inspection is None:  # ordered before inspections existed
@@ -123,7 +141,9 @@ def demo_inspections_seed() -> int:
             made += 1
         first_item = declaration.items.order_by("line_number").first()
         inspection_result_record(
-            actor=officer, inspection_id=inspection.pk, result=InspectionResult.PASSED_WITH_REMARKS,
+            actor=officer,
+            inspection_id=inspection.pk,
+            result=InspectionResult.PASSED_WITH_REMARKS,
             remarks="Goods as declared; two cartons re-packed after opening.",
             findings={first_item.pk: Finding(conforms=True, note="Oak confirmed; counted 40 tables.")},
             new_seals={container.number: f"CIQ{container.pk:06d}" for container in declaration.containers.all()},

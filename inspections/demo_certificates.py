@@ -28,13 +28,16 @@ def demo_certificates_seed() -> int:
     trader = User.objects.get(username="trader")
     issued = 0
     for document, (kind, revocation) in DEMO_CERTIFICATES.items():
-        declaration = Declaration.objects.filter(transport_document_number=document,
-                                                 declarant=trader.organisation).first()
+        declaration = Declaration.objects.filter(
+            transport_document_number=document, declarant=trader.organisation
+        ).first()
         if declaration is None or declaration.certificates.exists():
             continue
         issuer = officer if officer.ports_served.filter(pk=declaration.origin_port_id).exists() else supervisor
         certificate = certificate_issue(
-            actor=issuer, declaration_id=declaration.pk, kind=kind,
+            actor=issuer,
+            declaration_id=declaration.pk,
+            kind=kind,
             item_ids=list(declaration.items.values_list("pk", flat=True)),
             remarks="Inspected at the port of loading; goods conform to the declaration.",
         )

@@ -8,20 +8,40 @@ from declarations.choices import Action
 from .choices import InspectionResult
 from .models import InspectionSite
 
-WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
-            (5, _("Saturday")), (6, _("Sunday"))]
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
 
 
 class SiteForm(forms.ModelForm):
-    weekdays = forms.TypedMultipleChoiceField(label=_("Open on"), choices=WEEKDAYS, coerce=int,
-                                              widget=forms.CheckboxSelectMultiple)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Open on"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = InspectionSite
-        fields = ["name_en", "name_zh", "address", "opens_at", "closes_at", "weekdays", "slot_minutes",
-                  "capacity_per_slot", "cutoff_hours", "active"]
-        widgets = {"opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-                   "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        fields = [
+            "name_en",
+            "name_zh",
+            "address",
+            "opens_at",
+            "closes_at",
+            "weekdays",
+            "slot_minutes",
+            "capacity_per_slot",
+            "cutoff_hours",
+            "active",
+        ]
+        widgets = {
+            "opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,18 +81,26 @@ class ResultForm(forms.Form):
     """Result, remarks, photos, the fail decision; per item a conformity box and note, per container a seal."""
 
     result = forms.ChoiceField(label=_("Result"), choices=InspectionResult.choices, widget=forms.RadioSelect)
-    remarks = forms.CharField(label=_("Remarks"), required=False, max_length=4000,
-                              widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text=_("Required unless the goods simply passed."))
-    photos = MultipleFileField(label=_("Photos"), required=False,
-                               help_text=_("JPEG or PNG, at most 5 MB each."))
-    fail_decision = forms.ChoiceField(
-        label=_("If failed"), required=False, widget=forms.RadioSelect,
-        choices=[(Action.REJECT, _("Reject the declaration")),
-                 (Action.REQUEST_AMENDMENT, _("Ask the trader to amend it"))],
+    remarks = forms.CharField(
+        label=_("Remarks"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required unless the goods simply passed."),
     )
-    fail_message = forms.CharField(label=_("Message to the trader"), required=False, max_length=2000,
-                                   widget=forms.Textarea(attrs={"rows": 2}))
+    photos = MultipleFileField(label=_("Photos"), required=False, help_text=_("JPEG or PNG, at most 5 MB each."))
+    fail_decision = forms.ChoiceField(
+        label=_("If failed"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            (Action.REJECT, _("Reject the declaration")),
+            (Action.REQUEST_AMENDMENT, _("Ask the trader to amend it")),
+        ],
+    )
+    fail_message = forms.CharField(
+        label=_("Message to the trader"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, items=(), containers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,12 +108,15 @@ class ResultForm(forms.Form):
         self.containers = list(containers)
         for item in self.items:
             self.fields[f"conforms_{item.pk}"] = forms.BooleanField(
-                label=_("Line %(line)s conforms") % {"line": item.line_number}, required=False, initial=True)
-            self.fields[f"note_{item.pk}"] = forms.CharField(label=_("Finding, line %(line)s") % {
-                "line": item.line_number}, required=False, max_length=500)
+                label=_("Line %(line)s conforms") % {"line": item.line_number}, required=False, initial=True
+            )
+            self.fields[f"note_{item.pk}"] = forms.CharField(
+                label=_("Finding, line %(line)s") % {"line": item.line_number}, required=False, max_length=500
+            )
         for container in self.containers:
             self.fields[f"seal_{container.number}"] = forms.CharField(
-                label=_("New seal on %(number)s") % {"number": container.number}, required=False, max_length=35)
+                label=_("New seal on %(number)s") % {"number": container.number}, required=False, max_length=35
+            )
 
     def item_rows(self):
         return [(item, self[f"conforms_{item.pk}"], self[f"note_{item.pk}"]) for item in self.items]
@@ -96,9 +127,16 @@ class ResultForm(forms.Form):
     def findings(self):
         from .services import Finding
 
-        return {item.pk: Finding(conforms=self.cleaned_data[f"conforms_{item.pk}"],
-                                 note=self.cleaned_data[f"note_{item.pk}"]) for item in self.items}
+        return {
+            item.pk: Finding(
+                conforms=self.cleaned_data[f"conforms_{item.pk}"], note=self.cleaned_data[f"note_{item.pk}"]
+            )
+            for item in self.items
+        }
 
     def new_seals(self) -> dict[str, str]:
-        return {container.number: self.cleaned_data[f"seal_{container.number}"] for container in self.containers
-                if self.cleaned_data[f"seal_{container.number}"].strip()}
+        return {
+            container.number: self.cleaned_data[f"seal_{container.number}"]
+            for container in self.containers
+            if self.cleaned_data[f"seal_{container.number}"].strip()
+        }

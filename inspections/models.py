@@ -21,12 +21,17 @@ class InspectionSite(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     opens_at = models.TimeField(_("opens at"), help_text=_("Local time of the port."))
     closes_at = models.TimeField(_("closes at"))
-    weekdays = models.CharField(_("open on weekdays"), max_length=13, default="0,1,2,3,4",
-                                help_text=_("Comma-separated, 0 = Monday … 6 = Sunday."))
+    weekdays = models.CharField(
+        _("open on weekdays"),
+        max_length=13,
+        default="0,1,2,3,4",
+        help_text=_("Comma-separated, 0 = Monday … 6 = Sunday."),
+    )
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=60)
     capacity_per_slot = models.PositiveSmallIntegerField(_("inspections per slot"), default=2)
     cutoff_hours = models.PositiveSmallIntegerField(
-        _("booking cut-off (hours)"), default=24,
+        _("booking cut-off (hours)"),
+        default=24,
         help_text=_("Bookings can be made, moved or cancelled until this long before the slot starts."),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -37,10 +42,13 @@ class InspectionSite(models.Model):
         verbose_name = _("inspection site")
         verbose_name_plural = _("inspection sites")
         constraints = [
-            models.CheckConstraint(condition=models.Q(opens_at__lt=models.F("closes_at")),
-                                   name="site_opens_before_close"),
-            models.CheckConstraint(condition=models.Q(slot_minutes__gt=0, capacity_per_slot__gt=0),
-                                   name="site_slot_length_and_capacity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(opens_at__lt=models.F("closes_at")), name="site_opens_before_close"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slot_minutes__gt=0, capacity_per_slot__gt=0),
+                name="site_slot_length_and_capacity_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,17 +104,25 @@ class Inspection(models.Model):
     ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     ordered_at = models.DateTimeField(default=timezone.now)
     override_reason = models.CharField(
-        _("reason for a second inspection"), max_length=500, blank=True,
+        _("reason for a second inspection"),
+        max_length=500,
+        blank=True,
         help_text=_("A supervisor's reason for inspecting again goods another port already inspected."),
     )
     result = models.CharField(_("result"), max_length=20, choices=InspectionResult.choices, blank=True)
     remarks = models.TextField(_("remarks"), blank=True)
-    new_seal_numbers = models.JSONField(_("new seals applied"), default=dict, blank=True,
-                                        help_text=_("Container number → seal number applied after inspection."))
-    port = models.ForeignKey(Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                             verbose_name=_("inspected at port"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    new_seal_numbers = models.JSONField(
+        _("new seals applied"),
+        default=dict,
+        blank=True,
+        help_text=_("Container number → seal number applied after inspection."),
+    )
+    port = models.ForeignKey(
+        Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("inspected at port")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
@@ -122,8 +138,7 @@ class Inspection(models.Model):
 class Booking(models.Model):
     inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="bookings")
     slot = models.ForeignKey(InspectionSlot, on_delete=models.PROTECT, related_name="bookings")
-    status = models.CharField(_("status"), max_length=10, choices=BookingStatus.choices,
-                              default=BookingStatus.BOOKED)
+    status = models.CharField(_("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.BOOKED)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     booked_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -134,8 +149,9 @@ class Booking(models.Model):
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
         constraints = [
-            models.UniqueConstraint(fields=["inspection"], condition=models.Q(status="booked"),
-                                    name="one_live_booking_per_inspection"),
+            models.UniqueConstraint(
+                fields=["inspection"], condition=models.Q(status="booked"), name="one_live_booking_per_inspection"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -176,7 +192,8 @@ class InspectionPhoto(models.Model):
 class PortInspectionSettings(models.Model):
     port = models.OneToOneField(Port, on_delete=models.PROTECT, related_name="inspection_settings")
     release_on_pass = models.BooleanField(
-        _("release when the inspection passes"), default=False,
+        _("release when the inspection passes"),
+        default=False,
         help_text=_("Otherwise a passed declaration goes back to the officer for release."),
     )
     history = HistoricalRecords()
@@ -190,13 +207,15 @@ class Certificate(models.Model):
     kind = models.CharField(_("kind"), max_length=15, choices=CertificateKind.choices)
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="certificates")
     items = models.ManyToManyField(DeclarationItem, related_name="certificates", verbose_name=_("items covered"))
-    status = models.CharField(_("status"), max_length=8, choices=CertificateStatus.choices,
-                              default=CertificateStatus.VALID)
+    status = models.CharField(
+        _("status"), max_length=8, choices=CertificateStatus.choices, default=CertificateStatus.VALID
+    )
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(default=timezone.now)
     remarks = models.TextField(_("remarks"), blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.CharField(_("reason for revocation"), max_length=500, blank=True)
     pdf = models.FileField(upload_to="certificates/", blank=True)

@@ -49,7 +49,8 @@ def declaration_for_inspections(*, actor: User, declaration_id: int) -> Declarat
     if roles.is_customs(actor):
         ports = _served_port_ids(actor)
         return queryset.exclude(status="draft").get(
-            Q(origin_port_id__in=ports) | Q(transfer_port_id__in=ports), pk=declaration_id)
+            Q(origin_port_id__in=ports) | Q(transfer_port_id__in=ports), pk=declaration_id
+        )
     raise Declaration.DoesNotExist
 
 
@@ -60,8 +61,9 @@ def declaration_inspections(*, declaration: Declaration) -> list[Inspection]:
         .select_related("port", "ordered_by", "recorded_by")
         .prefetch_related(
             Prefetch("bookings", queryset=Booking.objects.select_related("slot__site__port").order_by("-booked_at")),
-            Prefetch("findings",
-                     queryset=InspectionFinding.objects.select_related("item").order_by("item__line_number")),
+            Prefetch(
+                "findings", queryset=InspectionFinding.objects.select_related("item").order_by("item__line_number")
+            ),
             "photos",
         )
     )
@@ -119,8 +121,9 @@ def slots_free(*, site: InspectionSite, day: date, now: datetime | None = None) 
     """A site's slots on a local day that still have a place and are before the site's cut-off: one query."""
     start, end = site_day_bounds(site, day)
     earliest = (now or timezone.now()) + timedelta(hours=site.cutoff_hours)
-    slots = (InspectionSlot.objects.filter(site=site, starts_at__gte=max(start, earliest), starts_at__lt=end)
-             .order_by("starts_at"))
+    slots = InspectionSlot.objects.filter(site=site, starts_at__gte=max(start, earliest), starts_at__lt=end).order_by(
+        "starts_at"
+    )
     return [slot for slot in slots if slot.booked < slot.capacity]
 
 
@@ -145,8 +148,9 @@ def booking_calendar(*, declaration: Declaration, days: int = 14, now: datetime 
     last = datetime.combine(first + timedelta(days=days), datetime.min.time(), tzinfo=zone)
     by_site = {site.pk: site for site in sites}
     cutoff_floor = {site.pk: now + timedelta(hours=site.cutoff_hours) for site in sites}
-    slots = (InspectionSlot.objects.filter(site_id__in=list(by_site), starts_at__gte=now, starts_at__lt=last)
-             .order_by("starts_at", "site_id"))
+    slots = InspectionSlot.objects.filter(site_id__in=list(by_site), starts_at__gte=now, starts_at__lt=last).order_by(
+        "starts_at", "site_id"
+    )
     grouped: dict[date, dict[int, list[InspectionSlot]]] = defaultdict(lambda: defaultdict(list))
     for slot in slots:
         if slot.booked >= slot.capacity or slot.starts_at < cutoff_floor[slot.site_id]:
@@ -169,11 +173,17 @@ def site_day_list(*, actor: User, site: InspectionSite, day: date) -> list[Booki
     return list(
         Booking.objects.filter(slot__site=site, slot__starts_at__gte=start, slot__starts_at__lt=end)
         .exclude(status=BookingStatus.CANCELLED)
-        .select_related("slot", "inspection__declaration__origin_port", "inspection__declaration__transfer_port",
-                        "inspection__declaration__declarant")
+        .select_related(
+            "slot",
+            "inspection__declaration__origin_port",
+            "inspection__declaration__transfer_port",
+            "inspection__declaration__declarant",
+        )
         .prefetch_related(
-            Prefetch("inspection__declaration__items",
-                     queryset=DeclarationItem.objects.select_related("hs_code").order_by("line_number")),
+            Prefetch(
+                "inspection__declaration__items",
+                queryset=DeclarationItem.objects.select_related("hs_code").order_by("line_number"),
+            ),
             Prefetch("inspection__declaration__containers", queryset=DeclarationContainer.objects.order_by("pk")),
         )
         .order_by("slot__starts_at", "booked_at")

@@ -87,7 +87,9 @@ def _notify_trader(declaration: Declaration, actor: User | None, subject: str, b
     traders = User.objects.filter(organisation_id=declaration.declarant_id, is_active=True)
     notification_send(
         recipients=[user for user in traders if actor is None or user.pk != actor.pk],
-        subject=subject, body=body, link=reverse("inspections:declaration", args=[declaration.pk]),
+        subject=subject,
+        body=body,
+        link=reverse("inspections:declaration", args=[declaration.pk]),
     )
 
 
@@ -103,8 +105,18 @@ def _require_supervisor_of(actor: User, port_id: int) -> None:
         raise PermissionDenied(_("Only a customs supervisor of this port can change its inspection sites."))
 
 
-SITE_FIELDS = ("name_en", "name_zh", "address", "opens_at", "closes_at", "weekdays", "slot_minutes",
-               "capacity_per_slot", "cutoff_hours", "active")
+SITE_FIELDS = (
+    "name_en",
+    "name_zh",
+    "address",
+    "opens_at",
+    "closes_at",
+    "weekdays",
+    "slot_minutes",
+    "capacity_per_slot",
+    "cutoff_hours",
+    "active",
+)
 
 
 @transaction.atomic
@@ -153,12 +165,19 @@ def site_closure_add(*, actor: User, site_id: int, day: date, reason: str) -> tu
     start, end = _day_bounds(day, site.port)
     day_slots = InspectionSlot.objects.filter(site=site, starts_at__gte=start, starts_at__lt=end)
     day_slots.filter(booked=0).exclude(bookings__isnull=False).delete()
-    affected = list(Booking.objects.filter(slot__in=day_slots, status=BookingStatus.BOOKED)
-                    .select_related("inspection__declaration"))
+    affected = list(
+        Booking.objects.filter(slot__in=day_slots, status=BookingStatus.BOOKED).select_related(
+            "inspection__declaration"
+        )
+    )
     for booking in affected:
-        _notify_trader(booking.inspection.declaration, actor,
-                       _("%(reference)s: the inspection site is closed on %(day)s — please choose another slot")
-                       % {"reference": booking.inspection.declaration, "day": day}, reason.strip())
+        _notify_trader(
+            booking.inspection.declaration,
+            actor,
+            _("%(reference)s: the inspection site is closed on %(day)s — please choose another slot")
+            % {"reference": booking.inspection.declaration, "day": day},
+            reason.strip(),
+        )
     return closure, len(affected)
 
 
@@ -218,8 +237,11 @@ def slots_generate(*, days_ahead: int = 14, site_ids: Iterable[int] | None = Non
         ]
         if not rows:
             continue
-        existing = set(InspectionSlot.objects.filter(site=site, starts_at__in=[row.starts_at for row in rows])
-                       .values_list("starts_at", flat=True))
+        existing = set(
+            InspectionSlot.objects.filter(site=site, starts_at__in=[row.starts_at for row in rows]).values_list(
+                "starts_at", flat=True
+            )
+        )
         missing = [row for row in rows if row.starts_at not in existing]
         InspectionSlot.objects.bulk_create(missing, ignore_conflicts=True)  # a concurrent run may add them too
         created += len(missing)
@@ -231,13 +253,19 @@ def slots_generate(*, days_ahead: int = 14, site_ids: Iterable[int] | None = Non
 
 def inspection_with_result(declaration_id: int) -> Inspection | None:
     """The latest inspection of the declaration that has a result, at either port of the pair."""
-    return (Inspection.objects.filter(declaration_id=declaration_id).exclude(result="")
-            .select_related("port").order_by("-recorded_at", "-id").first())
+    return (
+        Inspection.objects.filter(declaration_id=declaration_id)
+        .exclude(result="")
+        .select_related("port")
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
 
 
 @transaction.atomic
-def inspection_order(*, actor: User, declaration_id: int, override_reason: str = "", message: str = "",
-                     expected_status: str = "") -> Inspection:
+def inspection_order(
+    *, actor: User, declaration_id: int, override_reason: str = "", message: str = "", expected_status: str = ""
+) -> Inspection:
     """Order the physical inspection of a declaration: the declaration's transition and the inspection record, together.
 
     Calls ``declaration_decide(action="order_inspection")`` (which checks the officer, the
@@ -248,16 +276,26 @@ def inspection_order(*, actor: User, declaration_id: int, override_reason: str =
     """
     # Lock the declaration first: the check for an earlier result must see a settled state.
     _locked(declaration_id)
-    declaration = declaration_decide(actor=actor, declaration_id=declaration_id, action=Action.ORDER_INSPECTION,
-                                     message=message, expected_status=expected_status)
+    declaration = declaration_decide(
+        actor=actor,
+        declaration_id=declaration_id,
+        action=Action.ORDER_INSPECTION,
+        message=message,
+        expected_status=expected_status,
+    )
     earlier = inspection_with_result(declaration_id)
     if earlier is not None and not (roles.is_supervisor(actor) and override_reason.strip()):
         raise TransitionNotAllowed(
-            _("The goods of %(reference)s were already inspected at %(port)s on %(day)s (%(result)s); that result "
-              "counts for both ports. Only a customs supervisor can order a second inspection, giving the reason.")
-            % {"reference": declaration, "port": earlier.port.locode if earlier.port else "—",
-               "day": _local(earlier.recorded_at, earlier.port).date() if earlier.port else earlier.recorded_at,
-               "result": earlier.get_result_display()}
+            _(
+                "The goods of %(reference)s were already inspected at %(port)s on %(day)s (%(result)s); that result "
+                "counts for both ports. Only a customs supervisor can order a second inspection, giving the reason."
+            )
+            % {
+                "reference": declaration,
+                "port": earlier.port.locode if earlier.port else "—",
+                "day": _local(earlier.recorded_at, earlier.port).date() if earlier.port else earlier.recorded_at,
+                "result": earlier.get_result_display(),
+            }
         )
     inspection = Inspection.objects.filter(declaration_id=declaration_id, result="").first()
     if inspection is None:
@@ -278,17 +316,26 @@ def _cutoff_passed(slot: InspectionSlot, now: datetime | None = None) -> bool:
 
 def _cutoff_refusal(slot: InspectionSlot) -> TransitionNotAllowed:
     return TransitionNotAllowed(
-        _("Bookings at %(site)s can be made, moved or cancelled until %(hours)s hours before the slot starts; "
-          "the slot of %(when)s is past that cut-off.")
-        % {"site": slot.site, "hours": slot.site.cutoff_hours,
-           "when": _local(slot.starts_at, slot.site.port).strftime("%Y-%m-%d %H:%M")}
+        _(
+            "Bookings at %(site)s can be made, moved or cancelled until %(hours)s hours before the slot starts; "
+            "the slot of %(when)s is past that cut-off."
+        )
+        % {
+            "site": slot.site,
+            "hours": slot.site.cutoff_hours,
+            "when": _local(slot.starts_at, slot.site.port).strftime("%Y-%m-%d %H:%M"),
+        }
     )
 
 
 def _locked_inspection(inspection_id: int) -> Inspection:
     # Lock the inspection: one person's booking, move or cancellation at a time per inspection.
-    inspection = (Inspection.objects.select_for_update(of=("self",)).select_related("declaration")
-                  .filter(pk=inspection_id).first())
+    inspection = (
+        Inspection.objects.select_for_update(of=("self",))
+        .select_related("declaration")
+        .filter(pk=inspection_id)
+        .first()
+    )
     if inspection is None:
         raise Inspection.DoesNotExist
     return inspection
@@ -297,8 +344,9 @@ def _locked_inspection(inspection_id: int) -> Inspection:
 def _bookable_slot(slot_id: int, declaration: Declaration) -> InspectionSlot:
     """The slot, locked, after checking that it belongs to one of the declaration's ports and is before cut-off."""
     # Lock the slot row: whoever holds it checks and raises ``booked`` alone; the others wait, then see it full.
-    slot = (InspectionSlot.objects.select_for_update(of=("self",)).select_related("site__port")
-            .filter(pk=slot_id).first())
+    slot = (
+        InspectionSlot.objects.select_for_update(of=("self",)).select_related("site__port").filter(pk=slot_id).first()
+    )
     if slot is None or slot.site.port_id not in declaration_ports(declaration) or not slot.site.active:
         raise DomainError(_("Choose a slot at an inspection site of the declaration's ports."), field="slot")
     if _cutoff_passed(slot):
@@ -323,8 +371,10 @@ def _slot_release(slot: InspectionSlot) -> None:
 
 
 def _slot_text(slot: InspectionSlot) -> str:
-    return _("%(site)s, %(when)s") % {"site": slot.site,
-                                      "when": _local(slot.starts_at, slot.site.port).strftime("%Y-%m-%d %H:%M")}
+    return _("%(site)s, %(when)s") % {
+        "site": slot.site,
+        "when": _local(slot.starts_at, slot.site.port).strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 @transaction.atomic
@@ -341,8 +391,9 @@ def booking_create(*, actor: User, inspection_id: int, slot_id: int) -> Booking:
     if not _may_book(actor, declaration):
         raise Inspection.DoesNotExist
     if inspection.result or declaration.status != Status.INSPECTION_REQUIRED:
-        raise TransitionNotAllowed(_("%(reference)s no longer waits for an inspection, so no slot can be booked.")
-                                   % {"reference": declaration})
+        raise TransitionNotAllowed(
+            _("%(reference)s no longer waits for an inspection, so no slot can be booked.") % {"reference": declaration}
+        )
     if inspection.bookings.filter(status=BookingStatus.BOOKED).exists():
         raise TransitionNotAllowed(_("This inspection already has a booking; move or cancel it instead."))
     slot = _bookable_slot(slot_id, declaration)
@@ -350,8 +401,12 @@ def booking_create(*, actor: User, inspection_id: int, slot_id: int) -> Booking:
     booking = Booking(inspection=inspection, slot=slot, booked_by=actor)
     booking._history_user = actor
     booking.save()
-    _notify_trader(declaration, actor, _("%(reference)s: inspection booked for %(slot)s")
-                   % {"reference": declaration, "slot": _slot_text(slot)}, str(slot.site.address))
+    _notify_trader(
+        declaration,
+        actor,
+        _("%(reference)s: inspection booked for %(slot)s") % {"reference": declaration, "slot": _slot_text(slot)},
+        str(slot.site.address),
+    )
     return booking
 
 
@@ -366,8 +421,9 @@ def _locked_live_booking(actor: User, booking_id: int) -> Booking:
     locked = Booking.objects.select_for_update(of=("self",)).select_related("slot__site__port").get(pk=booking_id)
     locked.inspection = inspection
     if locked.status != BookingStatus.BOOKED:
-        raise TransitionNotAllowed(_("This booking is now “%(status)s”; reload to see what changed.")
-                                   % {"status": locked.get_status_display()})
+        raise TransitionNotAllowed(
+            _("This booking is now “%(status)s”; reload to see what changed.") % {"status": locked.get_status_display()}
+        )
     return locked
 
 
@@ -395,9 +451,12 @@ def booking_reschedule(*, actor: User, booking_id: int, slot_id: int) -> Booking
     booking._history_user = actor
     booking._change_reason = f"rescheduled from slot {old_id}"
     booking.save()
-    _notify_trader(declaration, actor, _("%(reference)s: inspection moved to %(slot)s")
-                   % {"reference": declaration, "slot": _slot_text(new)},
-                   _("It was booked for %(slot)s.") % {"slot": _slot_text(previous)})
+    _notify_trader(
+        declaration,
+        actor,
+        _("%(reference)s: inspection moved to %(slot)s") % {"reference": declaration, "slot": _slot_text(new)},
+        _("It was booked for %(slot)s.") % {"slot": _slot_text(previous)},
+    )
     return booking
 
 
@@ -413,9 +472,12 @@ def booking_cancel(*, actor: User, booking_id: int) -> Booking:
     booking.cancelled_at = timezone.now()
     booking._history_user = actor
     booking.save()
-    _notify_trader(booking.inspection.declaration, actor, _("%(reference)s: inspection booking cancelled")
-                   % {"reference": booking.inspection.declaration},
-                   _("The slot was %(slot)s. Book another one.") % {"slot": _slot_text(booking.slot)})
+    _notify_trader(
+        booking.inspection.declaration,
+        actor,
+        _("%(reference)s: inspection booking cancelled") % {"reference": booking.inspection.declaration},
+        _("The slot was %(slot)s. Book another one.") % {"slot": _slot_text(booking.slot)},
+    )
     return booking
 
 
@@ -434,9 +496,13 @@ def booking_no_show(*, actor: User, booking_id: int) -> Booking:
     booking.status = BookingStatus.NO_SHOW
     booking._history_user = actor
     booking.save()
-    _notify_trader(booking.inspection.declaration, actor, _("%(reference)s: no-show at the inspection of %(slot)s")
-                   % {"reference": booking.inspection.declaration, "slot": _slot_text(booking.slot)},
-                   _("Book another slot: the goods are still to be inspected."))
+    _notify_trader(
+        booking.inspection.declaration,
+        actor,
+        _("%(reference)s: no-show at the inspection of %(slot)s")
+        % {"reference": booking.inspection.declaration, "slot": _slot_text(booking.slot)},
+        _("Book another slot: the goods are still to be inspected."),
+    )
     return booking
 
 
@@ -452,14 +518,22 @@ class Finding:
 def photo_content_type(upload: UploadedFile) -> str:
     """Raise ValidationError on ``photos`` unless the upload is a JPEG or PNG of at most 5 MB, by its content."""
     if upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError({"photos": _("%(name)s is %(size).1f MB; a photo may be at most 5 MB.")
-                               % {"name": upload.name, "size": upload.size / 1024 / 1024}})
+        raise ValidationError(
+            {
+                "photos": _("%(name)s is %(size).1f MB; a photo may be at most 5 MB.")
+                % {"name": upload.name, "size": upload.size / 1024 / 1024}
+            }
+        )
     upload.seek(0)
     content_type = sniff_content_type(upload.read(16))
     upload.seek(0)
     if content_type not in PHOTO_TYPES:
-        raise ValidationError({"photos": _("%(name)s is not a JPEG or PNG picture (checked by its content, not its "
-                                           "name).") % {"name": upload.name}})
+        raise ValidationError(
+            {
+                "photos": _("%(name)s is not a JPEG or PNG picture (checked by its content, not its name).")
+                % {"name": upload.name}
+            }
+        )
     return content_type
 
 
@@ -469,8 +543,9 @@ def _photo_save(inspection: Inspection, upload: UploadedFile, actor: User) -> In
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    photo = InspectionPhoto(inspection=inspection, content_type=content_type, size=upload.size,
-                            sha256=digest.hexdigest(), uploaded_by=actor)
+    photo = InspectionPhoto(
+        inspection=inspection, content_type=content_type, size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor
+    )
     photo.file.save(upload.name or "photo", upload, save=False)
     photo.save()
     return photo
@@ -486,11 +561,18 @@ def _recording_port(actor: User, inspection: Inspection, declaration: Declaratio
 
 
 @transaction.atomic
-def inspection_result_record(*, actor: User, inspection_id: int, result: str, remarks: str = "",
-                             findings: Mapping[int, Finding] | None = None,
-                             new_seals: Mapping[str, str] | None = None,
-                             photos: Iterable[UploadedFile] = (),
-                             fail_decision: str = "", fail_message: str = "") -> Declaration:
+def inspection_result_record(
+    *,
+    actor: User,
+    inspection_id: int,
+    result: str,
+    remarks: str = "",
+    findings: Mapping[int, Finding] | None = None,
+    new_seals: Mapping[str, str] | None = None,
+    photos: Iterable[UploadedFile] = (),
+    fail_decision: str = "",
+    fail_message: str = "",
+) -> Declaration:
     """Record the result of an inspection, by customs staff of either port of the declaration.
 
     Applies ``record_inspection`` (inspection_required → inspected) through the workflow's
@@ -511,8 +593,10 @@ def inspection_result_record(*, actor: User, inspection_id: int, result: str, re
     if not _serves_any(actor, declaration_ports(declaration)):
         raise TransitionNotAllowed(_("Only customs officers of the declaration's ports can record its inspection."))
     if inspection.result:
-        raise TransitionNotAllowed(_("The result of this inspection was already recorded (%(result)s).")
-                                   % {"result": inspection.get_result_display()})
+        raise TransitionNotAllowed(
+            _("The result of this inspection was already recorded (%(result)s).")
+            % {"result": inspection.get_result_display()}
+        )
     target = _check_allowed(declaration, Action.RECORD_INSPECTION, actor)
     errors = _result_errors(declaration, result, remarks, findings or {}, new_seals or {})
     clears = roles.serves_port(actor, declaration.origin_port_id)
@@ -531,10 +615,14 @@ def inspection_result_record(*, actor: User, inspection_id: int, result: str, re
     inspection.recorded_at = timezone.now()
     inspection._history_user = actor
     inspection.save()
-    InspectionFinding.objects.bulk_create([
-        InspectionFinding(inspection=inspection, item_id=item_id, conforms=finding.conforms, note=finding.note.strip())
-        for item_id, finding in (findings or {}).items()
-    ])
+    InspectionFinding.objects.bulk_create(
+        [
+            InspectionFinding(
+                inspection=inspection, item_id=item_id, conforms=finding.conforms, note=finding.note.strip()
+            )
+            for item_id, finding in (findings or {}).items()
+        ]
+    )
     for upload in photos:
         _photo_save(inspection, upload, actor)
     for booking in inspection.bookings.filter(status=BookingStatus.BOOKED):
@@ -543,14 +631,20 @@ def inspection_result_record(*, actor: User, inspection_id: int, result: str, re
         booking.save()
 
     declaration.status = target
-    _record(declaration, Action.RECORD_INSPECTION, actor,
-            f"{inspection.get_result_display()}: {inspection.remarks}" if inspection.remarks
-            else str(inspection.get_result_display()))
+    _record(
+        declaration,
+        Action.RECORD_INSPECTION,
+        actor,
+        f"{inspection.get_result_display()}: {inspection.remarks}"
+        if inspection.remarks
+        else str(inspection.get_result_display()),
+    )
     if result in (InspectionResult.PASSED, InspectionResult.PASSED_WITH_REMARKS):
         return _after_pass(declaration)
     if fail_decision in FAIL_DECISIONS and clears:
-        return declaration_decide(actor=actor, declaration_id=declaration.pk, action=fail_decision,
-                                  message=fail_message)
+        return declaration_decide(
+            actor=actor, declaration_id=declaration.pk, action=fail_decision, message=fail_message
+        )
     return declaration
 
 
@@ -560,14 +654,17 @@ def _after_pass(declaration: Declaration) -> Declaration:
         return declaration
     try:
         return declaration_system_transition(
-            declaration_id=declaration.pk, action=Action.RELEASE,
-            note=_("Released on a passed inspection (the port releases passed inspections at once)."))
+            declaration_id=declaration.pk,
+            action=Action.RELEASE,
+            note=_("Released on a passed inspection (the port releases passed inspections at once)."),
+        )
     except TransitionNotAllowed:
         return declaration  # held by the other port: stays inspected for the officer, who sees the hold
 
 
-def _result_errors(declaration: Declaration, result: str, remarks: str, findings: Mapping[int, Finding],
-                   new_seals: Mapping[str, str]) -> dict[str, list[str]]:
+def _result_errors(
+    declaration: Declaration, result: str, remarks: str, findings: Mapping[int, Finding], new_seals: Mapping[str, str]
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if result not in InspectionResult.values:
         errors["result"] = [_("Choose passed, passed with remarks or failed.")]
@@ -580,8 +677,9 @@ def _result_errors(declaration: Declaration, result: str, remarks: str, findings
         errors["findings"] = [_("Say what does not conform for each item marked so.")]
     containers = set(declaration.containers.values_list("number", flat=True))
     if unknown := [number for number in new_seals if number not in containers]:
-        errors["new_seals"] = [_("Containers %(numbers)s are not on this declaration.")
-                               % {"numbers": ", ".join(unknown)}]
+        errors["new_seals"] = [
+            _("Containers %(numbers)s are not on this declaration.") % {"numbers": ", ".join(unknown)}
+        ]
     elif any(len(seal.strip()) > 35 for seal in new_seals.values()):
         errors["new_seals"] = [_("A seal number has at most 35 characters.")]
     return errors

@@ -38,8 +38,11 @@ def _declaration(request, pk: int) -> Declaration:
 
 
 def _error_text(error: ValidationError) -> str:
-    return " ".join(message for messages_ in error.message_dict.values() for message in messages_) \
-        if hasattr(error, "error_dict") else " ".join(error.messages)
+    return (
+        " ".join(message for messages_ in error.message_dict.values() for message in messages_)
+        if hasattr(error, "error_dict")
+        else " ".join(error.messages)
+    )
 
 
 @login_required
@@ -50,15 +53,22 @@ def inspections_home_view(request):
     served = list(user.ports_served.values_list("pk", flat=True)) if roles.is_customs(user) else []
     awaiting = []
     if roles.is_trader(user):
-        awaiting = list(selectors.inspection_list(actor=user).filter(
-            result="", declaration__status=Status.INSPECTION_REQUIRED).exclude(bookings__status=BookingStatus.BOOKED))
-    return render(request, "inspections/home.html", {
-        "awaiting": awaiting,
-        "bookings": selectors.booking_list(actor=user, status=BookingStatus.BOOKED)[:50],
-        "sites": selectors.site_list(port_ids=served) if served else [],
-        "today": timezone.localdate(timezone.now(), ZoneInfo("Asia/Shanghai")),
-        "is_supervisor": roles.is_supervisor(user),
-    })
+        awaiting = list(
+            selectors.inspection_list(actor=user)
+            .filter(result="", declaration__status=Status.INSPECTION_REQUIRED)
+            .exclude(bookings__status=BookingStatus.BOOKED)
+        )
+    return render(
+        request,
+        "inspections/home.html",
+        {
+            "awaiting": awaiting,
+            "bookings": selectors.booking_list(actor=user, status=BookingStatus.BOOKED)[:50],
+            "sites": selectors.site_list(port_ids=served) if served else [],
+            "today": timezone.localdate(timezone.now(), ZoneInfo("Asia/Shanghai")),
+            "is_supervisor": roles.is_supervisor(user),
+        },
+    )
 
 
 def _calendar_context(request, declaration: Declaration, inspections: list[Inspection]) -> dict:
@@ -66,8 +76,11 @@ def _calendar_context(request, declaration: Declaration, inspections: list[Inspe
     live = None
     if pending is not None:
         live = next((booking for booking in pending.bookings.all() if booking.status == BookingStatus.BOOKED), None)
-    can_book = (pending is not None and declaration.status == Status.INSPECTION_REQUIRED
-                and services._may_book(request.user, declaration))
+    can_book = (
+        pending is not None
+        and declaration.status == Status.INSPECTION_REQUIRED
+        and services._may_book(request.user, declaration)
+    )
     calendar = []
     if can_book:
         sites = selectors.sites_for_declaration(declaration=declaration)
@@ -84,12 +97,16 @@ def declaration_inspection_view(request, pk: int):
     inspections = selectors.declaration_inspections(declaration=declaration)
     context = _calendar_context(request, declaration, inspections)
     served = set(request.user.ports_served.values_list("pk", flat=True)) if roles.is_customs(request.user) else set()
-    context.update({
-        "declaration": declaration, "inspections": inspections,
-        "can_record": bool(context["pending"]) and declaration.status == Status.INSPECTION_REQUIRED
-        and bool(served & set(services.declaration_ports(declaration))),
-        "served": served,
-    })
+    context.update(
+        {
+            "declaration": declaration,
+            "inspections": inspections,
+            "can_record": bool(context["pending"])
+            and declaration.status == Status.INSPECTION_REQUIRED
+            and bool(served & set(services.declaration_ports(declaration))),
+            "served": served,
+        }
+    )
     return render(request, "inspections/declaration.html", context)
 
 
@@ -103,8 +120,9 @@ def booking_create_view(request, pk: int):
         messages.error(request, _("Choose a slot."))
         return redirect("inspections:declaration", pk)
     try:
-        booking = services.booking_create(actor=request.user, inspection_id=inspection.pk,
-                                          slot_id=form.cleaned_data["slot"])
+        booking = services.booking_create(
+            actor=request.user, inspection_id=inspection.pk, slot_id=form.cleaned_data["slot"]
+        )
     except Inspection.DoesNotExist:
         raise Http404 from None
     except DomainError as error:
@@ -128,8 +146,10 @@ def _booking_action(request, booking_id: int, action, success: str):
     else:
         messages.success(request, success)
     if request.POST.get("from") == "day":
-        return redirect(f"{reverse('inspections:site-day', args=[booking.slot.site_id])}"
-                        f"?date={services._local(booking.slot.starts_at, booking.slot.site.port).date()}")
+        return redirect(
+            f"{reverse('inspections:site-day', args=[booking.slot.site_id])}"
+            f"?date={services._local(booking.slot.starts_at, booking.slot.site.port).date()}"
+        )
     return redirect("inspections:declaration", booking.inspection.declaration_id)
 
 
@@ -139,22 +159,36 @@ def booking_reschedule_view(request, booking_id: int):
     form = SlotForm(request.POST)
     if not form.is_valid():
         raise Http404
-    return _booking_action(request, booking_id, lambda booking: services.booking_reschedule(
-        actor=request.user, booking_id=booking.pk, slot_id=form.cleaned_data["slot"]), _("Booking moved."))
+    return _booking_action(
+        request,
+        booking_id,
+        lambda booking: services.booking_reschedule(
+            actor=request.user, booking_id=booking.pk, slot_id=form.cleaned_data["slot"]
+        ),
+        _("Booking moved."),
+    )
 
 
 @login_required
 @require_POST
 def booking_cancel_view(request, booking_id: int):
-    return _booking_action(request, booking_id, lambda booking: services.booking_cancel(
-        actor=request.user, booking_id=booking.pk), _("Booking cancelled; the place is free again."))
+    return _booking_action(
+        request,
+        booking_id,
+        lambda booking: services.booking_cancel(actor=request.user, booking_id=booking.pk),
+        _("Booking cancelled; the place is free again."),
+    )
 
 
 @customs_required
 @require_POST
 def booking_no_show_view(request, booking_id: int):
-    return _booking_action(request, booking_id, lambda booking: services.booking_no_show(
-        actor=request.user, booking_id=booking.pk), _("No-show recorded; the trader has been told to book again."))
+    return _booking_action(
+        request,
+        booking_id,
+        lambda booking: services.booking_no_show(actor=request.user, booking_id=booking.pk),
+        _("No-show recorded; the trader has been told to book again."),
+    )
 
 
 @customs_required
@@ -165,19 +199,27 @@ def site_day_view(request, site_id: int):
         site = selectors.site_for_officer(actor=request.user, site_id=site_id)
     except InspectionSite.DoesNotExist:
         raise Http404 from None
-    day = parse_date(request.GET.get("date") or "") or timezone.localdate(
-        timezone.now(), ZoneInfo(site.port.timezone))
+    day = parse_date(request.GET.get("date") or "") or timezone.localdate(timezone.now(), ZoneInfo(site.port.timezone))
     bookings = selectors.site_day_list(actor=request.user, site=site, day=day)
-    return render(request, "inspections/day.html", {
-        "site": site, "day": day, "bookings": bookings, "now": timezone.now(),
-        "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
-    })
+    return render(
+        request,
+        "inspections/day.html",
+        {
+            "site": site,
+            "day": day,
+            "bookings": bookings,
+            "now": timezone.now(),
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+        },
+    )
 
 
 def _result_form(request, inspection: Inspection, data=None, files=None) -> ResultForm:
     declaration = inspection.declaration
-    return ResultForm(data, files, items=declaration.items.order_by("line_number"),
-                      containers=declaration.containers.order_by("pk"))
+    return ResultForm(
+        data, files, items=declaration.items.order_by("line_number"), containers=declaration.containers.order_by("pk")
+    )
 
 
 @customs_required
@@ -194,10 +236,16 @@ def inspection_record_view(request, inspection_id: int):
         if form.is_valid():
             try:
                 decided = services.inspection_result_record(
-                    actor=request.user, inspection_id=inspection.pk, result=form.cleaned_data["result"],
-                    remarks=form.cleaned_data["remarks"], findings=form.findings(), new_seals=form.new_seals(),
-                    photos=form.cleaned_data["photos"], fail_decision=form.cleaned_data["fail_decision"],
-                    fail_message=form.cleaned_data["fail_message"])
+                    actor=request.user,
+                    inspection_id=inspection.pk,
+                    result=form.cleaned_data["result"],
+                    remarks=form.cleaned_data["remarks"],
+                    findings=form.findings(),
+                    new_seals=form.new_seals(),
+                    photos=form.cleaned_data["photos"],
+                    fail_decision=form.cleaned_data["fail_decision"],
+                    fail_message=form.cleaned_data["fail_message"],
+                )
             except TransitionNotAllowed as error:
                 messages.error(request, error.message)
                 return redirect("inspections:declaration", declaration.pk)
@@ -206,17 +254,27 @@ def inspection_record_view(request, inspection_id: int):
                     for message in errors:
                         form.add_error(name if name in form.fields else None, message)
             else:
-                messages.success(request, _("Result recorded. Declaration %(reference)s is now %(status)s.")
-                                 % {"reference": decided, "status": decided.get_status_display()})
+                messages.success(
+                    request,
+                    _("Result recorded. Declaration %(reference)s is now %(status)s.")
+                    % {"reference": decided, "status": decided.get_status_display()},
+                )
                 return redirect("inspections:declaration", declaration.pk)
         status = 400
     else:
         form = _result_form(request, inspection)
         status = 200
-    return render(request, "inspections/record.html", {
-        "inspection": inspection, "declaration": declaration, "form": form,
-        "clears": roles.serves_port(request.user, declaration.origin_port_id),
-    }, status=status)
+    return render(
+        request,
+        "inspections/record.html",
+        {
+            "inspection": inspection,
+            "declaration": declaration,
+            "form": form,
+            "clears": roles.serves_port(request.user, declaration.origin_port_id),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -234,11 +292,15 @@ def photo_view(request, photo_id: int):
 @supervisor_required
 @require_GET
 def site_list_view(request):
-    return render(request, "inspections/sites.html", {
-        "sites": selectors.sites_for_supervisor(actor=request.user),
-        "ports": request.user.ports_served.order_by("locode"),
-        "closure_form": ClosureForm(),
-    })
+    return render(
+        request,
+        "inspections/sites.html",
+        {
+            "sites": selectors.sites_for_supervisor(actor=request.user),
+            "ports": request.user.ports_served.order_by("locode"),
+            "closure_form": ClosureForm(),
+        },
+    )
 
 
 @supervisor_required
@@ -262,8 +324,12 @@ def site_edit_view(request, site_id: int | None = None):
             created = services.slots_generate(site_ids=[saved.pk])
             messages.success(request, _("Site saved; %(count)s new slots generated.") % {"count": created})
             return redirect("inspections:sites")
-    return render(request, "inspections/site_form.html", {"form": form, "site": site, "port_id": port_id},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "inspections/site_form.html",
+        {"form": form, "site": site, "port_id": port_id},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _port_choice(request) -> int:
@@ -284,17 +350,19 @@ def closure_add_view(request, site_id: int):
         messages.error(request, _("Give the date and the reason of the closure."))
         return redirect("inspections:sites")
     try:
-        _closure, affected = services.site_closure_add(actor=request.user, site_id=site_id,
-                                                       day=form.cleaned_data["date"],
-                                                       reason=form.cleaned_data["reason"])
+        _closure, affected = services.site_closure_add(
+            actor=request.user, site_id=site_id, day=form.cleaned_data["date"], reason=form.cleaned_data["reason"]
+        )
     except InspectionSite.DoesNotExist:
         raise Http404 from None
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("inspections:sites")
     if affected:
-        messages.warning(request, _("Closed. %(count)s bookings that day must be moved; their traders were told.")
-                         % {"count": affected})
+        messages.warning(
+            request,
+            _("Closed. %(count)s bookings that day must be moved; their traders were told.") % {"count": affected},
+        )
     else:
         messages.success(request, _("Closed; the free slots of that day were removed."))
     return redirect("inspections:sites")

@@ -55,18 +55,28 @@ class DemoUser:
 
 
 ORGANISATIONS = [
-    DemoOrganisation("trader", OrganisationKind.TRADER, "Shunde Pearl River Furniture Co., Ltd.",
-                     "顺德珠江家具有限公司", "91440606MA4UHW001"),
-    DemoOrganisation("customs", OrganisationKind.CUSTOMS, "Shunde–Shekou Integrated Port Customs",
-                     "顺德—蛇口组合港海关", "11100000MB0137215"),
-    DemoOrganisation("bank_a", OrganisationKind.BANK, "Greater Bay Trade Bank", "大湾区贸易银行",
-                     "91440300MA5HWB003"),
-    DemoOrganisation("bank_b", OrganisationKind.BANK, "Lingnan Commercial Bank", "岭南商业银行",
-                     "91110000MA01HW004"),
-    DemoOrganisation("carrier", OrganisationKind.LOGISTICS, "Pearl Delta Barge Lines", "珠江三角洲驳船航运",
-                     "91440300MA5HWC005"),
-    DemoOrganisation("terminal", OrganisationKind.LOGISTICS, "Shekou Container Terminals", "蛇口集装箱码头",
-                     "91440300MA5HWT006"),
+    DemoOrganisation(
+        "trader",
+        OrganisationKind.TRADER,
+        "Shunde Pearl River Furniture Co., Ltd.",
+        "顺德珠江家具有限公司",
+        "91440606MA4UHW001",
+    ),
+    DemoOrganisation(
+        "customs",
+        OrganisationKind.CUSTOMS,
+        "Shunde–Shekou Integrated Port Customs",
+        "顺德—蛇口组合港海关",
+        "11100000MB0137215",
+    ),
+    DemoOrganisation("bank_a", OrganisationKind.BANK, "Greater Bay Trade Bank", "大湾区贸易银行", "91440300MA5HWB003"),
+    DemoOrganisation("bank_b", OrganisationKind.BANK, "Lingnan Commercial Bank", "岭南商业银行", "91110000MA01HW004"),
+    DemoOrganisation(
+        "carrier", OrganisationKind.LOGISTICS, "Pearl Delta Barge Lines", "珠江三角洲驳船航运", "91440300MA5HWC005"
+    ),
+    DemoOrganisation(
+        "terminal", OrganisationKind.LOGISTICS, "Shekou Container Terminals", "蛇口集装箱码头", "91440300MA5HWT006"
+    ),
 ]
 
 USERS = [
@@ -96,9 +106,14 @@ def demo_seed() -> list[tuple[str, str, str]]:
         user = User.objects.filter(username=spec.username).first()
         if user is None:
             user = user_create(
-                username=spec.username, password=DEMO_PASSWORD, organisation=organisations[spec.organisation],
-                role=spec.role, first_name=spec.first_name, last_name=spec.last_name,
-                email=f"{spec.username}@demo.invalid", ports_served=ports,
+                username=spec.username,
+                password=DEMO_PASSWORD,
+                organisation=organisations[spec.organisation],
+                role=spec.role,
+                first_name=spec.first_name,
+                last_name=spec.last_name,
+                email=f"{spec.username}@demo.invalid",
+                ports_served=ports,
             )
         else:
             user.set_password(DEMO_PASSWORD)

@@ -193,7 +193,10 @@ class User(AbstractUser):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     ports_served = models.ManyToManyField(
-        Port, blank=True, related_name="officers", verbose_name=_("ports served"),
+        Port,
+        blank=True,
+        related_name="officers",
+        verbose_name=_("ports served"),
         help_text=_("For customs officers and supervisors: the ports whose declarations they work."),
     )
     history = HistoricalRecords(m2m_fields=[ports_served])
@@ -211,8 +214,10 @@ class User(AbstractUser):
         allowed = ROLES_BY_ORGANISATION_KIND[OrganisationKind(self.organisation.kind)]
         if self.role not in allowed:
             raise ValidationError(
-                {"role": _("A member of a %(kind)s cannot have the role %(role)s.")
-                 % {"kind": self.organisation.get_kind_display(), "role": Role(self.role).label}}
+                {
+                    "role": _("A member of a %(kind)s cannot have the role %(role)s.")
+                    % {"kind": self.organisation.get_kind_display(), "role": Role(self.role).label}
+                }
             )
 
 

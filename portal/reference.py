@@ -36,8 +36,7 @@ def _decimal_or_none(value: str) -> Decimal | None:
 
 def _upsert(model, objects: list, unique_fields: list[str]) -> int:
     update_fields = [
-        field.name for field in model._meta.concrete_fields
-        if not field.primary_key and field.name not in unique_fields
+        field.name for field in model._meta.concrete_fields if not field.primary_key and field.name not in unique_fields
     ]
     model.objects.bulk_create(
         objects, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields, batch_size=500
@@ -61,21 +60,41 @@ def reference_data_load(apps=None) -> dict[str, int]:
 
     counts["countries"] = _upsert(
         Country,
-        [Country(alpha2=r["alpha2"], alpha3=r["alpha3"], numeric=r["numeric"], name_en=r["name_en"],
-                 name_zh=r["name_zh"]) for r in read_rows("countries.csv")],
+        [
+            Country(
+                alpha2=r["alpha2"], alpha3=r["alpha3"], numeric=r["numeric"], name_en=r["name_en"], name_zh=r["name_zh"]
+            )
+            for r in read_rows("countries.csv")
+        ],
         ["alpha2"],
     )
     counts["currencies"] = _upsert(
         Currency,
-        [Currency(code=r["code"], numeric=r["numeric"], name_en=r["name_en"], name_zh=r.get("name_zh", ""),
-                  minor_units=int(r["minor_units"]) if r["minor_units"].isdigit() else None)
-         for r in read_rows("currencies.csv")],
+        [
+            Currency(
+                code=r["code"],
+                numeric=r["numeric"],
+                name_en=r["name_en"],
+                name_zh=r.get("name_zh", ""),
+                minor_units=int(r["minor_units"]) if r["minor_units"].isdigit() else None,
+            )
+            for r in read_rows("currencies.csv")
+        ],
         ["code"],
     )
     counts["ports"] = _upsert(
         Port,
-        [Port(locode=r["locode"], name_en=r["name_en"], name_zh=r["name_zh"], country_id=r["country"],
-              timezone=r["timezone"], kind=r["kind"]) for r in read_rows("ports.csv")],
+        [
+            Port(
+                locode=r["locode"],
+                name_en=r["name_en"],
+                name_zh=r["name_zh"],
+                country_id=r["country"],
+                timezone=r["timezone"],
+                kind=r["kind"],
+            )
+            for r in read_rows("ports.csv")
+        ],
         ["locode"],
     )
     port_ids = dict(Port.objects.values_list("locode", "id"))
@@ -93,12 +112,22 @@ def reference_data_load(apps=None) -> dict[str, int]:
     for level in sorted({len(r["code"]) for r in hs_rows}):
         _upsert(
             HSCode,
-            [HSCode(code=r["code"], parent_id=hs_parent_code(r["code"]), description_en=r["description_en"],
-                    description_zh=r["description_zh"], is_leaf=r["code"] not in parents,
-                    sensitive_reason=r["sensitive_reason"], sensitive_note=r["sensitive_note"],
+            [
+                HSCode(
+                    code=r["code"],
+                    parent_id=hs_parent_code(r["code"]),
+                    description_en=r["description_en"],
+                    description_zh=r["description_zh"],
+                    is_leaf=r["code"] not in parents,
+                    sensitive_reason=r["sensitive_reason"],
+                    sensitive_note=r["sensitive_note"],
                     unit_value_min=_decimal_or_none(r["unit_value_min"]),
-                    unit_value_max=_decimal_or_none(r["unit_value_max"]), value_unit=r["value_unit"])
-             for r in hs_rows if len(r["code"]) == level],
+                    unit_value_max=_decimal_or_none(r["unit_value_max"]),
+                    value_unit=r["value_unit"],
+                )
+                for r in hs_rows
+                if len(r["code"]) == level
+            ],
             ["code"],
         )
     counts["hs_codes"] = len(hs_rows)

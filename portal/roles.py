@@ -19,11 +19,7 @@ CUSTOMS_ROLES = frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR})
 def has_role(user, *roles: str) -> bool:
     """True when ``user`` is signed in, active, belongs to an organisation and holds one of ``roles``."""
     return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.organisation_id
-        and user.role in roles
+        user is not None and user.is_authenticated and user.is_active and user.organisation_id and user.role in roles
     )
 
 

@@ -10,8 +10,9 @@ from .models import Notification, Organisation, Port, ServiceHeartbeat, User
 
 
 @transaction.atomic
-def organisation_create(*, kind: str, name_en: str, name_zh: str = "", country: str = "CN",
-                        uscc: str | None = None) -> Organisation:
+def organisation_create(
+    *, kind: str, name_en: str, name_zh: str = "", country: str = "CN", uscc: str | None = None
+) -> Organisation:
     """Create an organisation after full validation (USCC check character for China)."""
     organisation = Organisation(kind=kind, name_en=name_en, name_zh=name_zh, country_id=country, uscc=uscc or None)
     organisation.full_clean()
@@ -20,12 +21,21 @@ def organisation_create(*, kind: str, name_en: str, name_zh: str = "", country: 
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str, organisation: Organisation, role: str,
-                email: str = "", first_name: str = "", last_name: str = "",
-                ports_served: Iterable[Port] = ()) -> User:
+def user_create(
+    *,
+    username: str,
+    password: str,
+    organisation: Organisation,
+    role: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    ports_served: Iterable[Port] = (),
+) -> User:
     """Create a portal user in ``organisation`` with ``role``; customs staff get their ports."""
-    user = User(username=username, organisation=organisation, role=role, email=email,
-                first_name=first_name, last_name=last_name)
+    user = User(
+        username=username, organisation=organisation, role=role, email=email, first_name=first_name, last_name=last_name
+    )
     user.set_password(password)
     user.full_clean()
     user.save()

@@ -210,8 +210,7 @@ CONTENT_SECURITY_POLICY = {
     "form-action": ["'self'"],
 }
 PERMISSIONS_POLICY = (
-    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
-    "payment=(), usb=()"
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
 )
 # Sign-in throttling (django-axes): 5 failures for one username from one address lock that
 # pair out for 15 minutes; a success resets the count. Attempts live in the database, so

@@ -12,8 +12,11 @@ urlpatterns = [
     path("notifications/", views_notifications.notifications_view, name="notifications"),
     path("notifications/count/", views_notifications.notification_count_view, name="notifications-count"),
     path("notifications/read-all/", views_notifications.notifications_read_all_view, name="notifications-read-all"),
-    path("notifications/<int:notification_id>/read/", views_notifications.notification_read_view,
-         name="notification-read"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        views_notifications.notification_read_view,
+        name="notification-read",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("about/verification/", views.about_verification, name="about-verification"),
     path("", include("portal.ledger.urls")),
@@ -29,8 +32,13 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # ReDoc's styled-components write <style> elements and its search runs in a blob: worker;
     # scripts stay 'self'-only, so only this page allows inline styles.
-    path("api/redoc/", csp_relaxed(style_src=["'unsafe-inline'"], worker_src=["'self'", "blob:"])(
-        SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
+    path(
+        "api/redoc/",
+        csp_relaxed(style_src=["'unsafe-inline'"], worker_src=["'self'", "blob:"])(
+            SpectacularRedocView.as_view(url_name="api-schema")
+        ),
+        name="api-redoc",
+    ),
 ]
 handler404 = views.not_found
 # No static() route for MEDIA_ROOT, even under DEBUG: uploads (documents, photos, certificates, logistics

@@ -32,8 +32,13 @@ def notification_read_view(request, notification_id: int):
         notification = notification_mark_read(actor=request.user, notification_id=notification_id)
     except Notification.DoesNotExist:
         raise Http404(_("No such notification.")) from None
-    if "open" in request.POST and notification.link and url_has_allowed_host_and_scheme(
-            notification.link, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if (
+        "open" in request.POST
+        and notification.link
+        and url_has_allowed_host_and_scheme(
+            notification.link, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
         return redirect(notification.link)
     page = request.POST.get("page", "")
     return redirect(f"/notifications/?page={page}" if page.isdigit() else "notifications")
@@ -51,5 +56,8 @@ def notifications_read_all_view(request):
 @require_GET
 def notification_count_view(request):
     """The nav badge alone, polled every 30 s (htmx)."""
-    return render(request, "portal/_notification_badge.html",
-                  {"unread_notifications": notification_unread_count(actor=request.user)})
+    return render(
+        request,
+        "portal/_notification_badge.html",
+        {"unread_notifications": notification_unread_count(actor=request.user)},
+    )

@@ -17,8 +17,14 @@ from django.db import connection
 CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -36,7 +42,9 @@ def missing_services() -> list[str]:
     missing = []
     database_url = os.environ.get("DATABASE_URL", "")
     if connection.vendor != "postgresql":
-        missing.append("PostgreSQL: DATABASE_URL must point at PostgreSQL (e.g. postgres://postgres@127.0.0.1:5432/harbour)")
+        missing.append(
+            "PostgreSQL: DATABASE_URL must point at PostgreSQL (e.g. postgres://postgres@127.0.0.1:5432/harbour)"
+        )
     elif not _reachable(database_url, 5432):
         missing.append(f"PostgreSQL at {urlparse(database_url).netloc} does not answer — start PostgreSQL")
     broker = settings.CELERY_BROKER_URL
@@ -101,8 +109,12 @@ def celery_worker(transactional_db, django_db_blocker):
     from portal.celery import app
 
     _purge_test_queue(app)
-    with django_db_blocker.unblock(), start_worker(app, pool="threads", concurrency=2, perform_ping_check=False,
-                                                   loglevel="WARNING", shutdown_timeout=10):
+    with (
+        django_db_blocker.unblock(),
+        start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+        ),
+    ):
         yield app
     _purge_test_queue(app)
 

@@ -49,8 +49,7 @@ def customs_officer(ports=("CNSUD",), **kwargs) -> User:
 
 
 def customs_supervisor(ports=("CNSUD", "CNSHK"), **kwargs) -> User:
-    return UserFactory(role=Role.CUSTOMS_SUPERVISOR, organisation__kind=OrganisationKind.CUSTOMS, ports=ports,
-                       **kwargs)
+    return UserFactory(role=Role.CUSTOMS_SUPERVISOR, organisation__kind=OrganisationKind.CUSTOMS, ports=ports, **kwargs)
 
 
 def bank_officer(**kwargs) -> User:
@@ -67,24 +66,45 @@ def declaration_input(*, items: int = 1, containers: int = 1, **header_overrides
 
     container_numbers = ["CSQU3054383", "MSKU1234565", "TGHU1234567"]
     header = {
-        "direction": "export", "procedure": "integrated", "origin_port": "CNSUD", "transfer_port": "CNSHK",
-        "foreign_port": "NLRTM", "transport_document_number": "PRBL2026000123",
-        "consignor_name": "Shunde Pearl River Furniture Co., Ltd.", "consignor_address": "Shunde, Foshan",
-        "consignee_name": "Holland Home Interiors B.V.", "consignee_address": "Rotterdam",
-        "consignee_country": "NL", "incoterm": "FOB", "invoice_currency": "USD",
+        "direction": "export",
+        "procedure": "integrated",
+        "origin_port": "CNSUD",
+        "transfer_port": "CNSHK",
+        "foreign_port": "NLRTM",
+        "transport_document_number": "PRBL2026000123",
+        "consignor_name": "Shunde Pearl River Furniture Co., Ltd.",
+        "consignor_address": "Shunde, Foshan",
+        "consignee_name": "Holland Home Interiors B.V.",
+        "consignee_address": "Rotterdam",
+        "consignee_country": "NL",
+        "incoterm": "FOB",
+        "invoice_currency": "USD",
     }
     header.update(header_overrides)
     return {
         "header": header,
         "items": [
-            {"hs_code": "940360", "description": f"Wooden dining table, model {n}", "origin_country": "CN",
-             "quantity": Decimal("40"), "unit": "PCE", "packages": 40, "gross_mass": Decimal("1200.000"),
-             "net_mass": Decimal("1100.000"), "value": Decimal("8800.00")}
+            {
+                "hs_code": "940360",
+                "description": f"Wooden dining table, model {n}",
+                "origin_country": "CN",
+                "quantity": Decimal("40"),
+                "unit": "PCE",
+                "packages": 40,
+                "gross_mass": Decimal("1200.000"),
+                "net_mass": Decimal("1100.000"),
+                "value": Decimal("8800.00"),
+            }
             for n in range(items)
         ],
         "containers": [
-            {"number": container_numbers[n], "size_type": "45G1", "seal_number": f"SEAL{n:05d}",
-             "temperature_min": None, "temperature_max": None}
+            {
+                "number": container_numbers[n],
+                "size_type": "45G1",
+                "seal_number": f"SEAL{n:05d}",
+                "temperature_min": None,
+                "temperature_max": None,
+            }
             for n in range(containers)
         ],
     }
@@ -95,8 +115,10 @@ def declaration_payload(*, items: int = 1, containers: int = 1, **header_overrid
     data = declaration_input(items=items, containers=containers, **header_overrides)
 
     def text(row: dict) -> dict:
-        return {name: (str(value) if value is not None and not isinstance(value, (str, int)) else value)
-                for name, value in row.items()}
+        return {
+            name: (str(value) if value is not None and not isinstance(value, (str, int)) else value)
+            for name, value in row.items()
+        }
 
     return {
         **data["header"],

@@ -40,11 +40,14 @@ from ..validators import normalise_container_number
 IsLogisticsSystem = HasRole.of(Role.LOGISTICS_SYSTEM)
 
 POST_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description=(
-        "Nothing was stored. `fields` names every bad row and field as `<row index>.<field>` (rows counted "
-        f"from 0), e.g. `17.container_number`, `3.lines.0.gross_mass`; more than {MAX_RECORDS:,} records is "
-        "reported under `records`."
-    )),
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description=(
+            "Nothing was stored. `fields` names every bad row and field as `<row index>.<field>` (rows counted "
+            f"from 0), e.g. `17.container_number`, `3.lines.0.gross_mass`; more than {MAX_RECORDS:,} records is "
+            "reported under `records`."
+        ),
+    ),
     401: OpenApiResponse(ErrorSerializer, description="No or an invalid token (`Authorization: Token …`)."),
     403: OpenApiResponse(ErrorSerializer, description="The caller is not a logistics system."),
 }
@@ -57,8 +60,10 @@ LIST_ERRORS = {code: POST_ERRORS[code] for code in (401, 403)} | {
 
 
 class _RecordInputSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=100, help_text=(
-        "Your own id of the record. A record sent again with the same id is not stored twice."))
+    external_id = serializers.CharField(
+        max_length=100,
+        help_text=("Your own id of the record. A record sent again with the same id is not stored twice."),
+    )
 
 
 class ManifestLineInputSerializer(serializers.Serializer):
@@ -66,8 +71,10 @@ class ManifestLineInputSerializer(serializers.Serializer):
     consignee_name = serializers.CharField(max_length=200)
     packages = serializers.IntegerField(min_value=1)
     gross_mass = serializers.DecimalField(max_digits=14, decimal_places=3, help_text="Kilograms, > 0.")
-    containers = serializers.ListField(child=serializers.CharField(max_length=13), help_text=(
-        "ISO 6346 container numbers with a correct check digit, e.g. CSQU3054383 (stored normalised)."))
+    containers = serializers.ListField(
+        child=serializers.CharField(max_length=13),
+        help_text=("ISO 6346 container numbers with a correct check digit, e.g. CSQU3054383 (stored normalised)."),
+    )
 
 
 class ManifestInputSerializer(_RecordInputSerializer):
@@ -85,21 +92,32 @@ class ContainerEventInputSerializer(_RecordInputSerializer):
     port = serializers.CharField(max_length=5, help_text="UN/LOCODE of the port where it happened.")
     vessel = serializers.CharField(max_length=100, required=False, allow_blank=True)
     voyage = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    occurred_at = serializers.DateTimeField(help_text=(
-        "ISO 8601 with its offset, e.g. 2026-03-01T08:30:00+08:00; at most 5 minutes ahead of the portal."))
-    seal_number = serializers.CharField(max_length=35, required=False, allow_blank=True,
-                                        help_text="Seal number seen on the container.")
-    weight = serializers.DecimalField(max_digits=14, decimal_places=3, required=False, allow_null=True,
-                                      help_text="Kilograms, > 0; required for `weighed`.")
+    occurred_at = serializers.DateTimeField(
+        help_text=("ISO 8601 with its offset, e.g. 2026-03-01T08:30:00+08:00; at most 5 minutes ahead of the portal.")
+    )
+    seal_number = serializers.CharField(
+        max_length=35, required=False, allow_blank=True, help_text="Seal number seen on the container."
+    )
+    weight = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        help_text="Kilograms, > 0; required for `weighed`.",
+    )
 
 
 class SensorReadingInputSerializer(_RecordInputSerializer):
     container_number = serializers.CharField(max_length=13, help_text="ISO 6346, e.g. CSQU3054383.")
     device = serializers.CharField(max_length=100)
     kind = serializers.ChoiceField(choices=SensorKind.choices)
-    value = serializers.CharField(max_length=100, help_text=(
-        "`temperature`: °C as a number; `gross_weight`: kg, > 0; `seal_status`: one short word (closed, open, "
-        "broken …); `position`: `latitude,longitude` in decimal degrees."))
+    value = serializers.CharField(
+        max_length=100,
+        help_text=(
+            "`temperature`: °C as a number; `gross_weight`: kg, > 0; `seal_status`: one short word (closed, open, "
+            "broken …); `position`: `latitude,longitude` in decimal degrees."
+        ),
+    )
     read_at = serializers.DateTimeField(help_text="ISO 8601 with its offset; at most 5 minutes ahead.")
 
 
@@ -127,8 +145,17 @@ class ManifestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Manifest
-        fields = ["id", "external_id", "carrier", "vessel", "voyage", "port_of_loading", "port_of_discharge",
-                  "received_at", "lines"]
+        fields = [
+            "id",
+            "external_id",
+            "carrier",
+            "vessel",
+            "voyage",
+            "port_of_loading",
+            "port_of_discharge",
+            "received_at",
+            "lines",
+        ]
 
 
 class ContainerEventSerializer(serializers.ModelSerializer):
@@ -136,8 +163,19 @@ class ContainerEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContainerEvent
-        fields = ["id", "external_id", "container_number", "event_type", "port", "vessel", "voyage", "occurred_at",
-                  "seal_number", "weight", "received_at"]
+        fields = [
+            "id",
+            "external_id",
+            "container_number",
+            "event_type",
+            "port",
+            "vessel",
+            "voyage",
+            "occurred_at",
+            "seal_number",
+            "weight",
+            "received_at",
+        ]
 
 
 class SensorReadingSerializer(serializers.ModelSerializer):
@@ -147,11 +185,16 @@ class SensorReadingSerializer(serializers.ModelSerializer):
 
 
 class LogisticsListQuerySerializer(serializers.Serializer):
-    container_number = serializers.CharField(max_length=20, required=False, allow_blank=True,
-                                             help_text="Only records about this container.")
-    since = serializers.DateTimeField(required=False, help_text=(
-        "Only records at or after this time (ISO 8601 with offset): the event or reading time; for manifests "
-        "the time received."))
+    container_number = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="Only records about this container."
+    )
+    since = serializers.DateTimeField(
+        required=False,
+        help_text=(
+            "Only records at or after this time (ISO 8601 with offset): the event or reading time; for manifests "
+            "the time received."
+        ),
+    )
     until = serializers.DateTimeField(required=False, help_text="Only records before this time.")
 
     def validate(self, attrs):
@@ -161,8 +204,12 @@ class LogisticsListQuerySerializer(serializers.Serializer):
 
 
 class ManifestListQuerySerializer(LogisticsListQuerySerializer):
-    transport_document = serializers.CharField(max_length=35, required=False, allow_blank=True,
-                                               help_text="Only manifests with a line for this transport document.")
+    transport_document = serializers.CharField(
+        max_length=35,
+        required=False,
+        allow_blank=True,
+        help_text="Only manifests with a line for this transport document.",
+    )
 
 
 class ContainerEventListQuerySerializer(LogisticsListQuerySerializer):
@@ -234,11 +281,17 @@ INGEST_DESCRIPTION = (
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your organisation's manifests", parameters=[ManifestListQuerySerializer],
-                       responses={200: ManifestSerializer(many=True), **LIST_ERRORS}),
-    create=extend_schema(summary="Send manifests in bulk", description=INGEST_DESCRIPTION,
-                         request=ManifestInputSerializer(many=True),
-                         responses={201: IngestResultSerializer, **POST_ERRORS}),
+    list=extend_schema(
+        summary="List your organisation's manifests",
+        parameters=[ManifestListQuerySerializer],
+        responses={200: ManifestSerializer(many=True), **LIST_ERRORS},
+    ),
+    create=extend_schema(
+        summary="Send manifests in bulk",
+        description=INGEST_DESCRIPTION,
+        request=ManifestInputSerializer(many=True),
+        responses={201: IngestResultSerializer, **POST_ERRORS},
+    ),
 )
 class ManifestViewSet(_LogisticsRecordViewSet):
     """Carriers' manifests (vessel or barge, voyage, ports) with their lines."""
@@ -249,8 +302,7 @@ class ManifestViewSet(_LogisticsRecordViewSet):
     ingest = staticmethod(manifests_ingest)
 
     def get_queryset(self):
-        return (super().get_queryset().select_related("port_of_loading", "port_of_discharge")
-                .prefetch_related("lines"))
+        return super().get_queryset().select_related("port_of_loading", "port_of_discharge").prefetch_related("lines")
 
     def filter_records(self, queryset, query: dict):
         lines = ManifestLine.objects.all()
@@ -267,12 +319,17 @@ class ManifestViewSet(_LogisticsRecordViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your organisation's container events",
-                       parameters=[ContainerEventListQuerySerializer],
-                       responses={200: ContainerEventSerializer(many=True), **LIST_ERRORS}),
-    create=extend_schema(summary="Send container events in bulk", description=INGEST_DESCRIPTION,
-                         request=ContainerEventInputSerializer(many=True),
-                         responses={201: IngestResultSerializer, **POST_ERRORS}),
+    list=extend_schema(
+        summary="List your organisation's container events",
+        parameters=[ContainerEventListQuerySerializer],
+        responses={200: ContainerEventSerializer(many=True), **LIST_ERRORS},
+    ),
+    create=extend_schema(
+        summary="Send container events in bulk",
+        description=INGEST_DESCRIPTION,
+        request=ContainerEventInputSerializer(many=True),
+        responses={201: IngestResultSerializer, **POST_ERRORS},
+    ),
 )
 class ContainerEventViewSet(_LogisticsRecordViewSet):
     """Terminals' container events: gate in, weighed, loaded, discharged, gate out, departed, arrived."""
@@ -294,12 +351,17 @@ class ContainerEventViewSet(_LogisticsRecordViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your organisation's sensor readings",
-                       parameters=[SensorReadingListQuerySerializer],
-                       responses={200: SensorReadingSerializer(many=True), **LIST_ERRORS}),
-    create=extend_schema(summary="Send sensor readings in bulk", description=INGEST_DESCRIPTION,
-                         request=SensorReadingInputSerializer(many=True),
-                         responses={201: IngestResultSerializer, **POST_ERRORS}),
+    list=extend_schema(
+        summary="List your organisation's sensor readings",
+        parameters=[SensorReadingListQuerySerializer],
+        responses={200: SensorReadingSerializer(many=True), **LIST_ERRORS},
+    ),
+    create=extend_schema(
+        summary="Send sensor readings in bulk",
+        description=INGEST_DESCRIPTION,
+        request=SensorReadingInputSerializer(many=True),
+        responses={201: IngestResultSerializer, **POST_ERRORS},
+    ),
 )
 class SensorReadingViewSet(_LogisticsRecordViewSet):
     """IoT platforms' readings: seal status, temperature, gross weight, position."""

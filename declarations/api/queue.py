@@ -30,32 +30,53 @@ QUEUE_ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="Not signed in, or not customs staff."),
 }
 ASSIGN_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Taking over another officer's assignment needs a `note`; "
-                                                       "`fields.note` says who is working on it."),
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description="Taking over another officer's assignment needs a `note`; `fields.note` says who is working on it.",
+    ),
     403: OpenApiResponse(ErrorSerializer, description="Not signed in, or not customs staff."),
     404: OpenApiResponse(ErrorSerializer, description="No such declaration at the caller's ports."),
-    409: OpenApiResponse(ErrorSerializer, description="The declaration no longer awaits a decision, or the "
-                                                       "caller does not serve its ports."),
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="The declaration no longer awaits a decision, or the caller does not serve its ports.",
+    ),
 }
 
 
 class QueueQuerySerializer(serializers.Serializer):
-    lane = serializers.ChoiceField(choices=[*Lane.values, NOT_VERIFIED], required=False, allow_blank=True,
-                                   help_text="`red`, `yellow`, `green`, or `none` for not yet verified.")
-    status = serializers.ChoiceField(choices=[s.value for s in AWAITING_DECISION], required=False,
-                                     allow_blank=True)
-    warning_code = serializers.ChoiceField(choices=WarningCode.values, required=False, allow_blank=True,
-                                           help_text="Declarations whose current version has this warning.")
-    trader = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1,
-                                      help_text="The declarant organisation's id.")
-    hs_chapter = serializers.RegexField(r"^\d{2}$", required=False, allow_blank=True,
-                                        help_text="Two digits; declarations with any goods item in the chapter.")
+    lane = serializers.ChoiceField(
+        choices=[*Lane.values, NOT_VERIFIED],
+        required=False,
+        allow_blank=True,
+        help_text="`red`, `yellow`, `green`, or `none` for not yet verified.",
+    )
+    status = serializers.ChoiceField(choices=[s.value for s in AWAITING_DECISION], required=False, allow_blank=True)
+    warning_code = serializers.ChoiceField(
+        choices=WarningCode.values,
+        required=False,
+        allow_blank=True,
+        help_text="Declarations whose current version has this warning.",
+    )
+    trader = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="The declarant organisation's id."
+    )
+    hs_chapter = serializers.RegexField(
+        r"^\d{2}$",
+        required=False,
+        allow_blank=True,
+        help_text="Two digits; declarations with any goods item in the chapter.",
+    )
     submitted_from = serializers.DateField(required=False, help_text="Submitted on or after this day (port time).")
     submitted_to = serializers.DateField(required=False, help_text="Submitted on or before this day (port time).")
-    search = serializers.CharField(max_length=40, required=False, allow_blank=True,
-                                   help_text="A reference, container number or transport document number.")
-    cursor = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                   help_text="From `next` or `previous` of an earlier page.")
+    search = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="A reference, container number or transport document number.",
+    )
+    cursor = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="From `next` or `previous` of an earlier page."
+    )
     direction = serializers.ChoiceField(choices=["next", "previous"], required=False, default="next")
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=50)
 
@@ -86,8 +107,11 @@ class QueueRowSerializer(serializers.Serializer):
     def get_assignee(self, row) -> dict | None:
         if row.assignee is None:
             return None
-        return {"username": row.assignee.username, "name": row.assignee.get_full_name() or row.assignee.username,
-                "assigned_at": serializers.DateTimeField().to_representation(row.assigned_at)}
+        return {
+            "username": row.assignee.username,
+            "name": row.assignee.get_full_name() or row.assignee.username,
+            "assigned_at": serializers.DateTimeField().to_representation(row.assigned_at),
+        }
 
 
 class QueueLaneCountsSerializer(serializers.Serializer):
@@ -105,8 +129,13 @@ class QueuePageSerializer(serializers.Serializer):
 
 
 class AssignInputSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
-                                 help_text="Required when taking over another officer's assignment: why.")
+    note = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when taking over another officer's assignment: why.",
+    )
 
 
 class AssignmentSerializer(serializers.Serializer):
@@ -125,7 +154,7 @@ class DeclarationQueueView(APIView):
     @extend_schema(
         summary="Officer queue: awaiting a decision, red → yellow → green → not verified, then oldest",
         description="Same filters and order as the queue page. Walk it with `cursor` (from `next`); "
-                    "`lane_counts` counts the declarations of each lane for the other filters.",
+        "`lane_counts` counts the declarations of each lane for the other filters.",
         parameters=[QueueQuerySerializer],
         responses={200: QueuePageSerializer, **QUEUE_ERRORS},
     )
@@ -135,15 +164,20 @@ class DeclarationQueueView(APIView):
         values = dict(query.validated_data)
         cursor, direction, size = values.pop("cursor", ""), values.pop("direction"), values.pop("page_size")
         page = declaration_queue_page(
-            actor=request.user, filters=QueueFilters.of(values), size=size,
-            after=cursor if direction == "next" else "", before=cursor if direction == "previous" else "",
+            actor=request.user,
+            filters=QueueFilters.of(values),
+            size=size,
+            after=cursor if direction == "next" else "",
+            before=cursor if direction == "previous" else "",
         )
-        return Response({
-            "next": self._link(request, page["next"], "next"),
-            "previous": self._link(request, page["previous"], "previous"),
-            "lane_counts": {lane: page["lane_counts"][lane] for lane in LANE_KEYS},
-            "results": QueueRowSerializer(page["rows"], many=True).data,
-        })
+        return Response(
+            {
+                "next": self._link(request, page["next"], "next"),
+                "previous": self._link(request, page["previous"], "previous"),
+                "lane_counts": {lane: page["lane_counts"][lane] for lane in LANE_KEYS},
+                "results": QueueRowSerializer(page["rows"], many=True).data,
+            }
+        )
 
     @staticmethod
     def _link(request, cursor: str, direction: str) -> str | None:

@@ -47,40 +47,68 @@ def _optional_text(max_length: int, **kwargs) -> serializers.CharField:
 
 
 def _mass(help_text: str) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=14, decimal_places=3, max_value=MASS_MAX, required=False,
-                                    allow_null=True, help_text=help_text)
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=3, max_value=MASS_MAX, required=False, allow_null=True, help_text=help_text
+    )
 
 
 class ItemInputSerializer(serializers.Serializer):
     """A goods item. In a draft every field of a given item is still required; submit checks the rest."""
 
-    hs_code = CodeField(drop=" .", max_length=20, help_text="HS code (6 digits, or the 10-digit Chinese tariff "
-                                                             "code), a leaf of the tariff; dots are ignored.")
+    hs_code = CodeField(
+        drop=" .",
+        max_length=20,
+        help_text="HS code (6 digits, or the 10-digit Chinese tariff code), a leaf of the tariff; dots are ignored.",
+    )
     description = _optional_text(300, help_text="Description of the goods.")
     origin_country = CodeField(max_length=10, help_text="Country of origin, ISO 3166 alpha-2 (e.g. CN).")
     quantity = _mass("Quantity in ``unit``, > 0.")
-    unit = serializers.ChoiceField(choices=Unit.choices, required=False, allow_null=True,
-                                   help_text="UN/ECE Recommendation 20 unit code.")
-    packages = serializers.IntegerField(required=False, allow_null=True, max_value=INTEGER_MAX,
-                                        help_text="Number of packages, at least 1.")
+    unit = serializers.ChoiceField(
+        choices=Unit.choices, required=False, allow_null=True, help_text="UN/ECE Recommendation 20 unit code."
+    )
+    packages = serializers.IntegerField(
+        required=False, allow_null=True, max_value=INTEGER_MAX, help_text="Number of packages, at least 1."
+    )
     gross_mass = _mass("Gross mass in kg, > 0.")
     net_mass = _mass("Net mass in kg, > 0 and at most the gross mass.")
     value = serializers.DecimalField(
-        max_digits=None, decimal_places=None, max_value=VALUE_MAX, required=False, allow_null=True,
+        max_digits=None,
+        decimal_places=None,
+        max_value=VALUE_MAX,
+        required=False,
+        allow_null=True,
         help_text="Value in the invoice currency, ≥ 0, at most two decimals.",
     )
 
 
 class ContainerInputSerializer(serializers.Serializer):
-    number = serializers.CharField(max_length=20, required=False, allow_blank=True,
-                                   help_text="ISO 6346 container number with its check digit, e.g. CSQU3054383.")
-    size_type = serializers.CharField(max_length=4, required=False, allow_blank=True,
-                                      help_text="ISO 6346 size/type code, e.g. 22G1, 45G1, 45R1 (reefer).")
+    number = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="ISO 6346 container number with its check digit, e.g. CSQU3054383.",
+    )
+    size_type = serializers.CharField(
+        max_length=4,
+        required=False,
+        allow_blank=True,
+        help_text="ISO 6346 size/type code, e.g. 22G1, 45G1, 45R1 (reefer).",
+    )
     seal_number = serializers.CharField(max_length=35, required=False, allow_blank=True)
-    temperature_min = serializers.DecimalField(max_digits=5, decimal_places=1, required=False, allow_null=True,
-                                               help_text="Reefers: lowest allowed temperature, °C.")
-    temperature_max = serializers.DecimalField(max_digits=5, decimal_places=1, required=False, allow_null=True,
-                                               help_text="Reefers: highest allowed temperature, °C.")
+    temperature_min = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        help_text="Reefers: lowest allowed temperature, °C.",
+    )
+    temperature_max = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        help_text="Reefers: highest allowed temperature, °C.",
+    )
 
 
 class DeclarationInputSerializer(serializers.Serializer):
@@ -106,8 +134,14 @@ class DeclarationInputSerializer(serializers.Serializer):
     items = ItemInputSerializer(many=True, required=False, max_length=MAX_LINES)
     containers = ContainerInputSerializer(many=True, required=False, max_length=MAX_LINES)
 
-    HEADER_TEXT = ["transport_document_number", "consignor_name", "consignor_address", "consignee_name",
-                   "consignee_address", "incoterm"]
+    HEADER_TEXT = [
+        "transport_document_number",
+        "consignor_name",
+        "consignor_address",
+        "consignee_name",
+        "consignee_address",
+        "incoterm",
+    ]
     HEADER_CODES = ["origin_port", "transfer_port", "foreign_port", "consignee_country", "invoice_currency"]
 
     def service_input(self, *, current: dict | None = None, replace: bool = True) -> dict:
@@ -121,8 +155,12 @@ class DeclarationInputSerializer(serializers.Serializer):
         given.update({name: given[name] or "" for name in self.HEADER_TEXT if name in given})
         given.update({name: given[name] or None for name in self.HEADER_CODES if name in given})
         if replace:
-            header = {**dict.fromkeys(self.HEADER_TEXT, ""), **dict.fromkeys(self.HEADER_CODES),
-                      "direction": None, "procedure": None}  # None keeps the declaration's direction/procedure
+            header = {
+                **dict.fromkeys(self.HEADER_TEXT, ""),
+                **dict.fromkeys(self.HEADER_CODES),
+                "direction": None,
+                "procedure": None,
+            }  # None keeps the declaration's direction/procedure
             header.update(given)
             items, containers = data.get("items", []), data.get("containers", [])
         else:
@@ -137,22 +175,34 @@ class DeclarationInputSerializer(serializers.Serializer):
 
 
 class CancelInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
-                                   help_text="Why the trader withdraws the declaration.")
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the trader withdraws the declaration.",
+    )
 
 
 class DecisionInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[(action, Action(action).label) for action in OFFICER_DECISIONS])
     message = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="",
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Required to request an amendment (what to change) or to reject (why). For `order_inspection` "
-                  "of goods already inspected at either port, a supervisor's reason for the second inspection.",
+        "of goods already inspected at either port, a supervisor's reason for the second inspection.",
     )
 
 
 class DeclarationListQuerySerializer(serializers.Serializer):
-    search = serializers.CharField(max_length=50, required=False, allow_blank=True,
-                                   help_text="A reference, container number or transport document number.")
+    search = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        help_text="A reference, container number or transport document number.",
+    )
     status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
     lane = serializers.ChoiceField(choices=Lane.choices, required=False, allow_blank=True)
     submitted_from = serializers.DateField(required=False, help_text="First submitted on or after this day.")
@@ -169,8 +219,19 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DeclarationItem
-        fields = ["line_number", "hs_code", "hs_code_description", "description", "origin_country", "quantity",
-                  "unit", "packages", "gross_mass", "net_mass", "value"]
+        fields = [
+            "line_number",
+            "hs_code",
+            "hs_code_description",
+            "description",
+            "origin_country",
+            "quantity",
+            "unit",
+            "packages",
+            "gross_mass",
+            "net_mass",
+            "value",
+        ]
 
 
 class ContainerSerializer(serializers.ModelSerializer):
@@ -190,13 +251,13 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
     file = serializers.FileField(write_only=True, help_text="PDF, JPEG or PNG (checked by content), at most 10 MB.")
-    uploaded_by = serializers.IntegerField(source="uploaded_by_id", read_only=True,
-                                           help_text="Id of the user who uploaded it.")
+    uploaded_by = serializers.IntegerField(
+        source="uploaded_by_id", read_only=True, help_text="Id of the user who uploaded it."
+    )
 
     class Meta:
         model = SupportingDocument
-        fields = ["id", "kind", "file", "original_name", "content_type", "size", "sha256", "uploaded_by",
-                  "uploaded_at"]
+        fields = ["id", "kind", "file", "original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
         read_only_fields = ["id", "original_name", "content_type", "size", "sha256", "uploaded_at"]
 
 
@@ -227,10 +288,31 @@ class DeclarationSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Declaration
         fields = [
-            "id", "reference", "public_id", "status", "lane", "version", "direction", "procedure", "origin_port",
-            "transfer_port", "foreign_port", "transport_document_number", "declarant", "declarant_name",
-            "consignee_name", "item_count", "container_count", "total_packages", "total_gross_mass",
-            "total_net_mass", "total_value", "created_at", "updated_at", "submitted_at", "decided_at",
+            "id",
+            "reference",
+            "public_id",
+            "status",
+            "lane",
+            "version",
+            "direction",
+            "procedure",
+            "origin_port",
+            "transfer_port",
+            "foreign_port",
+            "transport_document_number",
+            "declarant",
+            "declarant_name",
+            "consignee_name",
+            "item_count",
+            "container_count",
+            "total_packages",
+            "total_gross_mass",
+            "total_net_mass",
+            "total_value",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "decided_at",
         ]
         read_only_fields = fields
 
@@ -254,15 +336,27 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
 
     class Meta(DeclarationSummarySerializer.Meta):
         fields = [
-            *DeclarationSummarySerializer.Meta.fields, "consignor_name", "consignor_address", "consignee_address",
-            "consignee_country", "incoterm", "invoice_currency", "officer_message", "items", "containers",
-            "documents", "allowed_actions", "history",
+            *DeclarationSummarySerializer.Meta.fields,
+            "consignor_name",
+            "consignor_address",
+            "consignee_address",
+            "consignee_country",
+            "incoterm",
+            "invoice_currency",
+            "officer_message",
+            "items",
+            "containers",
+            "documents",
+            "allowed_actions",
+            "history",
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(
-        choices=[Action.SUBMIT, Action.AMEND, Action.CANCEL, *OFFICER_DECISIONS]
-    )))
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=[Action.SUBMIT, Action.AMEND, Action.CANCEL, *OFFICER_DECISIONS])
+        )
+    )
     def get_allowed_actions(self, declaration) -> list[str]:
         return self.context.get("allowed_actions", [])
 

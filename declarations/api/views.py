@@ -42,12 +42,21 @@ from .serializers import (
 
 IsTrader = HasRole.of(Role.TRADER_STAFF)
 IsCustoms = HasRole.of(Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR)
-TRADER_ACTIONS = {"create", "update", "partial_update", "submit", "amend", "cancel", "copy", "documents",
-                  "document_remove"}
+TRADER_ACTIONS = {
+    "create",
+    "update",
+    "partial_update",
+    "submit",
+    "amend",
+    "cancel",
+    "copy",
+    "documents",
+    "document_remove",
+}
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input. `fields` names each bad field by its dotted path, e.g. `items.0.net_mass`, "
-         "`containers.1.number`, `transfer_port`.",
+    "`containers.1.number`, `transfer_port`.",
     403: "Not signed in, or the caller's role may not do this (e.g. customs staff cannot file declarations).",
     404: "No such declaration for this caller (another organisation's declarations are not found).",
     409: "The declaration's status does not allow this now (e.g. submitted twice, or someone acted first).",
@@ -59,7 +68,10 @@ def errors(*codes: int) -> dict:
 
 
 INCLUDE_HISTORY = OpenApiParameter(
-    "include", OpenApiTypes.STR, enum=["history"], required=False,
+    "include",
+    OpenApiTypes.STR,
+    enum=["history"],
+    required=False,
     description="`history` adds the status timeline (from the record's history) to the response.",
 )
 DOCUMENT_ID = OpenApiParameter("document_id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -117,16 +129,18 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
 
     def _allowed_actions(self, declaration: Declaration) -> list[str]:
         user = self.request.user
-        actions = [name for name in allowed_actions(declaration.status, user.role)
-                   if name in API_ACTIONS.get(user.role, ())]
+        actions = [
+            name for name in allowed_actions(declaration.status, user.role) if name in API_ACTIONS.get(user.role, ())
+        ]
         if actions and roles.is_customs(user):
             port = services.clearance_port(declaration)
             if port is None or not roles.serves_port(user, port):
                 return []
         return actions
 
-    def _present(self, declaration_id: int, *, status_code: int = status.HTTP_200_OK,
-                 include_history: bool = False) -> Response:
+    def _present(
+        self, declaration_id: int, *, status_code: int = status.HTTP_200_OK, include_history: bool = False
+    ) -> Response:
         try:
             declaration = declaration_get(actor=self.request.user, declaration_id=declaration_id)
         except Declaration.DoesNotExist:
@@ -141,8 +155,9 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
         ``declaration_get`` would read it.
         """
         cached = getattr(declaration, "_prefetched_objects_cache", {})
-        prefetch_related_objects([declaration], *[lookup for name, lookup in DETAIL_PREFETCHES.items()
-                                                  if name not in cached])
+        prefetch_related_objects(
+            [declaration], *[lookup for name, lookup in DETAIL_PREFETCHES.items() if name not in cached]
+        )
         return self._respond(declaration, status_code=status_code)
 
     def _respond(self, declaration: Declaration, *, status_code: int, include_history: bool = False) -> Response:
@@ -197,13 +212,14 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
         declaration_id = self._require_visible()
         parsed = DeclarationInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
-        declaration = services.declaration_update_draft(actor=request.user, declaration_id=declaration_id,
-                                                        **parsed.service_input())
+        declaration = services.declaration_update_draft(
+            actor=request.user, declaration_id=declaration_id, **parsed.service_input()
+        )
         return self._present_written(declaration)
 
     @extend_schema(
         summary="Change part of a draft (fields left out keep their values; items or containers, if given, "
-                "replace the whole list)",
+        "replace the whole list)",
         request=DeclarationInputSerializer,
         responses={200: DeclarationDetailSerializer, **errors(400, 403, 404, 409)},
     )
@@ -219,8 +235,9 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
             "items": [declaration_item_values(item) for item in declaration.items.all()],
             "containers": [declaration_container_values(container) for container in declaration.containers.all()],
         }
-        services.declaration_update_draft(actor=request.user, declaration_id=declaration.pk,
-                                          **parsed.service_input(current=current, replace=False))
+        services.declaration_update_draft(
+            actor=request.user, declaration_id=declaration.pk, **parsed.service_input(current=current, replace=False)
+        )
         return self._present(declaration.pk)
 
     @extend_schema(
@@ -267,8 +284,9 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
         declaration_id = self._require_visible()
         parsed = CancelInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
-        declaration = services.declaration_cancel(actor=request.user, declaration_id=declaration_id,
-                                                  reason=parsed.validated_data["reason"])
+        declaration = services.declaration_cancel(
+            actor=request.user, declaration_id=declaration_id, reason=parsed.validated_data["reason"]
+        )
         return self._present_written(declaration)
 
     @extend_schema(
@@ -284,8 +302,9 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
         parsed.is_valid(raise_exception=True)
         if parsed.validated_data["action"] == Action.ORDER_INSPECTION:  # creates the inspection the trader books
             message = parsed.validated_data["message"]
-            inspection_order(actor=request.user, declaration_id=declaration_id, message=message,
-                             override_reason=message)
+            inspection_order(
+                actor=request.user, declaration_id=declaration_id, message=message, override_reason=message
+            )
         else:
             services.declaration_decide(actor=request.user, declaration_id=declaration_id, **parsed.validated_data)
         return self._present(declaration_id)
@@ -302,9 +321,12 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
         declaration_id = self._require_visible()
         parsed = DocumentSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
-        document = services.document_attach(actor=request.user, declaration_id=declaration_id,
-                                            kind=parsed.validated_data["kind"],
-                                            upload=parsed.validated_data["file"])
+        document = services.document_attach(
+            actor=request.user,
+            declaration_id=declaration_id,
+            kind=parsed.validated_data["kind"],
+            upload=parsed.validated_data["file"],
+        )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -47,10 +47,20 @@ def _sensitivity(hs_code) -> tuple[str, str]:
 def _item_facts(item: DeclarationItem) -> ItemFacts:
     reason, note = _sensitivity(item.hs_code)
     return ItemFacts(
-        line=item.line_number, hs_code=item.hs_code_id, description=item.description,
-        origin_country=item.origin_country_id, quantity=item.quantity, unit=item.unit, packages=item.packages,
-        gross_mass=item.gross_mass, net_mass=item.net_mass, value=item.value, sensitive_reason=reason,
-        sensitive_note=note, unit_value_min=item.hs_code.unit_value_min, unit_value_max=item.hs_code.unit_value_max,
+        line=item.line_number,
+        hs_code=item.hs_code_id,
+        description=item.description,
+        origin_country=item.origin_country_id,
+        quantity=item.quantity,
+        unit=item.unit,
+        packages=item.packages,
+        gross_mass=item.gross_mass,
+        net_mass=item.net_mass,
+        value=item.value,
+        sensitive_reason=reason,
+        sensitive_note=note,
+        unit_value_min=item.hs_code.unit_value_min,
+        unit_value_max=item.hs_code.unit_value_max,
         value_unit=item.hs_code.value_unit,
     )
 
@@ -58,22 +68,31 @@ def _item_facts(item: DeclarationItem) -> ItemFacts:
 def evidence_bundles(declaration_ids: list[int]) -> dict[int, EvidenceBundle]:
     """Bundles for the given declarations (missing ids are left out); about ten queries whatever the batch size."""
     declarations = list(
-        Declaration.objects.filter(pk__in=declaration_ids)
-        .select_related("origin_port", "transfer_port", "foreign_port")
+        Declaration.objects.filter(pk__in=declaration_ids).select_related(
+            "origin_port", "transfer_port", "foreign_port"
+        )
     )
     if not declarations:
         return {}
     ids = [declaration.pk for declaration in declarations]
     items = defaultdict(list)
-    for item in (DeclarationItem.objects.filter(declaration_id__in=ids)
-                 .select_related("hs_code__parent__parent__parent").order_by("line_number")):
+    for item in (
+        DeclarationItem.objects.filter(declaration_id__in=ids)
+        .select_related("hs_code__parent__parent__parent")
+        .order_by("line_number")
+    ):
         items[item.declaration_id].append(_item_facts(item))
     containers = defaultdict(list)
     for container in DeclarationContainer.objects.filter(declaration_id__in=ids).order_by("id"):
-        containers[container.declaration_id].append(ContainerFacts(
-            number=container.number, size_type=container.size_type, seal_number=container.seal_number,
-            temperature_min=container.temperature_min, temperature_max=container.temperature_max,
-        ))
+        containers[container.declaration_id].append(
+            ContainerFacts(
+                number=container.number,
+                size_type=container.size_type,
+                seal_number=container.seal_number,
+                temperature_min=container.temperature_min,
+                temperature_max=container.temperature_max,
+            )
+        )
     documents = {d.transport_document_number for d in declarations if d.transport_document_number}
     numbers = {c.number for facts in containers.values() for c in facts}
     # Containers are reused voyage after voyage: only what happened since shortly before a
@@ -82,32 +101,58 @@ def evidence_bundles(declaration_ids: list[int]) -> dict[int, EvidenceBundle]:
     earliest = min(since.values())
 
     lines = defaultdict(list)
-    for line in (ManifestLine.objects.filter(transport_document_number__in=documents)
-                 .select_related("manifest__port_of_loading", "manifest__port_of_discharge").order_by("id")):
+    for line in (
+        ManifestLine.objects.filter(transport_document_number__in=documents)
+        .select_related("manifest__port_of_loading", "manifest__port_of_discharge")
+        .order_by("id")
+    ):
         manifest = line.manifest
-        lines[line.transport_document_number].append(ManifestLineFacts(
-            manifest_id=manifest.pk, line_id=line.pk, carrier=manifest.carrier, vessel=manifest.vessel,
-            voyage=manifest.voyage, port_of_loading=manifest.port_of_loading.locode,
-            port_of_discharge=manifest.port_of_discharge.locode,
-            transport_document_number=line.transport_document_number, consignee_name=line.consignee_name,
-            packages=line.packages, gross_mass=line.gross_mass, containers=tuple(line.containers),
-        ))
+        lines[line.transport_document_number].append(
+            ManifestLineFacts(
+                manifest_id=manifest.pk,
+                line_id=line.pk,
+                carrier=manifest.carrier,
+                vessel=manifest.vessel,
+                voyage=manifest.voyage,
+                port_of_loading=manifest.port_of_loading.locode,
+                port_of_discharge=manifest.port_of_discharge.locode,
+                transport_document_number=line.transport_document_number,
+                consignee_name=line.consignee_name,
+                packages=line.packages,
+                gross_mass=line.gross_mass,
+                containers=tuple(line.containers),
+            )
+        )
     events = defaultdict(list)
-    for row in (ContainerEvent.objects.filter(container_number__in=numbers, occurred_at__gte=earliest)
-                .order_by("occurred_at", "id")
-                .values_list("id", "container_number", "event_type", "port__locode", "occurred_at", "vessel",
-                             "voyage", "seal_number", "weight")):
+    for row in (
+        ContainerEvent.objects.filter(container_number__in=numbers, occurred_at__gte=earliest)
+        .order_by("occurred_at", "id")
+        .values_list(
+            "id",
+            "container_number",
+            "event_type",
+            "port__locode",
+            "occurred_at",
+            "vessel",
+            "voyage",
+            "seal_number",
+            "weight",
+        )
+    ):
         events[row[1]].append(ContainerEventFacts(*row))
     readings = defaultdict(list)
-    for row in (SensorReading.objects.filter(container_number__in=numbers, read_at__gte=earliest)
-                .order_by("read_at", "id")
-                .values_list("id", "container_number", "device", "kind", "value", "read_at")):
+    for row in (
+        SensorReading.objects.filter(container_number__in=numbers, read_at__gte=earliest)
+        .order_by("read_at", "id")
+        .values_list("id", "container_number", "device", "kind", "value", "read_at")
+    ):
         readings[row[1]].append(SensorReadingFacts(*row))
 
     siblings = defaultdict(list)
     sibling_rows = list(
-        Declaration.objects.filter(transport_document_number__in=documents, status__in=LIVE)
-        .values_list("pk", "reference", "transport_document_number", "total_packages", "total_gross_mass")
+        Declaration.objects.filter(transport_document_number__in=documents, status__in=LIVE).values_list(
+            "pk", "reference", "transport_document_number", "total_packages", "total_gross_mass"
+        )
     )
     sibling_containers = defaultdict(set)
     for declaration_id, number in DeclarationContainer.objects.filter(
@@ -115,41 +160,59 @@ def evidence_bundles(declaration_ids: list[int]) -> dict[int, EvidenceBundle]:
     ).values_list("declaration_id", "number"):
         sibling_containers[declaration_id].add(number)
     for pk, reference, document, packages, gross in sibling_rows:
-        siblings[document].append(SiblingFacts(
-            id=pk, reference=reference or "", total_packages=packages, total_gross_mass=gross,
-            container_numbers=frozenset(sibling_containers[pk]),
-        ))
+        siblings[document].append(
+            SiblingFacts(
+                id=pk,
+                reference=reference or "",
+                total_packages=packages,
+                total_gross_mass=gross,
+                container_numbers=frozenset(sibling_containers[pk]),
+            )
+        )
 
-    settings_by_port = {s.port_id: s for s in PortRiskSettings.objects.filter(
-        port_id__in={d.origin_port_id for d in declarations})}
+    settings_by_port = {
+        s.port_id: s for s in PortRiskSettings.objects.filter(port_id__in={d.origin_port_id for d in declarations})
+    }
     bundles = {}
     for declaration in declarations:
         settings = settings_by_port.get(declaration.origin_port_id) or PortRiskSettings()  # defaults
         own_containers = tuple(containers[declaration.pk])
         own_numbers = {c.number for c in own_containers}
         facts = DeclarationFacts(
-            id=declaration.pk, reference=declaration.reference or "", version=declaration.version,
-            status=declaration.status, direction=declaration.direction, procedure=declaration.procedure,
+            id=declaration.pk,
+            reference=declaration.reference or "",
+            version=declaration.version,
+            status=declaration.status,
+            direction=declaration.direction,
+            procedure=declaration.procedure,
             origin_port=declaration.origin_port.locode if declaration.origin_port_id else "",
             transfer_port=declaration.transfer_port.locode if declaration.transfer_port_id else None,
             foreign_port=declaration.foreign_port.locode if declaration.foreign_port_id else None,
             transport_document_number=declaration.transport_document_number,
-            consignee_name=declaration.consignee_name, invoice_currency=declaration.invoice_currency_id or "",
-            declarant_id=declaration.declarant_id, total_packages=declaration.total_packages,
-            total_gross_mass=declaration.total_gross_mass, total_value=declaration.total_value,
-            released_at=declaration.decided_at if declaration.status in (Status.RELEASED, Status.DEPARTED,
-                                                                         Status.ARRIVED) else None,
-            items=tuple(items[declaration.pk]), containers=own_containers,
+            consignee_name=declaration.consignee_name,
+            invoice_currency=declaration.invoice_currency_id or "",
+            declarant_id=declaration.declarant_id,
+            total_packages=declaration.total_packages,
+            total_gross_mass=declaration.total_gross_mass,
+            total_value=declaration.total_value,
+            released_at=declaration.decided_at
+            if declaration.status in (Status.RELEASED, Status.DEPARTED, Status.ARRIVED)
+            else None,
+            items=tuple(items[declaration.pk]),
+            containers=own_containers,
         )
         bundles[declaration.pk] = EvidenceBundle(
             declaration=facts,
             manifest_lines=tuple(lines.get(declaration.transport_document_number, ())),
-            events=tuple(e for number in sorted(own_numbers) for e in events[number]
-                         if e.occurred_at >= since[declaration.pk]),
-            readings=tuple(r for number in sorted(own_numbers) for r in readings[number]
-                           if r.read_at >= since[declaration.pk]),
-            siblings=tuple(s for s in siblings.get(declaration.transport_document_number, ())
-                           if s.id != declaration.pk),
+            events=tuple(
+                e for number in sorted(own_numbers) for e in events[number] if e.occurred_at >= since[declaration.pk]
+            ),
+            readings=tuple(
+                r for number in sorted(own_numbers) for r in readings[number] if r.read_at >= since[declaration.pk]
+            ),
+            siblings=tuple(
+                s for s in siblings.get(declaration.transport_document_number, ()) if s.id != declaration.pk
+            ),
             tolerances=Tolerances(
                 gross_mass_percent=settings.gross_mass_tolerance_percent,
                 temperature=settings.temperature_tolerance,
@@ -166,7 +229,8 @@ def port_settings(port_id: int | None) -> PortRiskSettings:
 
 def port_settings_facts(settings: PortRiskSettings) -> PortSettingsFacts:
     return PortSettingsFacts(
-        random_selection_percent=settings.random_selection_percent, yellow_score=settings.yellow_score,
+        random_selection_percent=settings.random_selection_percent,
+        yellow_score=settings.yellow_score,
         red_score=settings.red_score,
     )
 
@@ -174,17 +238,24 @@ def port_settings_facts(settings: PortRiskSettings) -> PortSettingsFacts:
 def active_risk_rules() -> list[RiskRuleFacts]:
     return [
         RiskRuleFacts(
-            id=rule.pk, name=rule.name, port=rule.port.locode if rule.port_id else "",
-            hs_prefix=rule.hs_prefix, origin_country=rule.origin_country_id or "", trader_id=rule.trader_id,
-            route_port=rule.route_port.locode if rule.route_port_id else "", min_value=rule.min_value,
-            score=rule.score, forced_lane=rule.forced_lane,
+            id=rule.pk,
+            name=rule.name,
+            port=rule.port.locode if rule.port_id else "",
+            hs_prefix=rule.hs_prefix,
+            origin_country=rule.origin_country_id or "",
+            trader_id=rule.trader_id,
+            route_port=rule.route_port.locode if rule.route_port_id else "",
+            min_value=rule.min_value,
+            score=rule.score,
+            forced_lane=rule.forced_lane,
         )
         for rule in RiskRule.objects.filter(active=True).select_related("port", "route_port")
     ]
 
 
-def declarations_concerned(*, transport_documents: set[str], container_numbers: set[str],
-                           statuses: list[str]) -> list[int]:
+def declarations_concerned(
+    *, transport_documents: set[str], container_numbers: set[str], statuses: list[str]
+) -> list[int]:
     """Declarations in ``statuses`` that carry one of the documents or declare one of the containers."""
     if not transport_documents and not container_numbers:
         return []
@@ -192,4 +263,3 @@ def declarations_concerned(*, transport_documents: set[str], container_numbers: 
         pk__in=DeclarationContainer.objects.filter(number__in=container_numbers).values("declaration_id")
     )
     return list(Declaration.objects.filter(condition, status__in=statuses).values_list("pk", flat=True))
-

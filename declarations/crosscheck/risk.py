@@ -121,18 +121,28 @@ def risk_assessment(
     for finding in findings:
         points = SEVERITY_SCORES.get(finding.severity, 0)
         score += points
-        warning_reasons.append(_("Warning: %(warning)s, %(severity)s (+%(points)d).") % {
-            "warning": _warning_label(finding), "severity": finding.severity, "points": points,
-        })
+        warning_reasons.append(
+            _("Warning: %(warning)s, %(severity)s (+%(points)d).")
+            % {
+                "warning": _warning_label(finding),
+                "severity": finding.severity,
+                "points": points,
+            }
+        )
 
     matched = [rule for rule in rules if rule_matches(rule, bundle)]
     forced: RiskRuleFacts | None = None
     for rule in matched:
         score += rule.score
         if rule.forced_lane:
-            reasons.append(_("Risk rule “%(name)s” matched (+%(score)d, forces %(lane)s).") % {
-                "name": rule.name, "score": rule.score, "lane": _lane_name(rule.forced_lane).lower(),
-            })
+            reasons.append(
+                _("Risk rule “%(name)s” matched (+%(score)d, forces %(lane)s).")
+                % {
+                    "name": rule.name,
+                    "score": rule.score,
+                    "lane": _lane_name(rule.forced_lane).lower(),
+                }
+            )
             if forced is None or LANE_ORDER[rule.forced_lane] > LANE_ORDER[forced.forced_lane]:
                 forced = rule
         else:
@@ -142,34 +152,45 @@ def risk_assessment(
     if forced is not None:
         lane = Lane(forced.forced_lane)
         decision = _("%(lane)s lane forced by risk rule “%(name)s” (score %(score)d).") % {
-            "lane": _lane_name(lane), "name": forced.name, "score": score,
+            "lane": _lane_name(lane),
+            "name": forced.name,
+            "score": score,
         }
     elif score >= settings.red_score:
         lane = Lane.RED
         decision = _("Score %(score)d reaches the red threshold %(threshold)d.") % {
-            "score": score, "threshold": settings.red_score,
+            "score": score,
+            "threshold": settings.red_score,
         }
     elif score >= settings.yellow_score:
         lane = Lane.YELLOW
         decision = _("Score %(score)d reaches the yellow threshold %(threshold)d.") % {
-            "score": score, "threshold": settings.yellow_score,
+            "score": score,
+            "threshold": settings.yellow_score,
         }
     elif selection_draw < settings.random_selection_percent:
         lane = Lane.YELLOW
         randomly_selected = True
-        decision = _("Score %(score)d is below the yellow threshold %(threshold)d, but the declaration was randomly "
-                     "selected for a documentary check (%(percent)s %% of clean declarations).") % {
-            "score": score, "threshold": settings.yellow_score,
+        decision = _(
+            "Score %(score)d is below the yellow threshold %(threshold)d, but the declaration was randomly "
+            "selected for a documentary check (%(percent)s %% of clean declarations)."
+        ) % {
+            "score": score,
+            "threshold": settings.yellow_score,
             "percent": f"{Decimal(settings.random_selection_percent).normalize():f}",
         }
     else:
         lane = Lane.GREEN
         decision = _("Score %(score)d is below the yellow threshold %(threshold)d.") % {
-            "score": score, "threshold": settings.yellow_score,
+            "score": score,
+            "threshold": settings.yellow_score,
         }
 
     return Assessment(
-        score=score, lane=lane, reasons=[decision, *reasons, *warning_reasons],
-        forced_by=forced.name if forced else "", randomly_selected=randomly_selected,
+        score=score,
+        lane=lane,
+        reasons=[decision, *reasons, *warning_reasons],
+        forced_by=forced.name if forced else "",
+        randomly_selected=randomly_selected,
         matched_rule_ids=tuple(rule.id for rule in matched),
     )

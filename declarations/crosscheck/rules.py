@@ -55,10 +55,29 @@ def normalise_seal(seal: str) -> str:
 # Legal-form words dropped from party names before they are compared. Latin forms are
 # whole words (a run of single letters such as "b v" from "B.V." counts as the word "bv");
 # the Chinese forms are removed wherever they occur, as Chinese names have no spaces.
-LEGAL_FORM_WORDS = frozenset({
-    "co", "company", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "llc", "plc",
-    "bv", "gmbh", "ag", "sa", "srl", "spa", "pte", "pty", "kk",
-})
+LEGAL_FORM_WORDS = frozenset(
+    {
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "llc",
+        "plc",
+        "bv",
+        "gmbh",
+        "ag",
+        "sa",
+        "srl",
+        "spa",
+        "pte",
+        "pty",
+        "kk",
+    }
+)
 LEGAL_FORM_CJK = ("股份有限公司", "有限公司", "公司")  # longest first
 
 
@@ -154,7 +173,8 @@ def _readings_of(bundle: EvidenceBundle, number: str, kind: str) -> list[SensorR
     wanted = normalise_container(number)
     return sorted(
         (
-            reading for reading in bundle.readings
+            reading
+            for reading in bundle.readings
             if reading.kind == kind and normalise_container(reading.container_number) == wanted
         ),
         key=lambda reading: (reading.read_at, reading.id),
@@ -204,12 +224,18 @@ def manifest_missing(bundle: EvidenceBundle) -> list[Finding]:
     if bundle.manifest_lines:
         return []
     document = bundle.declaration.transport_document_number
-    return [_finding(
-        WarningCode.MANIFEST_MISSING, Severity.HIGH,
-        _("No carrier manifest lists transport document %(document)s yet. Ask the carrier to file its manifest, "
-          "or check the transport document number on the declaration.") % {"document": document},
-        evidence={"transport_document_number": document},
-    )]
+    return [
+        _finding(
+            WarningCode.MANIFEST_MISSING,
+            Severity.HIGH,
+            _(
+                "No carrier manifest lists transport document %(document)s yet. Ask the carrier to file its manifest, "
+                "or check the transport document number on the declaration."
+            )
+            % {"document": document},
+            evidence={"transport_document_number": document},
+        )
+    ]
 
 
 def container_not_on_manifest(bundle: EvidenceBundle) -> list[Finding]:
@@ -227,20 +253,28 @@ def container_not_on_manifest(bundle: EvidenceBundle) -> list[Finding]:
         number = normalise_container(container.number)
         if number in manifested:
             continue
-        findings.append(_finding(
-            WarningCode.CONTAINER_NOT_ON_MANIFEST, Severity.HIGH,
-            _("Container %(container)s is declared but is not on the manifest of transport document %(document)s "
-              "(the manifest lists %(manifested)s). Correct the container number or ask the carrier to amend "
-              "the manifest.") % {
-                "container": number, "document": document,
-                "manifested": _joined(sorted(manifested)) or _("no containers"),
-            },
-            key=number,
-            evidence={
-                "container": number, "manifest_line_ids": _line_ids(bundle),
-                "manifested_containers": sorted(manifested),
-            },
-        ))
+        findings.append(
+            _finding(
+                WarningCode.CONTAINER_NOT_ON_MANIFEST,
+                Severity.HIGH,
+                _(
+                    "Container %(container)s is declared but is not on the manifest of transport document %(document)s "
+                    "(the manifest lists %(manifested)s). Correct the container number or ask the carrier to amend "
+                    "the manifest."
+                )
+                % {
+                    "container": number,
+                    "document": document,
+                    "manifested": _joined(sorted(manifested)) or _("no containers"),
+                },
+                key=number,
+                evidence={
+                    "container": number,
+                    "manifest_line_ids": _line_ids(bundle),
+                    "manifested_containers": sorted(manifested),
+                },
+            )
+        )
     return findings
 
 
@@ -258,18 +292,25 @@ def undeclared_container(bundle: EvidenceBundle) -> list[Finding]:
     for number, line_ids in sorted(_manifested_containers(bundle).items()):
         if number in declared:
             continue
-        findings.append(_finding(
-            WarningCode.UNDECLARED_CONTAINER, Severity.MEDIUM,
-            _("The manifest of transport document %(document)s lists container %(container)s, which no declaration "
-              "of that document declares. Add it to the declaration or ask the carrier to correct the "
-              "manifest.") % {"document": document, "container": number},
-            key=number,
-            evidence={
-                "container": number, "manifest_line_ids": sorted(set(line_ids)),
-                "declared_containers": sorted(declared),
-                "sibling_references": sorted(sibling.reference for sibling in bundle.siblings),
-            },
-        ))
+        findings.append(
+            _finding(
+                WarningCode.UNDECLARED_CONTAINER,
+                Severity.MEDIUM,
+                _(
+                    "The manifest of transport document %(document)s lists container %(container)s, which no declaration "
+                    "of that document declares. Add it to the declaration or ask the carrier to correct the "
+                    "manifest."
+                )
+                % {"document": document, "container": number},
+                key=number,
+                evidence={
+                    "container": number,
+                    "manifest_line_ids": sorted(set(line_ids)),
+                    "declared_containers": sorted(declared),
+                    "sibling_references": sorted(sibling.reference for sibling in bundle.siblings),
+                },
+            )
+        )
     return findings
 
 
@@ -313,29 +354,37 @@ def gross_mass_mismatch(bundle: EvidenceBundle) -> list[Finding]:
                     "%(difference)s %% (tolerance %(tolerance)s %%). Check the mass declared or ask the carrier to "
                     "correct the manifest."
                 )
-            findings.append(_finding(
-                WarningCode.GROSS_MASS_MISMATCH, Severity.MEDIUM,
-                message % {
-                    "declared": _number(declared_mass), "manifest": _number(manifest_mass),
-                    "difference": _percent(difference), "tolerance": _number(tolerance),
-                    "siblings": len(bundle.siblings), "document": declaration.transport_document_number,
-                },
-                key="manifest",
-                evidence={
-                    "declared_gross_mass": _text(declared_mass),
-                    "declaration_gross_mass": _text(declaration.total_gross_mass),
-                    "sibling_references": sorted(sibling.reference for sibling in bundle.siblings),
-                    "manifest_gross_mass": _text(manifest_mass),
-                    "difference_percent": _text(difference.quantize(Decimal("0.01"))),
-                    "tolerance_percent": _text(tolerance),
-                    "manifest_line_ids": _line_ids(bundle),
-                },
-            ))
+            findings.append(
+                _finding(
+                    WarningCode.GROSS_MASS_MISMATCH,
+                    Severity.MEDIUM,
+                    message
+                    % {
+                        "declared": _number(declared_mass),
+                        "manifest": _number(manifest_mass),
+                        "difference": _percent(difference),
+                        "tolerance": _number(tolerance),
+                        "siblings": len(bundle.siblings),
+                        "document": declaration.transport_document_number,
+                    },
+                    key="manifest",
+                    evidence={
+                        "declared_gross_mass": _text(declared_mass),
+                        "declaration_gross_mass": _text(declaration.total_gross_mass),
+                        "sibling_references": sorted(sibling.reference for sibling in bundle.siblings),
+                        "manifest_gross_mass": _text(manifest_mass),
+                        "difference_percent": _text(difference.quantize(Decimal("0.01"))),
+                        "tolerance_percent": _text(tolerance),
+                        "manifest_line_ids": _line_ids(bundle),
+                    },
+                )
+            )
 
     latest_weighings: dict[str, ContainerEventFacts] = {}
     for container in _declared_containers(bundle):
         weighings = [
-            event for event in _events_of(bundle, container.number)
+            event
+            for event in _events_of(bundle, container.number)
             if event.event_type == ContainerEventType.WEIGHED and event.weight is not None
         ]
         if not weighings:
@@ -346,29 +395,37 @@ def gross_mass_mismatch(bundle: EvidenceBundle) -> list[Finding]:
     if latest_weighings and weighed_mass > 0:
         difference = _difference_percent(declaration.total_gross_mass, weighed_mass)
         if difference > tolerance:
-            findings.append(_finding(
-                WarningCode.GROSS_MASS_MISMATCH, Severity.MEDIUM,
-                _("Declared gross mass %(declared)s kg differs from the %(weighed)s kg the terminal weighed "
-                  "(%(containers)s) by %(difference)s %% (tolerance %(tolerance)s %%). Check the mass declared or "
-                  "ask the terminal to re-weigh.") % {
-                    "declared": _number(declaration.total_gross_mass), "weighed": _number(weighed_mass),
-                    "containers": _joined(
-                        f"{number} {_number(event.weight)} kg" for number, event in latest_weighings.items()
-                    ),
-                    "difference": _percent(difference), "tolerance": _number(tolerance),
-                },
-                key="weighing",
-                evidence={
-                    "declared_gross_mass": _text(declaration.total_gross_mass),
-                    "weighed_gross_mass": _text(weighed_mass),
-                    "weighed_by_container": {
-                        number: _text(event.weight) for number, event in latest_weighings.items()
+            findings.append(
+                _finding(
+                    WarningCode.GROSS_MASS_MISMATCH,
+                    Severity.MEDIUM,
+                    _(
+                        "Declared gross mass %(declared)s kg differs from the %(weighed)s kg the terminal weighed "
+                        "(%(containers)s) by %(difference)s %% (tolerance %(tolerance)s %%). Check the mass declared or "
+                        "ask the terminal to re-weigh."
+                    )
+                    % {
+                        "declared": _number(declaration.total_gross_mass),
+                        "weighed": _number(weighed_mass),
+                        "containers": _joined(
+                            f"{number} {_number(event.weight)} kg" for number, event in latest_weighings.items()
+                        ),
+                        "difference": _percent(difference),
+                        "tolerance": _number(tolerance),
                     },
-                    "event_ids": [event.id for event in latest_weighings.values()],
-                    "difference_percent": _text(difference.quantize(Decimal("0.01"))),
-                    "tolerance_percent": _text(tolerance),
-                },
-            ))
+                    key="weighing",
+                    evidence={
+                        "declared_gross_mass": _text(declaration.total_gross_mass),
+                        "weighed_gross_mass": _text(weighed_mass),
+                        "weighed_by_container": {
+                            number: _text(event.weight) for number, event in latest_weighings.items()
+                        },
+                        "event_ids": [event.id for event in latest_weighings.values()],
+                        "difference_percent": _text(difference.quantize(Decimal("0.01"))),
+                        "tolerance_percent": _text(tolerance),
+                    },
+                )
+            )
     return findings
 
 
@@ -386,17 +443,26 @@ def package_count_mismatch(bundle: EvidenceBundle) -> list[Finding]:
     manifested = sum(line.packages for line in bundle.manifest_lines)
     if declared == manifested:
         return []
-    return [_finding(
-        WarningCode.PACKAGE_COUNT_MISMATCH, Severity.LOW,
-        _("%(declared)s packages are declared but the manifest of transport document %(document)s lists "
-          "%(manifested)s. Check the package count against the packing list.") % {
-            "declared": _number(declared), "manifested": _number(manifested),
-            "document": bundle.declaration.transport_document_number,
-        },
-        evidence={
-            "declared_packages": declared, "manifest_packages": manifested, "manifest_line_ids": _line_ids(bundle),
-        },
-    )]
+    return [
+        _finding(
+            WarningCode.PACKAGE_COUNT_MISMATCH,
+            Severity.LOW,
+            _(
+                "%(declared)s packages are declared but the manifest of transport document %(document)s lists "
+                "%(manifested)s. Check the package count against the packing list."
+            )
+            % {
+                "declared": _number(declared),
+                "manifested": _number(manifested),
+                "document": bundle.declaration.transport_document_number,
+            },
+            evidence={
+                "declared_packages": declared,
+                "manifest_packages": manifested,
+                "manifest_line_ids": _line_ids(bundle),
+            },
+        )
+    ]
 
 
 def consignee_mismatch(bundle: EvidenceBundle) -> list[Finding]:
@@ -411,25 +477,34 @@ def consignee_mismatch(bundle: EvidenceBundle) -> list[Finding]:
         return []
     declared_normalised = normalise_party_name(declared)
     differing = [
-        line for line in bundle.manifest_lines
+        line
+        for line in bundle.manifest_lines
         if line.consignee_name.strip() and normalise_party_name(line.consignee_name) != declared_normalised
     ]
     if not differing:
         return []
     manifest_names = sorted({line.consignee_name for line in differing})
-    return [_finding(
-        WarningCode.CONSIGNEE_MISMATCH, Severity.MEDIUM,
-        _("The declared consignee “%(declared)s” differs from the manifest's “%(manifest)s”. Correct the consignee "
-          "or ask the carrier to amend the manifest.") % {
-            "declared": declared, "manifest": "”, “".join(manifest_names),
-        },
-        evidence={
-            "declared_consignee": declared, "manifest_consignees": manifest_names,
-            "declared_normalised": declared_normalised,
-            "manifest_normalised": sorted({normalise_party_name(name) for name in manifest_names}),
-            "manifest_line_ids": [line.line_id for line in differing],
-        },
-    )]
+    return [
+        _finding(
+            WarningCode.CONSIGNEE_MISMATCH,
+            Severity.MEDIUM,
+            _(
+                "The declared consignee “%(declared)s” differs from the manifest's “%(manifest)s”. Correct the consignee "
+                "or ask the carrier to amend the manifest."
+            )
+            % {
+                "declared": declared,
+                "manifest": "”, “".join(manifest_names),
+            },
+            evidence={
+                "declared_consignee": declared,
+                "manifest_consignees": manifest_names,
+                "declared_normalised": declared_normalised,
+                "manifest_normalised": sorted({normalise_party_name(name) for name in manifest_names}),
+                "manifest_line_ids": [line.line_id for line in differing],
+            },
+        )
+    ]
 
 
 def seal_mismatch(bundle: EvidenceBundle) -> list[Finding]:
@@ -444,7 +519,8 @@ def seal_mismatch(bundle: EvidenceBundle) -> list[Finding]:
         if not declared:
             continue
         differing = [
-            event for event in _events_of(bundle, container.number)
+            event
+            for event in _events_of(bundle, container.number)
             if normalise_seal(event.seal_number) and normalise_seal(event.seal_number) != declared
         ]
         if not differing:
@@ -452,19 +528,31 @@ def seal_mismatch(bundle: EvidenceBundle) -> list[Finding]:
         number = normalise_container(container.number)
         seen = list(dict.fromkeys(event.seal_number.strip() for event in differing))
         first = differing[0]
-        findings.append(_finding(
-            WarningCode.SEAL_MISMATCH, Severity.HIGH,
-            _("Container %(container)s was declared with seal %(declared)s but seal %(seen)s was seen "
-              "(%(event)s at %(port)s, %(time)s). Check whether the container was re-sealed and by whom.") % {
-                "container": number, "declared": container.seal_number, "seen": _joined(seen),
-                "event": first.event_type, "port": first.port, "time": _local_time(first.occurred_at),
-            },
-            key=number,
-            evidence={
-                "container": number, "declared_seal": container.seal_number, "seen_seals": seen,
-                "event_ids": [event.id for event in differing],
-            },
-        ))
+        findings.append(
+            _finding(
+                WarningCode.SEAL_MISMATCH,
+                Severity.HIGH,
+                _(
+                    "Container %(container)s was declared with seal %(declared)s but seal %(seen)s was seen "
+                    "(%(event)s at %(port)s, %(time)s). Check whether the container was re-sealed and by whom."
+                )
+                % {
+                    "container": number,
+                    "declared": container.seal_number,
+                    "seen": _joined(seen),
+                    "event": first.event_type,
+                    "port": first.port,
+                    "time": _local_time(first.occurred_at),
+                },
+                key=number,
+                evidence={
+                    "container": number,
+                    "declared_seal": container.seal_number,
+                    "seen_seals": seen,
+                    "event_ids": [event.id for event in differing],
+                },
+            )
+        )
     return findings
 
 
@@ -494,14 +582,17 @@ def seal_broken(bundle: EvidenceBundle) -> list[Finding]:
             continue
         discharged = next(
             (
-                e for e in events
-                if e.event_type == ContainerEventType.DISCHARGED and normalise_port(e.port) == transfer
+                e
+                for e in events
+                if e.event_type == ContainerEventType.DISCHARGED
+                and normalise_port(e.port) == transfer
                 and e.occurred_at > loaded.occurred_at
             ),
             None,
         )
         opened = [
-            reading for reading in _readings_of(bundle, container.number, SensorKind.SEAL_STATUS)
+            reading
+            for reading in _readings_of(bundle, container.number, SensorKind.SEAL_STATUS)
             if reading.value.strip().casefold() in SEAL_OPEN_VALUES
             and reading.read_at > loaded.occurred_at
             and (discharged is None or reading.read_at < discharged.occurred_at)
@@ -510,22 +601,34 @@ def seal_broken(bundle: EvidenceBundle) -> list[Finding]:
             continue
         number = normalise_container(container.number)
         first = opened[0]
-        findings.append(_finding(
-            WarningCode.SEAL_BROKEN, Severity.HIGH,
-            _("Device %(device)s reported the seal of container %(container)s as “%(value)s” at %(time)s, after "
-              "loading at %(origin)s and before discharge at %(transfer)s. Hold the container for a seal check "
-              "on arrival.") % {
-                "device": first.device, "container": number, "value": first.value, "time": _local_time(first.read_at),
-                "origin": origin, "transfer": transfer,
-            },
-            key=number,
-            evidence={
-                "container": number, "reading_ids": [reading.id for reading in opened],
-                "loaded_event_id": loaded.id, "loaded_at": _time(loaded.occurred_at),
-                "discharged_event_id": discharged.id if discharged else None,
-                "discharged_at": _time(discharged.occurred_at) if discharged else None,
-            },
-        ))
+        findings.append(
+            _finding(
+                WarningCode.SEAL_BROKEN,
+                Severity.HIGH,
+                _(
+                    "Device %(device)s reported the seal of container %(container)s as “%(value)s” at %(time)s, after "
+                    "loading at %(origin)s and before discharge at %(transfer)s. Hold the container for a seal check "
+                    "on arrival."
+                )
+                % {
+                    "device": first.device,
+                    "container": number,
+                    "value": first.value,
+                    "time": _local_time(first.read_at),
+                    "origin": origin,
+                    "transfer": transfer,
+                },
+                key=number,
+                evidence={
+                    "container": number,
+                    "reading_ids": [reading.id for reading in opened],
+                    "loaded_event_id": loaded.id,
+                    "loaded_at": _time(loaded.occurred_at),
+                    "discharged_event_id": discharged.id if discharged else None,
+                    "discharged_at": _time(discharged.occurred_at) if discharged else None,
+                },
+            )
+        )
     return findings
 
 
@@ -544,24 +647,38 @@ def route_mismatch(bundle: EvidenceBundle) -> list[Finding]:
     findings = []
     for (number, port), events in sorted(off_route.items()):
         first = events[0]
-        findings.append(_finding(
-            WarningCode.ROUTE_MISMATCH, Severity.MEDIUM,
-            _("Container %(container)s was reported at %(port)s (%(event)s, %(time)s), which is not on the declared "
-              "route %(route)s. Ask the trader to explain the diversion or amend the route.") % {
-                "container": number, "port": port, "event": first.event_type, "time": _local_time(first.occurred_at),
-                "route": " → ".join(
-                    normalise_port(p) for p in (
-                        bundle.declaration.origin_port, bundle.declaration.transfer_port,
-                        bundle.declaration.foreign_port,
-                    ) if p
-                ),
-            },
-            key=f"{number}@{port}",
-            evidence={
-                "container": number, "port": port, "route_ports": sorted(route),
-                "event_ids": [event.id for event in events],
-            },
-        ))
+        findings.append(
+            _finding(
+                WarningCode.ROUTE_MISMATCH,
+                Severity.MEDIUM,
+                _(
+                    "Container %(container)s was reported at %(port)s (%(event)s, %(time)s), which is not on the declared "
+                    "route %(route)s. Ask the trader to explain the diversion or amend the route."
+                )
+                % {
+                    "container": number,
+                    "port": port,
+                    "event": first.event_type,
+                    "time": _local_time(first.occurred_at),
+                    "route": " → ".join(
+                        normalise_port(p)
+                        for p in (
+                            bundle.declaration.origin_port,
+                            bundle.declaration.transfer_port,
+                            bundle.declaration.foreign_port,
+                        )
+                        if p
+                    ),
+                },
+                key=f"{number}@{port}",
+                evidence={
+                    "container": number,
+                    "port": port,
+                    "route_ports": sorted(route),
+                    "event_ids": [event.id for event in events],
+                },
+            )
+        )
     return findings
 
 
@@ -580,7 +697,8 @@ def loaded_before_release(bundle: EvidenceBundle) -> list[Finding]:
     early: dict[str, list[ContainerEventFacts]] = {}
     for event in sorted(bundle.events, key=lambda event: (event.occurred_at, event.id)):
         if (
-            event.event_type == ContainerEventType.LOADED and normalise_port(event.port) in ports
+            event.event_type == ContainerEventType.LOADED
+            and normalise_port(event.port) in ports
             and (released_at is None or event.occurred_at < released_at)
         ):
             early.setdefault(normalise_container(event.container_number), []).append(event)
@@ -588,23 +706,34 @@ def loaded_before_release(bundle: EvidenceBundle) -> list[Finding]:
     for number, events in sorted(early.items()):
         first = events[0]
         if released_at is None:
-            message = _("Container %(container)s was loaded at %(port)s at %(time)s although the declaration has "
-                        "not been released. Stop the vessel's departure or recall the container.")
+            message = _(
+                "Container %(container)s was loaded at %(port)s at %(time)s although the declaration has "
+                "not been released. Stop the vessel's departure or recall the container."
+            )
         else:
-            message = _("Container %(container)s was loaded at %(port)s at %(time)s, before the release at "
-                        "%(released)s. Find out who let it through the gate.")
-        findings.append(_finding(
-            WarningCode.LOADED_BEFORE_RELEASE, Severity.HIGH,
-            message % {
-                "container": number, "port": normalise_port(first.port), "time": _local_time(first.occurred_at),
-                "released": _local_time(released_at) if released_at else "",
-            },
-            key=number,
-            evidence={
-                "container": number, "event_ids": [event.id for event in events],
-                "released_at": _time(released_at),
-            },
-        ))
+            message = _(
+                "Container %(container)s was loaded at %(port)s at %(time)s, before the release at "
+                "%(released)s. Find out who let it through the gate."
+            )
+        findings.append(
+            _finding(
+                WarningCode.LOADED_BEFORE_RELEASE,
+                Severity.HIGH,
+                message
+                % {
+                    "container": number,
+                    "port": normalise_port(first.port),
+                    "time": _local_time(first.occurred_at),
+                    "released": _local_time(released_at) if released_at else "",
+                },
+                key=number,
+                evidence={
+                    "container": number,
+                    "event_ids": [event.id for event in events],
+                    "released_at": _time(released_at),
+                },
+            )
+        )
     return findings
 
 
@@ -648,26 +777,42 @@ def temperature_excursion(bundle: EvidenceBundle) -> list[Finding]:
         severity = Severity.HIGH if worst > 2 * tolerance else Severity.MEDIUM
         if len(outside) == 1:
             seen = _("read %(value)s °C at %(time)s") % {
-                "value": _number(values[0]), "time": _local_time(outside[0][0].read_at),
+                "value": _number(values[0]),
+                "time": _local_time(outside[0][0].read_at),
             }
         else:
             seen = _("read %(lowest)s °C to %(highest)s °C in %(count)d readings") % {
-                "lowest": _number(min(values)), "highest": _number(max(values)), "count": len(outside),
+                "lowest": _number(min(values)),
+                "highest": _number(max(values)),
+                "count": len(outside),
             }
-        findings.append(_finding(
-            WarningCode.TEMPERATURE_EXCURSION, severity,
-            _("Reefer %(container)s %(seen)s, outside the declared %(min)s °C to %(max)s °C (tolerance "
-              "%(tolerance)s °C). Check the cargo's condition and the reefer unit.") % {
-                "container": number, "seen": seen, "min": _number(low), "max": _number(high),
-                "tolerance": _number(tolerance),
-            },
-            key=number,
-            evidence={
-                "container": number, "declared_min": _text(low), "declared_max": _text(high),
-                "tolerance": _text(tolerance), "lowest": _text(min(values)), "highest": _text(max(values)),
-                "reading_ids": [reading.id for reading, _value in outside],
-            },
-        ))
+        findings.append(
+            _finding(
+                WarningCode.TEMPERATURE_EXCURSION,
+                severity,
+                _(
+                    "Reefer %(container)s %(seen)s, outside the declared %(min)s °C to %(max)s °C (tolerance "
+                    "%(tolerance)s °C). Check the cargo's condition and the reefer unit."
+                )
+                % {
+                    "container": number,
+                    "seen": seen,
+                    "min": _number(low),
+                    "max": _number(high),
+                    "tolerance": _number(tolerance),
+                },
+                key=number,
+                evidence={
+                    "container": number,
+                    "declared_min": _text(low),
+                    "declared_max": _text(high),
+                    "tolerance": _text(tolerance),
+                    "lowest": _text(min(values)),
+                    "highest": _text(max(values)),
+                    "reading_ids": [reading.id for reading, _value in outside],
+                },
+            )
+        )
     return findings
 
 
@@ -702,16 +847,22 @@ def sensitive_goods(bundle: EvidenceBundle) -> list[Finding]:
         if not reason:
             continue
         message = _("Item %(line)d (HS %(hs)s, %(description)s) %(action)s.") % {
-            "line": item.line, "hs": item.hs_code, "description": item.description,
+            "line": item.line,
+            "hs": item.hs_code,
+            "description": item.description,
             "action": actions.get(reason, _("is on the sensitive list (%(reason)s)") % {"reason": reason}),
         }
         if item.sensitive_note:
             message += " " + item.sensitive_note
-        findings.append(_finding(
-            WarningCode.SENSITIVE_GOODS, SENSITIVE_SEVERITIES.get(reason, Severity.MEDIUM), message,
-            key=f"item {item.line}",
-            evidence={"line": item.line, "hs_code": item.hs_code, "reason": reason, "note": item.sensitive_note},
-        ))
+        findings.append(
+            _finding(
+                WarningCode.SENSITIVE_GOODS,
+                SENSITIVE_SEVERITIES.get(reason, Severity.MEDIUM),
+                message,
+                key=f"item {item.line}",
+                evidence={"line": item.line, "hs_code": item.hs_code, "reason": reason, "note": item.sensitive_note},
+            )
+        )
     return findings
 
 
@@ -762,23 +913,34 @@ def value_anomaly(bundle: EvidenceBundle) -> list[Finding]:
                 "Item %(line)d (HS %(hs)s) is declared at %(unit_value)s %(unit)s, above %(limit)s %(unit)s "
                 "(reference range %(reference)s %(unit)s × %(factor)s). Check the invoice and the classification."
             )
-        findings.append(_finding(
-            WarningCode.VALUE_ANOMALY, Severity.MEDIUM,
-            message % {
-                "line": item.line, "hs": item.hs_code, "unit_value": _unit_value(unit_value),
-                "unit": item.value_unit, "reference": reference, "factor": _number(factor),
-                "limit": _unit_value(limit),
-            },
-            key=f"item {item.line}",
-            evidence={
-                "line": item.line, "hs_code": item.hs_code, "value": _text(item.value),
-                "per": _text(per), "unit_value": _text(unit_value.quantize(Decimal("0.0001"))),
-                "value_unit": item.value_unit,
-                "reference_min": _text(item.unit_value_min) if item.unit_value_min is not None else None,
-                "reference_max": _text(item.unit_value_max) if item.unit_value_max is not None else None,
-                "factor": _text(factor),
-            },
-        ))
+        findings.append(
+            _finding(
+                WarningCode.VALUE_ANOMALY,
+                Severity.MEDIUM,
+                message
+                % {
+                    "line": item.line,
+                    "hs": item.hs_code,
+                    "unit_value": _unit_value(unit_value),
+                    "unit": item.value_unit,
+                    "reference": reference,
+                    "factor": _number(factor),
+                    "limit": _unit_value(limit),
+                },
+                key=f"item {item.line}",
+                evidence={
+                    "line": item.line,
+                    "hs_code": item.hs_code,
+                    "value": _text(item.value),
+                    "per": _text(per),
+                    "unit_value": _text(unit_value.quantize(Decimal("0.0001"))),
+                    "value_unit": item.value_unit,
+                    "reference_min": _text(item.unit_value_min) if item.unit_value_min is not None else None,
+                    "reference_max": _text(item.unit_value_max) if item.unit_value_max is not None else None,
+                    "factor": _text(factor),
+                },
+            )
+        )
     return findings
 
 
@@ -806,33 +968,54 @@ def manifest_write_off_exceeded(bundle: EvidenceBundle) -> list[Finding]:
         return []
     parts = []
     if packages_exceeded:
-        parts.append(_("%(declared)s packages against %(manifest)s manifested") % {
-            "declared": _number(declared_packages), "manifest": _number(manifest_packages),
-        })
+        parts.append(
+            _("%(declared)s packages against %(manifest)s manifested")
+            % {
+                "declared": _number(declared_packages),
+                "manifest": _number(manifest_packages),
+            }
+        )
     if mass_exceeded:
-        parts.append(_("%(declared)s kg against %(manifest)s kg manifested (tolerance %(tolerance)s %%)") % {
-            "declared": _number(declared_mass), "manifest": _number(manifest_mass), "tolerance": _number(tolerance),
-        })
+        parts.append(
+            _("%(declared)s kg against %(manifest)s kg manifested (tolerance %(tolerance)s %%)")
+            % {
+                "declared": _number(declared_mass),
+                "manifest": _number(manifest_mass),
+                "tolerance": _number(tolerance),
+            }
+        )
     references = [declaration.reference, *sorted(sibling.reference for sibling in bundle.siblings)]
     if bundle.siblings:
-        message = _("Declarations %(references)s of transport document %(document)s together declare %(parts)s. "
-                    "More is declared than the carrier carries: find which declaration is wrong before releasing.")
+        message = _(
+            "Declarations %(references)s of transport document %(document)s together declare %(parts)s. "
+            "More is declared than the carrier carries: find which declaration is wrong before releasing."
+        )
     else:
-        message = _("This declaration declares %(parts)s for transport document %(document)s. More is declared "
-                    "than the carrier carries: correct the declaration or ask the carrier to amend the manifest.")
-    return [_finding(
-        WarningCode.MANIFEST_WRITE_OFF_EXCEEDED, Severity.HIGH,
-        message % {
-            "references": _joined(references), "document": declaration.transport_document_number,
-            "parts": _("; ").join(parts),
-        },
-        evidence={
-            "declared_packages": declared_packages, "manifest_packages": manifest_packages,
-            "declared_gross_mass": _text(declared_mass), "manifest_gross_mass": _text(manifest_mass),
-            "tolerance_percent": _text(tolerance), "declaration_references": references,
-            "manifest_line_ids": _line_ids(bundle),
-        },
-    )]
+        message = _(
+            "This declaration declares %(parts)s for transport document %(document)s. More is declared "
+            "than the carrier carries: correct the declaration or ask the carrier to amend the manifest."
+        )
+    return [
+        _finding(
+            WarningCode.MANIFEST_WRITE_OFF_EXCEEDED,
+            Severity.HIGH,
+            message
+            % {
+                "references": _joined(references),
+                "document": declaration.transport_document_number,
+                "parts": _("; ").join(parts),
+            },
+            evidence={
+                "declared_packages": declared_packages,
+                "manifest_packages": manifest_packages,
+                "declared_gross_mass": _text(declared_mass),
+                "manifest_gross_mass": _text(manifest_mass),
+                "tolerance_percent": _text(tolerance),
+                "declaration_references": references,
+                "manifest_line_ids": _line_ids(bundle),
+            },
+        )
+    ]
 
 
 Rule = Callable[[EvidenceBundle], list[Finding]]

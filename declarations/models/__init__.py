@@ -13,8 +13,24 @@ from .uploads import LogisticsUpload, LogisticsUploadKind, LogisticsUploadStatus
 from .verification import PortRiskSettings, RiskRule, VerificationRequest, VerificationRun, VerificationWarning
 
 __all__ = [
-    "Assignment", "ContainerEvent", "Declaration", "DeclarationContainer", "DeclarationItem", "Hold",
-    "LogisticsUpload", "LogisticsUploadKind", "LogisticsUploadStatus", "Manifest", "ManifestLine",
-    "PortRiskSettings", "ReferenceSequence", "RiskRule", "SensorReading", "SupportingDocument",
-    "VerificationRequest", "VerificationRun", "VerificationWarning", "document_upload_path",
+    "Assignment",
+    "ContainerEvent",
+    "Declaration",
+    "DeclarationContainer",
+    "DeclarationItem",
+    "Hold",
+    "LogisticsUpload",
+    "LogisticsUploadKind",
+    "LogisticsUploadStatus",
+    "Manifest",
+    "ManifestLine",
+    "PortRiskSettings",
+    "ReferenceSequence",
+    "RiskRule",
+    "SensorReading",
+    "SupportingDocument",
+    "VerificationRequest",
+    "VerificationRun",
+    "VerificationWarning",
+    "document_upload_path",
 ]

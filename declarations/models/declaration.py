@@ -47,7 +47,11 @@ def warning_codes_text(codes) -> str:
 
 class Declaration(models.Model):
     reference = models.CharField(
-        _("reference"), max_length=24, unique=True, null=True, blank=True,
+        _("reference"),
+        max_length=24,
+        unique=True,
+        null=True,
+        blank=True,
         help_text=_("Given when the declaration is first submitted, e.g. CNSUD-2026-000042."),
     )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -57,46 +61,74 @@ class Declaration(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     lane = models.CharField(_("lane"), max_length=6, choices=Lane.choices, blank=True)
     queue_rank = models.PositiveSmallIntegerField(
-        _("queue rank"), default=LANE_QUEUE_RANK[""], editable=False,
+        _("queue rank"),
+        default=LANE_QUEUE_RANK[""],
+        editable=False,
         help_text=_("The lane's place in the officers' queue: 0 red, 1 yellow, 2 green, 3 not yet verified."),
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     current_warning_codes = models.TextField(
-        _("current warning codes"), blank=True, default="", editable=False,
-        help_text=_("The codes of the current version's verification warnings (see warning_codes_text), "
-                    "written with the warnings by the verification services and emptied by an amendment; "
-                    "lets the officers' queue filter by code without reading the warnings."),
+        _("current warning codes"),
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_(
+            "The codes of the current version's verification warnings (see warning_codes_text), "
+            "written with the warnings by the verification services and emptied by an amendment; "
+            "lets the officers' queue filter by code without reading the warnings."
+        ),
     )
 
     direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices, default=Direction.EXPORT)
-    procedure = models.CharField(
-        _("procedure"), max_length=10, choices=Procedure.choices, default=Procedure.INTEGRATED
-    )
+    procedure = models.CharField(_("procedure"), max_length=10, choices=Procedure.choices, default=Procedure.INTEGRATED)
     origin_port = models.ForeignKey(
-        Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("origin port"),
+        Port,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("origin port"),
         help_text=_("For an integrated export, the river port where the goods are declared (e.g. Shunde)."),
     )
     transfer_port = models.ForeignKey(
-        Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("transfer port"),
+        Port,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("transfer port"),
         help_text=_("For an integrated declaration, the hub port of the pair (e.g. Shekou)."),
     )
     foreign_port = models.ForeignKey(
-        Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Port,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("foreign port of discharge or loading"),
     )
-    transport_document_number = models.CharField(_("transport document (bill of lading) number"), max_length=35,
-                                                 blank=True)
+    transport_document_number = models.CharField(
+        _("transport document (bill of lading) number"), max_length=35, blank=True
+    )
     consignor_name = models.CharField(_("consignor"), max_length=200, blank=True)
     consignor_address = models.CharField(_("consignor address"), max_length=300, blank=True)
     consignee_name = models.CharField(_("consignee"), max_length=200, blank=True)
     consignee_address = models.CharField(_("consignee address"), max_length=300, blank=True)
     consignee_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("consignee country"),
     )
     incoterm = models.CharField(_("Incoterm"), max_length=3, choices=Incoterm.choices, blank=True)
     invoice_currency = models.ForeignKey(
-        Currency, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Currency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("invoice currency"),
     )
 
@@ -128,16 +160,22 @@ class Declaration(models.Model):
             # The officers' queue: awaiting a decision, red → yellow → green → unverified, then oldest.
             # It covers the columns the queue filters and counts on, so the counts per lane (with a
             # warning code or not) read only this small index, never the declarations' pages.
-            models.Index(fields=["queue_rank", "submitted_at", "id"], name="decl_queue_order_cover",
-                         include=["lane", "status", "origin_port", "transfer_port", "declarant",
-                                  "current_warning_codes"],
-                         condition=models.Q(status__in=AWAITING_DECISION)),
+            models.Index(
+                fields=["queue_rank", "submitted_at", "id"],
+                name="decl_queue_order_cover",
+                include=["lane", "status", "origin_port", "transfer_port", "declarant", "current_warning_codes"],
+                condition=models.Q(status__in=AWAITING_DECISION),
+            ),
         ]
         constraints = [
             # The stored rank always follows the lane (the workflow services set both).
             models.CheckConstraint(
-                condition=(models.Q(lane=Lane.RED, queue_rank=0) | models.Q(lane=Lane.YELLOW, queue_rank=1)
-                           | models.Q(lane=Lane.GREEN, queue_rank=2) | models.Q(lane="", queue_rank=3)),
+                condition=(
+                    models.Q(lane=Lane.RED, queue_rank=0)
+                    | models.Q(lane=Lane.YELLOW, queue_rank=1)
+                    | models.Q(lane=Lane.GREEN, queue_rank=2)
+                    | models.Q(lane="", queue_rank=3)
+                ),
                 name="declaration_queue_rank_follows_lane",
             ),
         ]
@@ -180,8 +218,9 @@ class DeclarationItem(models.Model):
         verbose_name_plural = _("goods items")
         constraints = [
             models.UniqueConstraint(fields=["declaration", "line_number"], name="item_line_unique"),
-            models.CheckConstraint(condition=models.Q(net_mass__lte=models.F("gross_mass")),
-                                   name="item_net_not_above_gross"),
+            models.CheckConstraint(
+                condition=models.Q(net_mass__lte=models.F("gross_mass")), name="item_net_not_above_gross"
+            ),
             models.CheckConstraint(condition=models.Q(gross_mass__gt=0, net_mass__gt=0), name="item_mass_positive"),
             models.CheckConstraint(condition=models.Q(value__gte=0), name="item_value_not_negative"),
         ]
@@ -197,10 +236,12 @@ class DeclarationContainer(models.Model):
         _("size/type code"), max_length=4, help_text=_("ISO 6346 size and type, e.g. 22G1, 45G1, 45R1 (reefer).")
     )
     seal_number = models.CharField(_("seal number"), max_length=35)
-    temperature_min = models.DecimalField(_("lowest temperature (°C)"), max_digits=5, decimal_places=1,
-                                          null=True, blank=True)
-    temperature_max = models.DecimalField(_("highest temperature (°C)"), max_digits=5, decimal_places=1,
-                                          null=True, blank=True)
+    temperature_min = models.DecimalField(
+        _("lowest temperature (°C)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    temperature_max = models.DecimalField(
+        _("highest temperature (°C)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
     history = HistoricalRecords()
 
     class Meta:

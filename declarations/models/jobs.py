@@ -19,18 +19,20 @@ class ReverifyJobStatus(models.TextChoices):
 
 
 class ReverifyJob(models.Model):
-    """"Re-verify all open declarations" of a supervisor's ports, queued in batches by a Celery task.
+    """ "Re-verify all open declarations" of a supervisor's ports, queued in batches by a Celery task.
 
     The task walks the declarations in id order up to ``last_scope_id`` (the newest one when the
     job was started) and keeps its place in ``cursor_id``, so a run that dies is resumed, not
     repeated. How many runs have completed is read live from the verification results.
     """
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("requested by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
     ports = models.ManyToManyField(Port, related_name="+", verbose_name=_("ports"))
-    status = models.CharField(_("status"), max_length=10, choices=ReverifyJobStatus.choices,
-                              default=ReverifyJobStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReverifyJobStatus.choices, default=ReverifyJobStatus.PENDING
+    )
     total = models.PositiveIntegerField(_("open declarations"), default=0)
     queued = models.PositiveIntegerField(_("declarations queued"), default=0)
     last_scope_id = models.BigIntegerField(default=0, help_text=_("Declarations up to this id are re-verified."))
@@ -44,8 +46,9 @@ class ReverifyJob(models.Model):
         verbose_name = _("re-verification job")
         verbose_name_plural = _("re-verification jobs")
         constraints = [
-            models.CheckConstraint(condition=models.Q(queued__lte=models.F("total")),
-                                   name="reverify_queued_within_total"),
+            models.CheckConstraint(
+                condition=models.Q(queued__lte=models.F("total")), name="reverify_queued_within_total"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,8 +15,7 @@ from .declaration import MASS
 
 
 class LogisticsRecord(models.Model):
-    source = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("sent by"))
+    source = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by"))
     external_id = models.CharField(_("sender's id"), max_length=100)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
 
@@ -28,10 +27,12 @@ class Manifest(LogisticsRecord):
     carrier = models.CharField(_("carrier"), max_length=200)
     vessel = models.CharField(_("vessel or barge"), max_length=100)
     voyage = models.CharField(_("voyage"), max_length=50)
-    port_of_loading = models.ForeignKey(Port, on_delete=models.PROTECT, related_name="+",
-                                        verbose_name=_("port of loading"))
-    port_of_discharge = models.ForeignKey(Port, on_delete=models.PROTECT, related_name="+",
-                                          verbose_name=_("port of discharge"))
+    port_of_loading = models.ForeignKey(
+        Port, on_delete=models.PROTECT, related_name="+", verbose_name=_("port of loading")
+    )
+    port_of_discharge = models.ForeignKey(
+        Port, on_delete=models.PROTECT, related_name="+", verbose_name=_("port of discharge")
+    )
 
     class Meta:
         verbose_name = _("manifest")
@@ -85,9 +86,11 @@ class SensorReading(LogisticsRecord):
     container_number = models.CharField(_("container number"), max_length=11)
     device = models.CharField(_("device"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=SensorKind.choices)
-    value = models.CharField(_("value"), max_length=100,
-                             help_text=_("A number for temperature and weight; open/closed for seals; "
-                                         "“latitude,longitude” for positions."))
+    value = models.CharField(
+        _("value"),
+        max_length=100,
+        help_text=_("A number for temperature and weight; open/closed for seals; “latitude,longitude” for positions."),
+    )
     read_at = models.DateTimeField(_("time"))
 
     class Meta:

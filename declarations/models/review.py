@@ -14,12 +14,14 @@ from .declaration import Declaration
 class Assignment(models.Model):
     """The officer working a declaration now, so two officers do not work it unknowingly."""
 
-    declaration = models.OneToOneField(Declaration, on_delete=models.CASCADE, primary_key=True,
-                                       related_name="assignment")
+    declaration = models.OneToOneField(
+        Declaration, on_delete=models.CASCADE, primary_key=True, related_name="assignment"
+    )
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
     assigned_at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(_("note"), max_length=300, blank=True,
-                            help_text=_("Why the declaration was taken over from another officer."))
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, help_text=_("Why the declaration was taken over from another officer.")
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -38,8 +40,9 @@ class Hold(models.Model):
     reason = models.CharField(_("reason"), max_length=500)
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     placed_at = models.DateTimeField(default=timezone.now)
-    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     lifted_at = models.DateTimeField(null=True, blank=True)
     lift_note = models.CharField(_("note on lifting"), max_length=500, blank=True)
     history = HistoricalRecords()
@@ -50,8 +53,11 @@ class Hold(models.Model):
         verbose_name_plural = _("holds")
         constraints = [
             # One active hold per declaration and port: a second officer adds nothing but noise.
-            models.UniqueConstraint(fields=["declaration", "port"], condition=models.Q(lifted_at__isnull=True),
-                                    name="one_active_hold_per_port"),
+            models.UniqueConstraint(
+                fields=["declaration", "port"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="one_active_hold_per_port",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -29,24 +29,29 @@ def logistics_upload_path(instance: "LogisticsUpload", filename: str) -> str:
 class LogisticsUpload(models.Model):
     """One CSV file of one record kind; processed all or nothing by a Celery task."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("organisation"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("uploaded by"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
     kind = models.CharField(_("records"), max_length=20, choices=LogisticsUploadKind.choices)
     file = models.FileField(_("file"), upload_to=logistics_upload_path)
     file_name = models.CharField(_("file name"), max_length=255)
-    status = models.CharField(_("status"), max_length=10, choices=LogisticsUploadStatus.choices,
-                              default=LogisticsUploadStatus.PENDING)
-    attempt = models.PositiveIntegerField(_("attempt"), default=0,
-                                          help_text=_("Raised by each run; only the latest run writes results."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=LogisticsUploadStatus.choices, default=LogisticsUploadStatus.PENDING
+    )
+    attempt = models.PositiveIntegerField(
+        _("attempt"), default=0, help_text=_("Raised by each run; only the latest run writes results.")
+    )
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_processed = models.PositiveIntegerField(_("rows checked"), default=0)
     received = models.PositiveIntegerField(_("records received"), default=0)
     stored = models.PositiveIntegerField(_("records stored"), default=0)
     duplicates = models.PositiveIntegerField(_("records already stored"), default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True,
-                              help_text=_("Each error as {row, field, message}; row 1 is the header."))
+    errors = models.JSONField(
+        _("errors"), default=list, blank=True, help_text=_("Each error as {row, field, message}; row 1 is the header.")
+    )
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -56,8 +61,10 @@ class LogisticsUpload(models.Model):
         verbose_name_plural = _("logistics uploads")
         indexes = [models.Index(fields=["organisation", "-created_at"], name="logistics_upload_recent")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(rows_processed__lte=models.F("rows_total")),
-                                   name="logistics_upload_progress_within_total"),
+            models.CheckConstraint(
+                condition=models.Q(rows_processed__lte=models.F("rows_total")),
+                name="logistics_upload_progress_within_total",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,26 +21,37 @@ class PortRiskSettings(models.Model):
 
     port = models.OneToOneField(Port, on_delete=models.PROTECT, related_name="risk_settings")
     gross_mass_tolerance_percent = models.DecimalField(
-        _("gross mass tolerance (%)"), default=Decimal("5.00"), **PERCENT,
+        _("gross mass tolerance (%)"),
+        default=Decimal("5.00"),
+        **PERCENT,
         help_text=_("Declared and manifested or weighed gross mass may differ by this much."),
     )
     temperature_tolerance = models.DecimalField(
-        _("temperature tolerance (°C)"), max_digits=4, decimal_places=1, default=Decimal("1.0"),
+        _("temperature tolerance (°C)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("1.0"),
         validators=[MinValueValidator(0)],
     )
     value_anomaly_factor = models.DecimalField(
-        _("value anomaly factor"), max_digits=5, decimal_places=2, default=Decimal("3.00"),
+        _("value anomaly factor"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3.00"),
         validators=[MinValueValidator(1)],
         help_text=_("A unit value below the reference minimum ÷ this, or above the maximum × this, is an anomaly."),
     )
     random_selection_percent = models.DecimalField(
-        _("random selection (%)"), default=Decimal("5.00"), **PERCENT,
+        _("random selection (%)"),
+        default=Decimal("5.00"),
+        **PERCENT,
         help_text=_("Share of otherwise green declarations sent to a documentary check."),
     )
     yellow_score = models.PositiveSmallIntegerField(_("score for yellow"), default=15)
     red_score = models.PositiveSmallIntegerField(_("score for red"), default=40)
     auto_release_green = models.BooleanField(
-        _("release green declarations automatically"), default=False,
+        _("release green declarations automatically"),
+        default=False,
     )
     history = HistoricalRecords()
 
@@ -48,8 +59,9 @@ class PortRiskSettings(models.Model):
         verbose_name = _("port risk settings")
         verbose_name_plural = _("port risk settings")
         constraints = [
-            models.CheckConstraint(condition=models.Q(yellow_score__lte=models.F("red_score")),
-                                   name="risk_settings_yellow_below_red"),
+            models.CheckConstraint(
+                condition=models.Q(yellow_score__lte=models.F("red_score")), name="risk_settings_yellow_below_red"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -61,15 +73,30 @@ class RiskRule(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     active = models.BooleanField(_("active"), default=True)
-    port = models.ForeignKey(Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                             verbose_name=_("port of clearance"), help_text=_("Empty: every port."))
+    port = models.ForeignKey(
+        Port,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("port of clearance"),
+        help_text=_("Empty: every port."),
+    )
     hs_prefix = models.CharField(_("HS code or chapter starts with"), max_length=10, blank=True)
-    origin_country = models.ForeignKey(Country, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="+", verbose_name=_("an item originates in"))
-    trader = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                               verbose_name=_("declarant"))
-    route_port = models.ForeignKey(Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                   verbose_name=_("route includes port"))
+    origin_country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("an item originates in"),
+    )
+    trader = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("declarant")
+    )
+    route_port = models.ForeignKey(
+        Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("route includes port")
+    )
     min_value = models.DecimalField(_("total value at least"), null=True, blank=True, **MONEY)
     score = models.PositiveSmallIntegerField(_("score added"), default=0)
     forced_lane = models.CharField(_("forced lane"), max_length=6, choices=Lane.choices, blank=True)
@@ -96,8 +123,9 @@ class VerificationRequest(models.Model):
     of a run that died stays, and the sweep sends it again.
     """
 
-    declaration = models.OneToOneField(Declaration, on_delete=models.CASCADE, primary_key=True,
-                                       related_name="verification_request")
+    declaration = models.OneToOneField(
+        Declaration, on_delete=models.CASCADE, primary_key=True, related_name="verification_request"
+    )
     requested_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
 

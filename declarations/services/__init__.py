@@ -12,7 +12,15 @@ from .workflow import (
 )
 
 __all__ = [
-    "clearance_port", "declaration_amend", "declaration_cancel", "declaration_copy", "declaration_create_draft",
-    "declaration_decide", "declaration_submit", "declaration_system_transition", "declaration_update_draft",
-    "document_attach", "document_remove",
+    "clearance_port",
+    "declaration_amend",
+    "declaration_cancel",
+    "declaration_copy",
+    "declaration_create_draft",
+    "declaration_decide",
+    "declaration_submit",
+    "declaration_system_transition",
+    "declaration_update_draft",
+    "document_attach",
+    "document_remove",
 ]

@@ -36,9 +36,7 @@ def declaration_assign(*, actor: User, declaration_id: int, note: str = "") -> A
     """
     # Lock the declaration: two officers taking it at once are serialised, and the second one
     # then sees the first one's assignment and must give a note to take over.
-    declaration = (
-        Declaration.objects.select_for_update(of=("self",)).filter(pk=declaration_id).first()
-    )
+    declaration = Declaration.objects.select_for_update(of=("self",)).filter(pk=declaration_id).first()
     if declaration is None:
         raise TransitionNotAllowed(_("This declaration no longer exists."))
     ports = [port for port in (declaration.origin_port_id, declaration.transfer_port_id) if port]
@@ -57,8 +55,11 @@ def declaration_assign(*, actor: User, declaration_id: int, note: str = "") -> A
     if previous is not None and not note:
         raise DomainError(
             _("%(officer)s is working on %(reference)s since %(since)s; say why you take it over.")
-            % {"officer": _officer_name(previous), "reference": declaration,
-               "since": timezone.localtime(assignment.assigned_at).strftime("%Y-%m-%d %H:%M")},
+            % {
+                "officer": _officer_name(previous),
+                "reference": declaration,
+                "since": timezone.localtime(assignment.assigned_at).strftime("%Y-%m-%d %H:%M"),
+            },
             field="note",
         )
     if assignment is None:
@@ -73,8 +74,8 @@ def declaration_assign(*, actor: User, declaration_id: int, note: str = "") -> A
     if previous is not None:
         notification_send(
             recipients=[previous],
-            subject=_("%(officer)s took over %(reference)s") % {"officer": _officer_name(actor),
-                                                                 "reference": declaration},
+            subject=_("%(officer)s took over %(reference)s")
+            % {"officer": _officer_name(actor), "reference": declaration},
             body=note,
             link=reverse("declarations:detail", args=[declaration.pk]),
         )
@@ -113,8 +114,10 @@ def declaration_release_many(*, actor: User, declaration_ids: list[int]) -> list
                     raise TransitionNotAllowed(_("This declaration no longer exists."))
                 if declaration.lane not in BULK_RELEASABLE_LANES:
                     raise TransitionNotAllowed(
-                        _("Lane is %(lane)s: only green and yellow declarations are released together; "
-                          "open it to decide.")
+                        _(
+                            "Lane is %(lane)s: only green and yellow declarations are released together; "
+                            "open it to decide."
+                        )
                         % {"lane": declaration.get_lane_display() or _("not yet set")}
                     )
                 declaration_decide(actor=actor, declaration_id=declaration_id, action=Action.RELEASE)

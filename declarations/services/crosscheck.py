@@ -45,8 +45,15 @@ logger = logging.getLogger(__name__)
 
 # Statuses in which new evidence still matters: before a decision (warnings and lane), and after
 # release until the goods have left (a seal broken on the barge, a container loaded too early).
-VERIFIABLE = [Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.INSPECTION_REQUIRED,
-              Status.INSPECTED, Status.RELEASED, Status.DEPARTED]
+VERIFIABLE = [
+    Status.SUBMITTED,
+    Status.UNDER_REVIEW,
+    Status.RESUBMITTED,
+    Status.INSPECTION_REQUIRED,
+    Status.INSPECTED,
+    Status.RELEASED,
+    Status.DEPARTED,
+]
 # Statuses in which the verification may still set the lane.
 LANE_OPEN = [Status.SUBMITTED, Status.RESUBMITTED, Status.UNDER_REVIEW]
 SWEEP_AFTER = timedelta(minutes=2)
@@ -69,11 +76,13 @@ def _send_verification_tasks(declaration_ids: list[int]) -> None:
         # of declarations costs one publish each, not a connection checkout and a publish each.
         with app.producer_or_acquire() as producer:
             for declaration_id in declaration_ids:
-                declaration_verify.apply_async((declaration_id,), countdown=settings.VERIFICATION_DEBOUNCE_SECONDS,
-                                               producer=producer)
+                declaration_verify.apply_async(
+                    (declaration_id,), countdown=settings.VERIFICATION_DEBOUNCE_SECONDS, producer=producer
+                )
     except Exception:  # kombu raises several kinds when the broker is unreachable
-        logger.warning("broker unreachable: %d declaration(s) will be verified by the sweep", len(declaration_ids),
-                       exc_info=True)
+        logger.warning(
+            "broker unreachable: %d declaration(s) will be verified by the sweep", len(declaration_ids), exc_info=True
+        )
 
 
 def verification_request(declaration_ids: list[int]) -> None:
@@ -86,23 +95,29 @@ def verification_request(declaration_ids: list[int]) -> None:
     if already:
         waiting.update(requested_at=now)
     new = [pk for pk in dict.fromkeys(declaration_ids) if pk not in already]
-    VerificationRequest.objects.bulk_create([VerificationRequest(declaration_id=pk, requested_at=now)
-                                             for pk in new], ignore_conflicts=True)
+    VerificationRequest.objects.bulk_create(
+        [VerificationRequest(declaration_id=pk, requested_at=now) for pk in new], ignore_conflicts=True
+    )
     # After commit: the worker must see what this transaction wrote, and a rollback sends nothing.
     transaction.on_commit(lambda: _send_verification_tasks(new))
 
 
 def verification_request_for_evidence(*, transport_documents: set[str], container_numbers: set[str]) -> None:
     """New logistics records arrived: queue every live declaration they concern."""
-    verification_request(declarations_concerned(
-        transport_documents=transport_documents, container_numbers=container_numbers, statuses=VERIFIABLE,
-    ))
+    verification_request(
+        declarations_concerned(
+            transport_documents=transport_documents,
+            container_numbers=container_numbers,
+            statuses=VERIFIABLE,
+        )
+    )
 
 
 def selection_draw(declaration_id: int, version: int) -> Decimal:
     """A number in [0, 100) that is random across declarations but the same for every run of one version."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"selectivity:{declaration_id}:{version}".encode(),
-                      hashlib.sha256).digest()
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"selectivity:{declaration_id}:{version}".encode(), hashlib.sha256
+    ).digest()
     return Decimal(int.from_bytes(digest[:4], "big") % 10_000) / 100
 
 
@@ -137,10 +152,17 @@ def _verify(declaration_id: int) -> VerificationRun | None:
     bundle = evidence_bundles([declaration_id])[declaration_id]
     findings = findings_for(bundle)
     port = port_settings(declaration.origin_port_id)
-    assessment = risk_assessment(bundle, findings, active_risk_rules(), port_settings_facts(port),
-                                 selection_draw=selection_draw(declaration.pk, declaration.version))
+    assessment = risk_assessment(
+        bundle,
+        findings,
+        active_risk_rules(),
+        port_settings_facts(port),
+        selection_draw=selection_draw(declaration.pk, declaration.version),
+    )
     run, created = VerificationRun.objects.get_or_create(
-        declaration=declaration, version=declaration.version, defaults={"state": VerificationState.DONE},
+        declaration=declaration,
+        version=declaration.version,
+        defaults={"state": VerificationState.DONE},
     )
     previous = set() if created else set(run.warnings.values_list("code", "key"))
     run.warnings.all().delete()
@@ -151,11 +173,20 @@ def _verify(declaration_id: int) -> VerificationRun | None:
     run.runs = 1 if created else run.runs + 1
     run.finished_at = timezone.now()
     run.save()
-    VerificationWarning.objects.bulk_create([
-        VerificationWarning(run=run, declaration=declaration, code=f.code, severity=f.severity,
-                            message=f.message[:500], key=f.key[:100], evidence=to_json_value(f.evidence))
-        for f in findings
-    ])
+    VerificationWarning.objects.bulk_create(
+        [
+            VerificationWarning(
+                run=run,
+                declaration=declaration,
+                code=f.code,
+                severity=f.severity,
+                message=f.message[:500],
+                key=f.key[:100],
+                evidence=to_json_value(f.evidence),
+            )
+            for f in findings
+        ]
+    )
     codes = warning_codes_text(f.code for f in findings)
     if codes != declaration.current_warning_codes:
         declaration.current_warning_codes = codes
@@ -167,8 +198,9 @@ def _verify(declaration_id: int) -> VerificationRun | None:
     if fresh_alerts:
         _alert_officers(declaration, fresh_alerts)
     if declaration.status == Status.RELEASED and goods_have_left(bundle):
-        declaration_system_transition(declaration_id=declaration.pk, action=Action.DEPART,
-                                      note=_("Every container departed after release"))
+        declaration_system_transition(
+            declaration_id=declaration.pk, action=Action.DEPART, note=_("Every container departed after release")
+        )
     return run
 
 
@@ -178,8 +210,10 @@ def goods_have_left(bundle) -> bool:
     if not facts.containers or facts.released_at is None:
         return False
     departed = {
-        event.container_number for event in bundle.events
-        if event.event_type == ContainerEventType.DEPARTED and event.port in facts.route_ports
+        event.container_number
+        for event in bundle.events
+        if event.event_type == ContainerEventType.DEPARTED
+        and event.port in facts.route_ports
         and event.occurred_at >= facts.released_at
     }
     return facts.container_numbers <= departed
@@ -187,20 +221,23 @@ def goods_have_left(bundle) -> bool:
 
 def _apply_lane(declaration: Declaration, lane: str, reason: str, *, auto_release: bool) -> None:
     if declaration.status in (Status.SUBMITTED, Status.RESUBMITTED):
-        declaration = declaration_system_transition(declaration_id=declaration.pk, action=Action.START_REVIEW,
-                                                    lane=lane, note=reason)
+        declaration = declaration_system_transition(
+            declaration_id=declaration.pk, action=Action.START_REVIEW, lane=lane, note=reason
+        )
     elif declaration.status == Status.UNDER_REVIEW and declaration.lane != lane:
         declaration = declaration_lane_set(declaration_id=declaration.pk, lane=lane, reason=reason)
     if auto_release and lane == Lane.GREEN and declaration.status == Status.UNDER_REVIEW:
         # Held by the other port of the pair: an officer releases once the hold is lifted.
         with contextlib.suppress(TransitionNotAllowed):
-            declaration_system_transition(declaration_id=declaration.pk, action=Action.RELEASE,
-                                          note=_("Green lane: released automatically"))
+            declaration_system_transition(
+                declaration_id=declaration.pk, action=Action.RELEASE, note=_("Green lane: released automatically")
+            )
 
 
 def _alert_officers(declaration: Declaration, findings) -> None:
     officers = User.objects.filter(
-        is_active=True, role__in=["customs_officer", "customs_supervisor"],
+        is_active=True,
+        role__in=["customs_officer", "customs_supervisor"],
         ports_served__in=[p for p in (declaration.origin_port_id, declaration.transfer_port_id) if p],
     ).distinct()
     for finding in findings:
@@ -219,7 +256,8 @@ def verification_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
     has_run = VerificationRun.objects.filter(declaration=OuterRef("pk"), version=OuterRef("version"))
     unverified = list(
         Declaration.objects.filter(status__in=LANE_OPEN, updated_at__lt=cutoff)
-        .filter(~Exists(has_run)).values_list("pk", flat=True)[:5000]
+        .filter(~Exists(has_run))
+        .values_list("pk", flat=True)[:5000]
     )
     stuck = list(
         VerificationRequest.objects.filter(requested_at__lt=cutoff)
@@ -228,8 +266,9 @@ def verification_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
     )
     ids = list(dict.fromkeys(unverified + stuck))
     with transaction.atomic():
-        VerificationRequest.objects.bulk_create([VerificationRequest(declaration_id=pk) for pk in unverified],
-                                                ignore_conflicts=True)
+        VerificationRequest.objects.bulk_create(
+            [VerificationRequest(declaration_id=pk) for pk in unverified], ignore_conflicts=True
+        )
         transaction.on_commit(lambda: _send_verification_tasks(ids))
     return len(ids)
 
@@ -257,8 +296,9 @@ def declarations_verify_batch(*, declaration_ids: list[int]) -> dict[int, Verifi
     runs = _verify_batch(ids)
     with transaction.atomic():
         VerificationRequest.objects.filter(declaration_id__in=ids, requested_at__lte=started).delete()
-        again = list(VerificationRequest.objects.filter(declaration_id__in=ids).values_list("declaration_id",
-                                                                                             flat=True))
+        again = list(
+            VerificationRequest.objects.filter(declaration_id__in=ids).values_list("declaration_id", flat=True)
+        )
         if again:
             # Evidence arrived while this batch looked: one more run each will see it.
             transaction.on_commit(lambda: _send_verification_tasks(again))
@@ -276,16 +316,22 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
     # Lock, in id order (two batches never deadlock): as in _verify, a transition or another run of
     # the same declaration waits until this batch commits.
     declarations = list(
-        Declaration.objects.select_for_update(of=("self",)).filter(pk__in=ids, status__in=VERIFIABLE)
+        Declaration.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, status__in=VERIFIABLE)
         .select_related("origin_port", "transfer_port", "foreign_port", "declarant")
-        .prefetch_related("items", "containers").order_by("pk")
+        .prefetch_related("items", "containers")
+        .order_by("pk")
     )
     if not declarations:
         return {}
     bundles = evidence_bundles([declaration.pk for declaration in declarations])
     rules = active_risk_rules()
-    ports = {s.port_id: s for s in PortRiskSettings.objects.filter(
-        port_id__in={declaration.origin_port_id for declaration in declarations if declaration.origin_port_id})}
+    ports = {
+        s.port_id: s
+        for s in PortRiskSettings.objects.filter(
+            port_id__in={declaration.origin_port_id for declaration in declarations if declaration.origin_port_id}
+        )
+    }
     versions = {declaration.pk: declaration.version for declaration in declarations}
     existing = {
         run.declaration_id: run
@@ -294,7 +340,8 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
     }
     previous: dict[int, set] = {}
     for run_id, code, key in VerificationWarning.objects.filter(run__in=existing.values()).values_list(
-            "run_id", "code", "key"):
+        "run_id", "code", "key"
+    ):
         previous.setdefault(run_id, set()).add((code, key))
     VerificationWarning.objects.filter(run__in=existing.values()).delete()
 
@@ -305,12 +352,18 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
         bundle = bundles[declaration.pk]
         findings = findings_for(bundle)
         port = ports.get(declaration.origin_port_id) or PortRiskSettings()
-        assessment = risk_assessment(bundle, findings, rules, port_settings_facts(port),
-                                     selection_draw=selection_draw(declaration.pk, declaration.version))
+        assessment = risk_assessment(
+            bundle,
+            findings,
+            rules,
+            port_settings_facts(port),
+            selection_draw=selection_draw(declaration.pk, declaration.version),
+        )
         run = existing.get(declaration.pk)
         if run is None:
-            run = VerificationRun(declaration=declaration, version=declaration.version, state=VerificationState.DONE,
-                                  runs=1)
+            run = VerificationRun(
+                declaration=declaration, version=declaration.version, state=VerificationState.DONE, runs=1
+            )
             new_runs.append(run)
         else:
             run.runs += 1
@@ -322,13 +375,24 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
         run.finished_at = now
         results[declaration.pk] = (declaration, run, findings, port)
     VerificationRun.objects.bulk_create(new_runs)
-    _update_in_bulk(VerificationRun, old_runs, ["score", "lane", "lane_reason", "randomly_selected", "runs",
-                                                "finished_at"])
-    VerificationWarning.objects.bulk_create([
-        VerificationWarning(run=run, declaration=declaration, code=f.code, severity=f.severity,
-                            message=f.message[:500], key=f.key[:100], evidence=to_json_value(f.evidence))
-        for declaration, run, findings, _port in results.values() for f in findings
-    ])
+    _update_in_bulk(
+        VerificationRun, old_runs, ["score", "lane", "lane_reason", "randomly_selected", "runs", "finished_at"]
+    )
+    VerificationWarning.objects.bulk_create(
+        [
+            VerificationWarning(
+                run=run,
+                declaration=declaration,
+                code=f.code,
+                severity=f.severity,
+                message=f.message[:500],
+                key=f.key[:100],
+                evidence=to_json_value(f.evidence),
+            )
+            for declaration, run, findings, _port in results.values()
+            for f in findings
+        ]
+    )
     codes_changed = []
     for declaration, _run, findings, _port in results.values():
         codes = warning_codes_text(f.code for f in findings)
@@ -363,8 +427,12 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
         _update_in_bulk(Declaration, [d for d, _a, _n in changed], ["status", "lane", "queue_rank", "updated_at"])
         Declaration.history.bulk_history_create([d for d, _a, _n in changed], update=True)
         for declaration, action, _note in changed:
-            ledger_append(kind=f"declaration.{action}", subject=declaration.ledger_subject,
-                          payload=declaration_public_summary(declaration), public_fields=PUBLIC_SUMMARY_FIELDS)
+            ledger_append(
+                kind=f"declaration.{action}",
+                subject=declaration.ledger_subject,
+                payload=declaration_public_summary(declaration),
+                public_fields=PUBLIC_SUMMARY_FIELDS,
+            )
         _notify_traders_bulk(changed)
     for declaration, run, port in one_by_one:
         _apply_lane(declaration, run.lane, run.lane_reason, auto_release=port.auto_release_green)
@@ -389,14 +457,18 @@ def _update_in_bulk(model, objects: list, fields: list[str]) -> None:
     assignments = ", ".join(f'"{column.column}" = v."{column.column}"' for column in columns)
     names = ", ".join(f'"{column.column}"' for column in columns)
     table = model._meta.db_table
-    rows = [(obj.pk, *(column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns))
-            for obj in objects]
+    rows = [
+        (obj.pk, *(column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns))
+        for obj in objects
+    ]
     template = "(%s, " + ", ".join(f"%s::{column.db_type(connection)}" for column in columns) + ")"
     with connection.cursor() as cursor:
         values = b",".join(cursor.cursor.mogrify(template, row) for row in rows).decode()
         # Through Django's cursor (one statement, counted like the others); every value is quoted by mogrify.
-        cursor.execute(f'UPDATE "{table}" AS t SET {assignments} FROM (VALUES {values}) AS v(id, {names}) '  # noqa: S608
-                       "WHERE t.id = v.id")
+        cursor.execute(
+            f'UPDATE "{table}" AS t SET {assignments} FROM (VALUES {values}) AS v(id, {names}) '  # noqa: S608
+            "WHERE t.id = v.id"
+        )
 
 
 def _notify_traders_bulk(changed: list[tuple[Declaration, str, str]]) -> None:
@@ -412,8 +484,7 @@ def _notify_traders_bulk(changed: list[tuple[Declaration, str, str]]) -> None:
     notifications, messages = [], []
     labels = dict(Status.choices)
     for declaration, _action, note in changed:
-        subject = _("%(reference)s: %(status)s") % {"reference": declaration,
-                                                    "status": labels[declaration.status]}
+        subject = _("%(reference)s: %(status)s") % {"reference": declaration, "status": labels[declaration.status]}
         link = reverse("declarations:detail", args=[declaration.pk])
         for user in people.get(declaration.declarant_id, []):
             notifications.append(Notification(recipient=user, subject=subject[:200], body=note, link=link))

@@ -90,7 +90,10 @@ def _clearance_by_week(port: Port, since: dt.datetime, zone: ZoneInfo) -> dict[d
             return {row[0]: (row[1], row[2], row[3], row[4]) for row in cursor.fetchall()}
     durations: dict[dt.date, list[float]] = defaultdict(list)
     rows = Declaration.objects.filter(
-        origin_port=port, status__in=RELEASED_STATUSES, decided_at__gte=since, submitted_at__isnull=False,
+        origin_port=port,
+        status__in=RELEASED_STATUSES,
+        decided_at__gte=since,
+        submitted_at__isnull=False,
     ).values_list("submitted_at", "decided_at")
     for submitted_at, decided_at in rows.iterator(chunk_size=CHUNK):
         durations[week_start(decided_at, zone)].append((decided_at - submitted_at).total_seconds())
@@ -107,15 +110,21 @@ def _inspections_by_week(port: Port, since: dt.datetime, zone: ZoneInfo) -> dict
     history = Declaration.history.model
     ordered = dict(
         history.objects.filter(status=Status.INSPECTION_REQUIRED, origin_port_id=port.pk, history_date__gte=since)
-        .values("id").annotate(at=Min("history_date")).values_list("id", "at")
+        .values("id")
+        .annotate(at=Min("history_date"))
+        .values_list("id", "at")
     )
     found: set[int] = set()
     ids = list(ordered)
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = ids[start : start + CHUNK]
         found.update(Declaration.objects.filter(pk__in=chunk, status=Status.REJECTED).values_list("pk", flat=True))
-        amended = (history.objects.filter(id__in=chunk, status=Status.AMENDMENT_REQUESTED)
-                   .values("id").annotate(last=Max("history_date")).values_list("id", "last"))
+        amended = (
+            history.objects.filter(id__in=chunk, status=Status.AMENDMENT_REQUESTED)
+            .values("id")
+            .annotate(last=Max("history_date"))
+            .values_list("id", "last")
+        )
         found.update(pk for pk, last in amended if last > ordered[pk])
     weeks: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
     for pk, at in ordered.items():
@@ -126,11 +135,16 @@ def _inspections_by_week(port: Port, since: dt.datetime, zone: ZoneInfo) -> dict
 
 
 def _warning_counts(port: Port, since: dt.datetime) -> list[tuple[str, int, int]]:
-    rows = (VerificationWarning.objects
-            .filter(declaration__origin_port_id=port.pk, declaration__submitted_at__gte=since,
-                    run__version=F("declaration__version"))
-            .values("code").annotate(warnings=Count("id"), declarations=Count("declaration_id", distinct=True))
-            .values_list("code", "warnings", "declarations"))
+    rows = (
+        VerificationWarning.objects.filter(
+            declaration__origin_port_id=port.pk,
+            declaration__submitted_at__gte=since,
+            run__version=F("declaration__version"),
+        )
+        .values("code")
+        .annotate(warnings=Count("id"), declarations=Count("declaration_id", distinct=True))
+        .values_list("code", "warnings", "declarations")
+    )
     return list(rows)
 
 
@@ -151,24 +165,40 @@ def dashboard_port_refresh(*, port: Port, now: dt.datetime | None = None) -> Non
     for week in dashboard_week_starts(now, zone):
         released, median, p90, within = clearance.get(week, (0, None, None, 0))
         ordered, found = inspections.get(week, (0, 0))
-        weeks.append(DashboardWeek(port=port, week_start=week, released=released, median_seconds=_seconds(median),
-                                   p90_seconds=_seconds(p90), within_target=within, inspections_ordered=ordered,
-                                   inspections_found=found, computed_at=computed_at))
+        weeks.append(
+            DashboardWeek(
+                port=port,
+                week_start=week,
+                released=released,
+                median_seconds=_seconds(median),
+                p90_seconds=_seconds(p90),
+                within_target=within,
+                inspections_ordered=ordered,
+                inspections_found=found,
+                computed_at=computed_at,
+            )
+        )
     with transaction.atomic():
         DashboardWeek.objects.filter(port=port).delete()
         DashboardWeek.objects.bulk_create(weeks)
         DashboardWarningCount.objects.filter(port=port).delete()
-        DashboardWarningCount.objects.bulk_create([
-            DashboardWarningCount(port=port, code=code, warnings=count, declarations=declarations,
-                                  computed_at=computed_at)
-            for code, count, declarations in warnings
-        ])
+        DashboardWarningCount.objects.bulk_create(
+            [
+                DashboardWarningCount(
+                    port=port, code=code, warnings=count, declarations=declarations, computed_at=computed_at
+                )
+                for code, count, declarations in warnings
+            ]
+        )
 
 
 def dashboard_figures_refresh(*, now: dt.datetime | None = None) -> int:
     """Refresh the figures of every port served by customs officers or supervisors; the number of ports."""
-    ports = list(Port.objects.filter(officers__role__in=[Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR],
-                                     officers__is_active=True).distinct())
+    ports = list(
+        Port.objects.filter(
+            officers__role__in=[Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR], officers__is_active=True
+        ).distinct()
+    )
     for port in ports:
         dashboard_port_refresh(port=port, now=now)
     return len(ports)

@@ -31,14 +31,21 @@ def sniff_content_type(head: bytes) -> str | None:
 def validate_document_file(upload: UploadedFile) -> str:
     """Raise ValidationError naming the ``file`` field unless the upload is an allowed document."""
     if upload.size > MAX_DOCUMENT_BYTES:
-        raise ValidationError({"file": _("The file is %(size).1f MB; the limit is 10 MB.")
-                               % {"size": upload.size / 1024 / 1024}})
+        raise ValidationError(
+            {"file": _("The file is %(size).1f MB; the limit is 10 MB.") % {"size": upload.size / 1024 / 1024}}
+        )
     upload.seek(0)
     content_type = sniff_content_type(upload.read(16))
     upload.seek(0)
     if content_type is None:
-        raise ValidationError({"file": _("Only PDF, JPEG and PNG files are accepted; this file is none of them "
-                                         "(checked by its content, not its name).")})
+        raise ValidationError(
+            {
+                "file": _(
+                    "Only PDF, JPEG and PNG files are accepted; this file is none of them "
+                    "(checked by its content, not its name)."
+                )
+            }
+        )
     return content_type
 
 
@@ -55,8 +62,13 @@ def document_attach(*, actor: User, declaration_id: int, kind: str, upload: Uplo
     for chunk in upload.chunks():
         digest.update(chunk)
     document = SupportingDocument(
-        declaration=declaration, kind=kind, original_name=upload.name[:255], content_type=content_type,
-        size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor,
+        declaration=declaration,
+        kind=kind,
+        original_name=upload.name[:255],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
     )
     document._history_user = actor
     upload.seek(0)

@@ -17,9 +17,19 @@ from .access import declaration_for_trader_update
 from .validation import ITEM_FIELDS, ReferenceTables, declaration_errors
 
 HEADER_FIELDS = [
-    "direction", "procedure", "origin_port", "transfer_port", "foreign_port", "transport_document_number",
-    "consignor_name", "consignor_address", "consignee_name", "consignee_address", "consignee_country",
-    "incoterm", "invoice_currency",
+    "direction",
+    "procedure",
+    "origin_port",
+    "transfer_port",
+    "foreign_port",
+    "transport_document_number",
+    "consignor_name",
+    "consignor_address",
+    "consignee_name",
+    "consignee_address",
+    "consignee_country",
+    "incoterm",
+    "invoice_currency",
 ]
 FOREIGN_KEYS = {"origin_port", "transfer_port", "foreign_port", "consignee_country", "invoice_currency"}
 CONTAINER_VALUES = ["number", "size_type", "seal_number", "temperature_min", "temperature_max"]
@@ -33,8 +43,13 @@ def _checked_tables(header: dict, items: list[dict], containers: list[dict], *, 
     return tables
 
 
-def _apply(declaration: Declaration, header: dict, items: list[dict], containers: list[dict],
-           tables: ReferenceTables | None = None) -> None:
+def _apply(
+    declaration: Declaration,
+    header: dict,
+    items: list[dict],
+    containers: list[dict],
+    tables: ReferenceTables | None = None,
+) -> None:
     """Write header, items and containers; items and containers are replaced as a whole (bulk).
 
     ``tables`` are the reference rows the validation just read (looked up here when not given).
@@ -64,26 +79,41 @@ def _apply(declaration: Declaration, header: dict, items: list[dict], containers
     if not adding:  # a new declaration has no rows to replace
         declaration.items.all().delete()
         declaration.containers.all().delete()
-    written_items = DeclarationItem.objects.bulk_create([
-        DeclarationItem(
-            declaration=declaration, line_number=index + 1, hs_code_id=item["hs_code"],
-            description=item["description"], origin_country_id=item["origin_country"],
-            **{name: item[name] for name in ITEM_FIELDS if name not in {"hs_code", "description", "origin_country"}},
-        )
-        for index, item in enumerate(items)
-    ])
-    written_containers = DeclarationContainer.objects.bulk_create([
-        DeclarationContainer(
-            declaration=declaration,
-            **{name: container.get(name) for name in CONTAINER_VALUES},
-        )
-        for container in containers
-    ])
+    written_items = DeclarationItem.objects.bulk_create(
+        [
+            DeclarationItem(
+                declaration=declaration,
+                line_number=index + 1,
+                hs_code_id=item["hs_code"],
+                description=item["description"],
+                origin_country_id=item["origin_country"],
+                **{
+                    name: item[name] for name in ITEM_FIELDS if name not in {"hs_code", "description", "origin_country"}
+                },
+            )
+            for index, item in enumerate(items)
+        ]
+    )
+    written_containers = DeclarationContainer.objects.bulk_create(
+        [
+            DeclarationContainer(
+                declaration=declaration,
+                **{name: container.get(name) for name in CONTAINER_VALUES},
+            )
+            for container in containers
+        ]
+    )
     _remember_written(declaration, written_items, written_containers, tables, adding=adding)
 
 
-def _remember_written(declaration: Declaration, items: list[DeclarationItem], containers: list[DeclarationContainer],
-                      tables: ReferenceTables, *, adding: bool) -> None:
+def _remember_written(
+    declaration: Declaration,
+    items: list[DeclarationItem],
+    containers: list[DeclarationContainer],
+    tables: ReferenceTables,
+    *,
+    adding: bool,
+) -> None:
     """Leave the rows just written on the instance as the database now holds them (its prefetch cache).
 
     Only where the database gave the new rows their ids (PostgreSQL); elsewhere the next read
@@ -114,9 +144,12 @@ def _remember_written(declaration: Declaration, items: list[DeclarationItem], co
 
 def _normalised(items: list[dict], containers: list[dict]) -> tuple[list[dict], list[dict]]:
     containers = [
-        {**container, "number": normalise_container_number(container.get("number") or ""),
-         "seal_number": (container.get("seal_number") or "").strip(),
-         "size_type": (container.get("size_type") or "").strip().upper()}
+        {
+            **container,
+            "number": normalise_container_number(container.get("number") or ""),
+            "seal_number": (container.get("seal_number") or "").strip(),
+            "size_type": (container.get("size_type") or "").strip().upper(),
+        }
         for container in containers
     ]
     return [dict(item) for item in items], containers
@@ -138,8 +171,9 @@ def _require_complete_rows(items: list[dict], containers: list[dict]) -> None:
 
 
 @transaction.atomic
-def declaration_create_draft(*, actor: User, header: dict, items: list[dict] = (),
-                             containers: list[dict] = ()) -> Declaration:
+def declaration_create_draft(
+    *, actor: User, header: dict, items: list[dict] = (), containers: list[dict] = ()
+) -> Declaration:
     """Create a draft for the actor's organisation.
 
     Requires a trader. Present values must be valid; missing ones may be filled in later.
@@ -158,8 +192,9 @@ def declaration_create_draft(*, actor: User, header: dict, items: list[dict] = (
 
 
 @transaction.atomic
-def declaration_update_draft(*, actor: User, declaration_id: int, header: dict, items: list[dict],
-                             containers: list[dict]) -> Declaration:
+def declaration_update_draft(
+    *, actor: User, declaration_id: int, header: dict, items: list[dict], containers: list[dict]
+) -> Declaration:
     """Replace the content of a draft, or of a declaration whose amendment customs requested.
 
     Locks the declaration so a concurrent submit cannot interleave with the edit.
@@ -193,27 +228,35 @@ def declaration_copy(*, actor: User, declaration_id: int) -> Declaration:
     _apply(copy, declaration_header(source), items, [])
     return copy
 
+
 def declaration_header(declaration: Declaration) -> dict:
     """The header of a stored declaration in the input form the services take."""
     values = {name: getattr(declaration, name) for name in HEADER_FIELDS if name not in FOREIGN_KEYS}
-    values.update({
-        "origin_port": declaration.origin_port.locode if declaration.origin_port_id else None,
-        "transfer_port": declaration.transfer_port.locode if declaration.transfer_port_id else None,
-        "foreign_port": declaration.foreign_port.locode if declaration.foreign_port_id else None,
-        "consignee_country": declaration.consignee_country_id,
-        "invoice_currency": declaration.invoice_currency_id,
-    })
+    values.update(
+        {
+            "origin_port": declaration.origin_port.locode if declaration.origin_port_id else None,
+            "transfer_port": declaration.transfer_port.locode if declaration.transfer_port_id else None,
+            "foreign_port": declaration.foreign_port.locode if declaration.foreign_port_id else None,
+            "consignee_country": declaration.consignee_country_id,
+            "invoice_currency": declaration.invoice_currency_id,
+        }
+    )
     return values
 
 
 def declaration_item_values(item: DeclarationItem) -> dict:
     return {
-        "hs_code": item.hs_code_id, "description": item.description, "origin_country": item.origin_country_id,
-        "quantity": item.quantity, "unit": item.unit, "packages": item.packages, "gross_mass": item.gross_mass,
-        "net_mass": item.net_mass, "value": item.value,
+        "hs_code": item.hs_code_id,
+        "description": item.description,
+        "origin_country": item.origin_country_id,
+        "quantity": item.quantity,
+        "unit": item.unit,
+        "packages": item.packages,
+        "gross_mass": item.gross_mass,
+        "net_mass": item.net_mass,
+        "value": item.value,
     }
 
 
 def declaration_container_values(container: DeclarationContainer) -> dict:
     return {name: getattr(container, name) for name in CONTAINER_VALUES}
-

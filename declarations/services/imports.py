@@ -109,8 +109,9 @@ def _parse_cell(column: str, text: str):
     if column == "unit":
         unit = text.upper()
         if unit not in Unit.values:
-            raise ValueError(_("“%(value)s” is not a unit; use one of %(units)s.")
-                             % {"value": text, "units": ", ".join(Unit.values)})
+            raise ValueError(
+                _("“%(value)s” is not a unit; use one of %(units)s.") % {"value": text, "units": ", ".join(Unit.values)}
+            )
         return unit
     if column == "packages":
         try:
@@ -157,21 +158,28 @@ def item_rows_parse(file) -> tuple[list[dict], list[ItemImportError]]:
         positions.setdefault(_header_name(name), position)
     missing = [column for column in COLUMNS if column not in positions]
     if missing:
-        return [], [ItemImportError(HEADER_ROW, column, _("The column “%(column)s” is missing from the first row.")
-                                 % {"column": column}) for column in missing]
+        return [], [
+            ItemImportError(
+                HEADER_ROW, column, _("The column “%(column)s” is missing from the first row.") % {"column": column}
+            )
+            for column in missing
+        ]
 
     errors: list[ItemImportError] = []
     unreadable: set[tuple[int, str]] = set()
     items: list[dict] = []
     row_numbers: list[int] = []
     for row_number, row in enumerate(rows[1:], start=HEADER_ROW + 1):
-        cells = {column: _cell_text(row[positions[column]] if positions[column] < len(row) else None, column)
-                 for column in COLUMNS}
+        cells = {
+            column: _cell_text(row[positions[column]] if positions[column] < len(row) else None, column)
+            for column in COLUMNS
+        }
         if not any(cells.values()):
             continue
         if len(items) >= MAX_IMPORT_ROWS:
-            errors.append(ItemImportError(row_number, "", _("At most %(max)d lines per file.")
-                                       % {"max": MAX_IMPORT_ROWS}))
+            errors.append(
+                ItemImportError(row_number, "", _("At most %(max)d lines per file.") % {"max": MAX_IMPORT_ROWS})
+            )
             break
         item = {}
         for column, text in cells.items():

@@ -83,8 +83,9 @@ def _text(value, *, max_length: int, required: bool = True) -> str:
             raise _RowError(_("This field is required."))
         return ""
     if len(text) > max_length:
-        raise _RowError(_("At most %(max)d characters (this has %(length)d).") % {"max": max_length,
-                                                                                  "length": len(text)})
+        raise _RowError(
+            _("At most %(max)d characters (this has %(length)d).") % {"max": max_length, "length": len(text)}
+        )
     return text
 
 
@@ -93,12 +94,16 @@ def _container_number(value) -> str:
         raise _RowError(_("A container number is required, e.g. CSQU3054383."))
     number = normalise_container_number(value)
     if not CONTAINER_NUMBER.match(number):
-        raise _RowError(_("“%(value)s” is not a container number: 4 letters (the 4th U, J or Z) then 7 digits, "
-                          "e.g. CSQU3054383.") % {"value": value})
+        raise _RowError(
+            _("“%(value)s” is not a container number: 4 letters (the 4th U, J or Z) then 7 digits, e.g. CSQU3054383.")
+            % {"value": value}
+        )
     expected = iso6346_check_digit(number[:10])
     if int(number[10]) != expected:
-        raise _RowError(_("The check digit of %(value)s is wrong: for %(prefix)s it must be %(expected)d.")
-                        % {"value": number, "prefix": number[:10], "expected": expected})
+        raise _RowError(
+            _("The check digit of %(value)s is wrong: for %(prefix)s it must be %(expected)d.")
+            % {"value": number, "prefix": number[:10], "expected": expected}
+        )
     return number
 
 
@@ -123,8 +128,9 @@ def _mass(value) -> Decimal:
     if mass.as_tuple().exponent < -MASS_DECIMAL_PLACES:
         raise _RowError(_("At most %(places)d decimal places (grams).") % {"places": MASS_DECIMAL_PLACES})
     if mass >= Decimal(10) ** MASS_INTEGER_DIGITS:
-        raise _RowError(_("Too large: at most %(digits)d digits before the decimal point.")
-                        % {"digits": MASS_INTEGER_DIGITS})
+        raise _RowError(
+            _("Too large: at most %(digits)d digits before the decimal point.") % {"digits": MASS_INTEGER_DIGITS}
+        )
     return mass
 
 
@@ -151,23 +157,28 @@ def _time(value, *, now: datetime) -> datetime:
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise _RowError(_("“%(value)s” is not a time in ISO 8601, e.g. 2026-03-01T08:30:00+08:00.")
-                            % {"value": value}) from None
+            raise _RowError(
+                _("“%(value)s” is not a time in ISO 8601, e.g. 2026-03-01T08:30:00+08:00.") % {"value": value}
+            ) from None
     else:
         raise _RowError(_("A time is required, in ISO 8601 with its offset, e.g. 2026-03-01T08:30:00+08:00."))
     if timezone.is_naive(moment):
         raise _RowError(_("The time has no time zone: add its offset, e.g. +08:00 or Z."))
     if moment > now + CLOCK_SKEW:
-        raise _RowError(_("The time is in the future (more than %(minutes)d minutes after the portal's clock).")
-                        % {"minutes": int(CLOCK_SKEW.total_seconds() // 60)})
+        raise _RowError(
+            _("The time is in the future (more than %(minutes)d minutes after the portal's clock).")
+            % {"minutes": int(CLOCK_SKEW.total_seconds() // 60)}
+        )
     return moment
 
 
 def _choice(value, choices: type, *, what: str) -> str:
     text = value.strip().lower() if isinstance(value, str) else value
     if text not in choices.values:
-        raise _RowError(_("“%(value)s” is not a known %(what)s; use one of: %(allowed)s.")
-                        % {"value": value, "what": what, "allowed": ", ".join(choices.values)})
+        raise _RowError(
+            _("“%(value)s” is not a known %(what)s; use one of: %(allowed)s.")
+            % {"value": value, "what": what, "allowed": ", ".join(choices.values)}
+        )
     return text
 
 
@@ -186,8 +197,10 @@ def _sensor_value(kind: str, value) -> str:
         if kind == SensorKind.GROSS_WEIGHT:
             number = _mass(number)
         elif not TEMPERATURE_RANGE[0] <= number <= TEMPERATURE_RANGE[1]:
-            raise _RowError(_("A temperature must be between %(low)s and %(high)s °C.")
-                            % {"low": TEMPERATURE_RANGE[0], "high": TEMPERATURE_RANGE[1]})
+            raise _RowError(
+                _("A temperature must be between %(low)s and %(high)s °C.")
+                % {"low": TEMPERATURE_RANGE[0], "high": TEMPERATURE_RANGE[1]}
+            )
         text = format(number, "f")
         if len(text) > 100:
             raise _RowError(_("Too many digits."))
@@ -250,18 +263,24 @@ def _check_size(records) -> None:
     if not isinstance(records, list):
         raise ValidationError({"records": [_("Send a JSON list of records.")]})
     if len(records) > MAX_RECORDS:
-        raise ValidationError({"records": [
-            _("At most %(max)s records per call; this call has %(count)s. Split it into several calls.")
-            % {"max": f"{MAX_RECORDS:,}", "count": f"{len(records):,}"}
-        ]})
+        raise ValidationError(
+            {
+                "records": [
+                    _("At most %(max)s records per call; this call has %(count)s. Split it into several calls.")
+                    % {"max": f"{MAX_RECORDS:,}", "count": f"{len(records):,}"}
+                ]
+            }
+        )
 
 
 def _known_ports(records: list, fields: Iterable[str]) -> dict[str, int]:
     """UN/LOCODE → port id for every port the rows name: one query per call."""
     codes = {
         row[name].strip().upper().replace(" ", "")
-        for row in records if isinstance(row, dict)
-        for name in fields if isinstance(row.get(name), str)
+        for row in records
+        if isinstance(row, dict)
+        for name in fields
+        if isinstance(row.get(name), str)
     }
     codes = {code for code in codes if LOCODE.match(code)}
     if not codes:
@@ -269,8 +288,12 @@ def _known_ports(records: list, fields: Iterable[str]) -> dict[str, int]:
     return dict(Port.objects.filter(locode__in=codes).values_list("locode", "pk"))
 
 
-def _checked_rows(records: list, check_row: Callable[[dict, _RowChecker], None],
-                  progress: Progress | None, quick_row: Callable[[dict], dict | None] | None = None) -> list[dict]:
+def _checked_rows(
+    records: list,
+    check_row: Callable[[dict, _RowChecker], None],
+    progress: Progress | None,
+    quick_row: Callable[[dict], dict | None] | None = None,
+) -> list[dict]:
     """Run ``check_row`` over every row; raise one ValidationError naming every bad row and field.
 
     ``quick_row``, when given, returns a row's clean values when it can tell cheaply that the row
@@ -309,15 +332,25 @@ def _new_rows(model, *, source_id: int, rows: list[dict]) -> tuple[list[dict], i
     ids = list(first)
     stored = set()
     for start in range(0, len(ids), BATCH_SIZE * 5):
-        stored.update(model.objects.filter(source_id=source_id, external_id__in=ids[start:start + BATCH_SIZE * 5])
-                      .values_list("external_id", flat=True))
+        stored.update(
+            model.objects.filter(source_id=source_id, external_id__in=ids[start : start + BATCH_SIZE * 5]).values_list(
+                "external_id", flat=True
+            )
+        )
     new = [row for external_id, row in first.items() if external_id not in stored]
     return new, len(rows) - len(new)
 
 
-def _store(model, *, source_id: int, rows: list[dict], build: Callable[[dict], object],
-           after: Callable[[list], None] | None = None, columns: dict[str, str] | None = None,
-           noted: Callable[[list[dict]], None] | None = None) -> int:
+def _store(
+    model,
+    *,
+    source_id: int,
+    rows: list[dict],
+    build: Callable[[dict], object],
+    after: Callable[[list], None] | None = None,
+    columns: dict[str, str] | None = None,
+    noted: Callable[[list[dict]], None] | None = None,
+) -> int:
     """Insert the new rows; retried when another call stored one of the same external ids meanwhile.
 
     With ``columns`` (column → key of the clean row; ``source_id`` is added) and no ``after``, on
@@ -387,8 +420,10 @@ def _check_manifest(row: dict, checker: _RowChecker, ports: dict[str, int]) -> N
     checker.field(row, "port_of_discharge", _port, ports)
     lines = row.get("lines")
     if not isinstance(lines, list) or not lines:
-        checker.fail("lines", _("A manifest needs at least one line (transport document, consignee, packages, "
-                                "gross mass, containers)."))
+        checker.fail(
+            "lines",
+            _("A manifest needs at least one line (transport document, consignee, packages, gross mass, containers)."),
+        )
         return
     if len(lines) > MANIFEST_LINE_LIMIT:
         checker.fail("lines", _("At most %(max)d lines per manifest.") % {"max": MANIFEST_LINE_LIMIT})
@@ -439,9 +474,15 @@ def manifests_ingest(*, actor, records: list[dict], progress: Progress | None = 
     containers: set[str] = set()
 
     def build(row: dict) -> Manifest:
-        return Manifest(source_id=source_id, external_id=row["external_id"], carrier=row["carrier"],
-                        vessel=row["vessel"], voyage=row["voyage"], port_of_loading_id=row["port_of_loading"],
-                        port_of_discharge_id=row["port_of_discharge"])
+        return Manifest(
+            source_id=source_id,
+            external_id=row["external_id"],
+            carrier=row["carrier"],
+            vessel=row["vessel"],
+            voyage=row["voyage"],
+            port_of_loading_id=row["port_of_loading"],
+            port_of_discharge_id=row["port_of_discharge"],
+        )
 
     def store_lines(manifests: list[Manifest]) -> None:
         by_external_id = {manifest.external_id: manifest.pk for manifest in manifests}
@@ -540,18 +581,33 @@ def _quick_container_event(ports: dict[str, int], now: datetime) -> Callable[[di
         seal_number = optional_text(row.get("seal_number"), 35)
         if vessel is None or voyage is None or seal_number is None:
             return None
-        return {"external_id": external_id, "container_number": clean_number, "event_type": kind, "port": port_id,
-                "vessel": vessel, "voyage": voyage, "occurred_at": moment, "seal_number": seal_number,
-                "weight": mass}
+        return {
+            "external_id": external_id,
+            "container_number": clean_number,
+            "event_type": kind,
+            "port": port_id,
+            "vessel": vessel,
+            "voyage": voyage,
+            "occurred_at": moment,
+            "seal_number": seal_number,
+            "weight": mass,
+        }
 
     return quick
 
 
 # Column of declarations_containerevent → key of a checked row (source_id is the sender's).
 CONTAINER_EVENT_COLUMNS = {
-    "external_id": "external_id", "received_at": "received_at", "container_number": "container_number",
-    "event_type": "event_type", "port_id": "port", "vessel": "vessel", "voyage": "voyage",
-    "occurred_at": "occurred_at", "seal_number": "seal_number", "weight": "weight",
+    "external_id": "external_id",
+    "received_at": "received_at",
+    "container_number": "container_number",
+    "event_type": "event_type",
+    "port_id": "port",
+    "vessel": "vessel",
+    "voyage": "voyage",
+    "occurred_at": "occurred_at",
+    "seal_number": "seal_number",
+    "weight": "weight",
 }
 
 
@@ -569,8 +625,12 @@ def container_events_ingest(*, actor, records: list[dict], progress: Progress | 
     _check_size(records)
     now = timezone.now()
     ports = _known_ports(records, ("port",))
-    rows = _checked_rows(records, lambda row, checker: _check_container_event(row, checker, ports, now), progress,
-                         quick_row=_quick_container_event(ports, now))
+    rows = _checked_rows(
+        records,
+        lambda row, checker: _check_container_event(row, checker, ports, now),
+        progress,
+        quick_row=_quick_container_event(ports, now),
+    )
     source_id = actor.organisation_id
     received_at = timezone.now()
     for row in rows:
@@ -578,14 +638,29 @@ def container_events_ingest(*, actor, records: list[dict], progress: Progress | 
     stored_containers: set[str] = set()
 
     def build(row: dict) -> ContainerEvent:
-        return ContainerEvent(source_id=source_id, external_id=row["external_id"], received_at=received_at,
-                              container_number=row["container_number"], event_type=row["event_type"],
-                              port_id=row["port"], vessel=row["vessel"], voyage=row["voyage"],
-                              occurred_at=row["occurred_at"], seal_number=row["seal_number"], weight=row["weight"])
+        return ContainerEvent(
+            source_id=source_id,
+            external_id=row["external_id"],
+            received_at=received_at,
+            container_number=row["container_number"],
+            event_type=row["event_type"],
+            port_id=row["port"],
+            vessel=row["vessel"],
+            voyage=row["voyage"],
+            occurred_at=row["occurred_at"],
+            seal_number=row["seal_number"],
+            weight=row["weight"],
+        )
 
     with transaction.atomic():
-        stored = _store(ContainerEvent, source_id=source_id, rows=rows, build=build, columns=CONTAINER_EVENT_COLUMNS,
-                        noted=lambda new: stored_containers.update(row["container_number"] for row in new))
+        stored = _store(
+            ContainerEvent,
+            source_id=source_id,
+            rows=rows,
+            build=build,
+            columns=CONTAINER_EVENT_COLUMNS,
+            noted=lambda new: stored_containers.update(row["container_number"] for row in new),
+        )
         _verification_request(transport_documents=set(), container_numbers=stored_containers if stored else set())
     return IngestResult(received=len(records), stored=stored, duplicates=len(records) - stored)
 
@@ -622,9 +697,16 @@ def sensor_readings_ingest(*, actor, records: list[dict], progress: Progress | N
 
     def build(row: dict) -> SensorReading:
         stored_containers.add(row["container_number"])
-        return SensorReading(source_id=source_id, external_id=row["external_id"], received_at=received_at,
-                             container_number=row["container_number"], device=row["device"], kind=row["kind"],
-                             value=row["value"], read_at=row["read_at"])
+        return SensorReading(
+            source_id=source_id,
+            external_id=row["external_id"],
+            received_at=received_at,
+            container_number=row["container_number"],
+            device=row["device"],
+            kind=row["kind"],
+            value=row["value"],
+            read_at=row["read_at"],
+        )
 
     with transaction.atomic():
         stored = _store(SensorReading, source_id=source_id, rows=rows, build=build)

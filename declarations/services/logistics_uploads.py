@@ -44,8 +44,17 @@ MANIFEST_LINE_COLUMNS = ["transport_document_number", "consignee_name", "package
 # with the same external_id are one manifest and repeat its header columns.
 CSV_COLUMNS = {
     LogisticsUploadKind.MANIFESTS: MANIFEST_HEADER_COLUMNS + MANIFEST_LINE_COLUMNS,
-    LogisticsUploadKind.CONTAINER_EVENTS: ["external_id", "container_number", "event_type", "port", "vessel",
-                                           "voyage", "occurred_at", "seal_number", "weight"],
+    LogisticsUploadKind.CONTAINER_EVENTS: [
+        "external_id",
+        "container_number",
+        "event_type",
+        "port",
+        "vessel",
+        "voyage",
+        "occurred_at",
+        "seal_number",
+        "weight",
+    ],
     LogisticsUploadKind.SENSOR_READINGS: ["external_id", "container_number", "device", "kind", "value", "read_at"],
 }
 REQUIRED_COLUMNS = {
@@ -55,16 +64,37 @@ REQUIRED_COLUMNS = {
 }
 TEMPLATE_ROWS = {
     LogisticsUploadKind.MANIFESTS: [
-        ["MF-2026-0001", "Pearl River Barge Lines", "YUE HAI 18", "2611S", "CNSUD", "CNSHK", "PRBL2026000123",
-         "Holland Home Interiors B.V.", "80", "2400.000", "CSQU3054383 MSKU1234565"],
-        ["MF-2026-0001", "Pearl River Barge Lines", "YUE HAI 18", "2611S", "CNSUD", "CNSHK", "PRBL2026000124",
-         "Rotterdam Garden Supply B.V.", "12", "310.500", "TGHU1234567"],
+        [
+            "MF-2026-0001",
+            "Pearl River Barge Lines",
+            "YUE HAI 18",
+            "2611S",
+            "CNSUD",
+            "CNSHK",
+            "PRBL2026000123",
+            "Holland Home Interiors B.V.",
+            "80",
+            "2400.000",
+            "CSQU3054383 MSKU1234565",
+        ],
+        [
+            "MF-2026-0001",
+            "Pearl River Barge Lines",
+            "YUE HAI 18",
+            "2611S",
+            "CNSUD",
+            "CNSHK",
+            "PRBL2026000124",
+            "Rotterdam Garden Supply B.V.",
+            "12",
+            "310.500",
+            "TGHU1234567",
+        ],
     ],
     LogisticsUploadKind.CONTAINER_EVENTS: [
         ["EV-000001", "CSQU3054383", "gate_in", "CNSUD", "", "", "2026-03-01T08:30:00+08:00", "SL123456", ""],
         ["EV-000002", "CSQU3054383", "weighed", "CNSUD", "", "", "2026-03-01T08:45:00+08:00", "", "12480.000"],
-        ["EV-000003", "CSQU3054383", "loaded", "CNSUD", "YUE HAI 18", "2611S", "2026-03-01T14:10:00+08:00", "",
-         ""],
+        ["EV-000003", "CSQU3054383", "loaded", "CNSUD", "YUE HAI 18", "2611S", "2026-03-01T14:10:00+08:00", "", ""],
     ],
     LogisticsUploadKind.SENSOR_READINGS: [
         ["RD-000001", "CSQU3054383", "SEAL-7781", "seal_status", "closed", "2026-03-01T09:00:00+08:00"],
@@ -117,8 +147,10 @@ def _csv_rows(kind: str, content: bytes) -> Iterator[tuple[int, dict]]:
     names = [name.strip().lower().replace(" ", "_").replace("-", "_") for name in header]
     missing = [column for column in CSV_COLUMNS[kind] if column in REQUIRED_COLUMNS[kind] and column not in names]
     if missing:
-        raise CsvFileError(_("The header row lacks the column(s) %(missing)s. Expected: %(expected)s.")
-                           % {"missing": ", ".join(missing), "expected": ", ".join(CSV_COLUMNS[kind])})
+        raise CsvFileError(
+            _("The header row lacks the column(s) %(missing)s. Expected: %(expected)s.")
+            % {"missing": ", ".join(missing), "expected": ", ".join(CSV_COLUMNS[kind])}
+        )
     known = set(CSV_COLUMNS[kind])
     try:
         for number, values in enumerate(reader, start=HEADER_ROW + 1):
@@ -160,14 +192,21 @@ def logistics_csv_records(kind: str, content: bytes) -> tuple[list[dict], list[l
             manifest = records[index]
             for name in MANIFEST_HEADER_COLUMNS:
                 if row.get(name, "") != manifest[name]:
-                    errors.append({"row": number, "field": name, "message": _(
-                        "Rows of manifest %(id)s must repeat the same %(column)s as row %(first)d.")
-                        % {"id": external_id, "column": name, "first": sources[index][0]}})
+                    errors.append(
+                        {
+                            "row": number,
+                            "field": name,
+                            "message": _("Rows of manifest %(id)s must repeat the same %(column)s as row %(first)d.")
+                            % {"id": external_id, "column": name, "first": sources[index][0]},
+                        }
+                    )
             manifest["lines"].append(line)
             sources[index].append(number)
     if len(records) > MAX_RECORDS:
-        raise CsvFileError(_("At most %(max)s records per file; this file has %(count)s. Split it into several "
-                             "files.") % {"max": f"{MAX_RECORDS:,}", "count": f"{len(records):,}"})
+        raise CsvFileError(
+            _("At most %(max)s records per file; this file has %(count)s. Split it into several files.")
+            % {"max": f"{MAX_RECORDS:,}", "count": f"{len(records):,}"}
+        )
     return records, sources, errors
 
 
@@ -211,11 +250,16 @@ def logistics_upload_create(*, actor, kind: str, file: UploadedFile) -> Logistic
     if kind not in LogisticsUploadKind.values:
         raise ValidationError({"kind": [_("Choose what the file contains.")]})
     if file.size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": [_("The file is larger than %(max)d MB.")
-                                        % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}]})
+        raise ValidationError(
+            {"file": [_("The file is larger than %(max)d MB.") % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}]}
+        )
     with transaction.atomic():
-        upload = LogisticsUpload(organisation_id=actor.organisation_id, uploaded_by=actor, kind=kind,
-                                 file_name=(file.name or "upload.csv")[-255:])
+        upload = LogisticsUpload(
+            organisation_id=actor.organisation_id,
+            uploaded_by=actor,
+            kind=kind,
+            file_name=(file.name or "upload.csv")[-255:],
+        )
         upload.file.save("upload.csv", file, save=False)
         upload.save()
         # After commit: the worker must find the row; a rolled-back upload sends nothing.
@@ -241,10 +285,12 @@ def logistics_uploads_resend_stale(*, now=None) -> int:
     down at upload time, or a worker died and the broker has not redelivered yet). Safe: only the latest run
     of an upload writes its result, and records already stored count as duplicates. Returns how many."""
     cutoff = (now or timezone.now()) - STALE_AFTER
-    stale = list(LogisticsUpload.objects.filter(
-        Q(status=LogisticsUploadStatus.PENDING, created_at__lte=cutoff)
-        | Q(status=LogisticsUploadStatus.RUNNING, started_at__lte=cutoff)
-    ).values_list("pk", flat=True))
+    stale = list(
+        LogisticsUpload.objects.filter(
+            Q(status=LogisticsUploadStatus.PENDING, created_at__lte=cutoff)
+            | Q(status=LogisticsUploadStatus.RUNNING, started_at__lte=cutoff)
+        ).values_list("pk", flat=True)
+    )
     for upload_id in stale:
         _send_upload_task(upload_id)
     return len(stale)
@@ -277,8 +323,9 @@ def logistics_upload_process(*, upload_id: int) -> LogisticsUpload | None:
     attempt = upload.attempt
 
     def fail(errors: list[dict]) -> None:
-        _upload_update(upload_id, attempt, status=LogisticsUploadStatus.FAILED, errors=errors,
-                       finished_at=timezone.now())
+        _upload_update(
+            upload_id, attempt, status=LogisticsUploadStatus.FAILED, errors=errors, finished_at=timezone.now()
+        )
 
     try:
         with upload.file.open("rb") as handle:
@@ -307,9 +354,16 @@ def logistics_upload_process(*, upload_id: int) -> LogisticsUpload | None:
     except PermissionDenied as error:
         fail([{"row": None, "field": "", "message": str(error) or _("Not allowed.")}])
         return _reloaded(upload_id)
-    _upload_update(upload_id, attempt, status=LogisticsUploadStatus.SUCCEEDED, rows_processed=len(records),
-                   received=result.received, stored=result.stored, duplicates=result.duplicates,
-                   finished_at=timezone.now())
+    _upload_update(
+        upload_id,
+        attempt,
+        status=LogisticsUploadStatus.SUCCEEDED,
+        rows_processed=len(records),
+        received=result.received,
+        stored=result.stored,
+        duplicates=result.duplicates,
+        finished_at=timezone.now(),
+    )
     return _reloaded(upload_id)
 
 
@@ -321,8 +375,11 @@ def logistics_upload_list(*, actor, limit: int = 50):
     """The actor's organisation's uploads, newest first (nobody sees another organisation's)."""
     if not roles.is_logistics_system(actor):
         return LogisticsUpload.objects.none()
-    return (LogisticsUpload.objects.filter(organisation_id=actor.organisation_id)
-            .select_related("uploaded_by").order_by("-created_at", "-id")[:limit])
+    return (
+        LogisticsUpload.objects.filter(organisation_id=actor.organisation_id)
+        .select_related("uploaded_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def logistics_upload_get(*, actor, upload_id: int) -> LogisticsUpload:
@@ -337,7 +394,9 @@ def logistics_uploads_waiting(*, actor, limit: int = 10) -> list[dict]:
     from django.urls import reverse
 
     return [
-        {"url": reverse("logistics:upload-detail", args=[upload.pk]),
-         "label": f"{upload.file_name} · {upload.get_kind_display()} · {upload.get_status_display()}"}
+        {
+            "url": reverse("logistics:upload-detail", args=[upload.pk]),
+            "label": f"{upload.file_name} · {upload.get_kind_display()} · {upload.get_status_display()}",
+        }
         for upload in logistics_upload_list(actor=actor, limit=limit)
     ]

@@ -44,14 +44,18 @@ def active_hold_for_release(declaration: Declaration) -> Hold | None:
     """The oldest active hold on the declaration, if any (callers hold the declaration's row lock)."""
     return (
         Hold.objects.filter(declaration_id=declaration.pk, lifted_at__isnull=True)
-        .select_related("port").order_by("placed_at", "id").first()
+        .select_related("port")
+        .order_by("placed_at", "id")
+        .first()
     )
 
 
 def hold_release_refusal(hold: Hold, declaration: Declaration) -> TransitionNotAllowed:
     return TransitionNotAllowed(
-        _("Declaration %(reference)s is held by %(port)s customs (“%(reason)s”); it cannot be released "
-          "until that hold is lifted.")
+        _(
+            "Declaration %(reference)s is held by %(port)s customs (“%(reason)s”); it cannot be released "
+            "until that hold is lifted."
+        )
         % {"reference": declaration, "port": hold.port, "reason": hold.reason}
     )
 
@@ -62,7 +66,8 @@ def _locked_declaration(declaration_id: int) -> Declaration:
     declaration = (
         Declaration.objects.select_for_update(of=("self",))
         .select_related("origin_port", "transfer_port")
-        .filter(pk=declaration_id).first()
+        .filter(pk=declaration_id)
+        .first()
     )
     if declaration is None:
         raise TransitionNotAllowed(_("This declaration no longer exists."))
@@ -90,20 +95,28 @@ def _notify(declaration: Declaration, actor: User, subject: str, body: str) -> N
     clearance = clearance_port(declaration)
     officers = (
         User.objects.filter(is_active=True, role__in=roles.CUSTOMS_ROLES, ports_served=clearance).distinct()
-        if clearance else User.objects.none()
+        if clearance
+        else User.objects.none()
     )
-    traders = User.objects.filter(organisation_id=declaration.declarant_id, is_active=True,
-                                  role=Role.TRADER_STAFF)
+    traders = User.objects.filter(organisation_id=declaration.declarant_id, is_active=True, role=Role.TRADER_STAFF)
     recipients = {user.pk: user for user in [*officers, *traders] if user.pk != actor.pk}
-    notification_send(recipients=list(recipients.values()), subject=subject, body=body,
-                      link=reverse("declarations:detail", args=[declaration.pk]))
+    notification_send(
+        recipients=list(recipients.values()),
+        subject=subject,
+        body=body,
+        link=reverse("declarations:detail", args=[declaration.pk]),
+    )
 
 
 def _ledger(kind: str, hold: Hold, declaration: Declaration) -> None:
     # Its own subject: the declaration's subject must end with the declaration's public summary,
     # which the public verification page compares with the stored record.
-    ledger_append(kind=kind, subject=f"declarations.Hold:{hold.pk}", payload=_hold_facts(hold, declaration),
-                  public_fields=HOLD_PUBLIC_FIELDS)
+    ledger_append(
+        kind=kind,
+        subject=f"declarations.Hold:{hold.pk}",
+        payload=_hold_facts(hold, declaration),
+        public_fields=HOLD_PUBLIC_FIELDS,
+    )
 
 
 @transaction.atomic
@@ -119,23 +132,30 @@ def hold_place(*, actor: User, declaration_id: int, reason: str) -> Hold:
 
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("Say why the declaration is held; the port of clearance and the trader read it."),
-                          field="reason")
+        raise DomainError(
+            _("Say why the declaration is held; the port of clearance and the trader read it."), field="reason"
+        )
     if len(reason) > Hold._meta.get_field("reason").max_length:
         raise DomainError(_("Keep the reason under 500 characters."), field="reason")
     declaration = _locked_declaration(declaration_id)
     port = hold_port_for(declaration)
     clearance = clearance_port(declaration)
-    if (not roles.is_customs(actor) or port is None or not roles.serves_port(actor, port)
-            or (clearance is not None and roles.serves_port(actor, clearance))):
+    if (
+        not roles.is_customs(actor)
+        or port is None
+        or not roles.serves_port(actor, port)
+        or (clearance is not None and roles.serves_port(actor, clearance))
+    ):
         raise TransitionNotAllowed(
-            _("Only customs staff of the other port of an integrated declaration's pair can hold it; "
-              "the port of clearance decides instead.")
+            _(
+                "Only customs staff of the other port of an integrated declaration's pair can hold it; "
+                "the port of clearance decides instead."
+            )
         )
     if declaration.status not in HOLDABLE:
         raise TransitionNotAllowed(
-            _("Declaration %(reference)s is now “%(status)s”, so it can no longer be held; reload to see what "
-              "changed.") % {"reference": declaration, "status": declaration.get_status_display()}
+            _("Declaration %(reference)s is now “%(status)s”, so it can no longer be held; reload to see what changed.")
+            % {"reference": declaration, "status": declaration.get_status_display()}
         )
     existing = Hold.objects.filter(declaration=declaration, port=port, lifted_at__isnull=True).first()
     if existing is not None:
@@ -149,9 +169,12 @@ def hold_place(*, actor: User, declaration_id: int, reason: str) -> Hold:
     except IntegrityError:
         raise _already_held(declaration, port) from None
     _ledger("declaration.hold", hold, declaration)
-    _notify(declaration, actor,
-            _("%(reference)s held by %(port)s customs") % {"reference": declaration, "port": port.locode},
-            reason)
+    _notify(
+        declaration,
+        actor,
+        _("%(reference)s held by %(port)s customs") % {"reference": declaration, "port": port.locode},
+        reason,
+    )
     return hold
 
 
@@ -176,8 +199,7 @@ def hold_lift(*, actor: User, hold_id: int, note: str = "") -> Hold:
     # Lock order declaration → hold, as in hold_place, so the two never deadlock.
     hold = Hold.objects.select_for_update(of=("self",)).select_related("port", "placed_by").get(pk=hold_id)
     if not roles.is_customs(actor) or not roles.serves_port(actor, hold.port):
-        raise TransitionNotAllowed(_("Only customs staff of %(port)s can lift its hold.")
-                                   % {"port": hold.port.locode})
+        raise TransitionNotAllowed(_("Only customs staff of %(port)s can lift its hold.") % {"port": hold.port.locode})
     if hold.lifted_at is not None:
         raise TransitionNotAllowed(_("This hold was already lifted; reload to see what changed."))
     hold.lifted_at = timezone.now()
@@ -186,8 +208,10 @@ def hold_lift(*, actor: User, hold_id: int, note: str = "") -> Hold:
     hold._history_user = actor
     hold.save()
     _ledger("declaration.hold_lift", hold, declaration)
-    _notify(declaration, actor,
-            _("%(port)s customs lifted its hold on %(reference)s") % {"reference": declaration,
-                                                                       "port": hold.port.locode},
-            hold.lift_note)
+    _notify(
+        declaration,
+        actor,
+        _("%(port)s customs lifted its hold on %(reference)s") % {"reference": declaration, "port": hold.port.locode},
+        hold.lift_note,
+    )
     return hold

@@ -37,10 +37,26 @@ from .crosscheck import verification_request
 
 logger = logging.getLogger(__name__)
 
-RULE_FIELDS = ("name", "port", "hs_prefix", "origin_country", "trader", "route_port", "min_value", "score",
-               "forced_lane")
-SETTINGS_FIELDS = ("gross_mass_tolerance_percent", "temperature_tolerance", "value_anomaly_factor",
-                   "random_selection_percent", "yellow_score", "red_score", "auto_release_green")
+RULE_FIELDS = (
+    "name",
+    "port",
+    "hs_prefix",
+    "origin_country",
+    "trader",
+    "route_port",
+    "min_value",
+    "score",
+    "forced_lane",
+)
+SETTINGS_FIELDS = (
+    "gross_mass_tolerance_percent",
+    "temperature_tolerance",
+    "value_anomaly_factor",
+    "random_selection_percent",
+    "yellow_score",
+    "red_score",
+    "auto_release_green",
+)
 # Declarations whose verification still matters for a decision: waiting for one, or for an inspection.
 OPEN_STATUSES = (*AWAITING_DECISION, Status.INSPECTION_REQUIRED)
 REVERIFY_BATCH = 500
@@ -80,8 +96,10 @@ def _rule_errors(actor: User, values: dict) -> dict[str, list[str]]:
         errors["min_value"] = [_("The value cannot be negative.")]
     port = values.get("port")
     if port is not None and port.pk not in _served_port_ids(actor):
-        errors["port"] = [_("You can only make rules for the ports you serve (%(ports)s).") % {
-            "ports": ", ".join(actor.ports_served.values_list("locode", flat=True)) or "—"}]
+        errors["port"] = [
+            _("You can only make rules for the ports you serve (%(ports)s).")
+            % {"ports": ", ".join(actor.ports_served.values_list("locode", flat=True)) or "—"}
+        ]
     return errors
 
 
@@ -103,14 +121,33 @@ def _save_rule(rule: RiskRule, actor: User, values: dict, reason: str) -> RiskRu
 
 
 @transaction.atomic
-def risk_rule_create(*, actor: User, name: str, score: int = 0, forced_lane: str = "", port: Port | None = None,
-                     hs_prefix: str = "", origin_country=None, trader=None, route_port: Port | None = None,
-                     min_value: Decimal | None = None) -> RiskRule:
+def risk_rule_create(
+    *,
+    actor: User,
+    name: str,
+    score: int = 0,
+    forced_lane: str = "",
+    port: Port | None = None,
+    hs_prefix: str = "",
+    origin_country=None,
+    trader=None,
+    route_port: Port | None = None,
+    min_value: Decimal | None = None,
+) -> RiskRule:
     """Create an active rule. Requires a supervisor (serving ``port`` when given); raises
     ``ValidationError`` keyed by field. Applies to verifications from now on."""
     _require_supervisor(actor)
-    values = {"name": name, "score": score, "forced_lane": forced_lane, "port": port, "hs_prefix": hs_prefix,
-              "origin_country": origin_country, "trader": trader, "route_port": route_port, "min_value": min_value}
+    values = {
+        "name": name,
+        "score": score,
+        "forced_lane": forced_lane,
+        "port": port,
+        "hs_prefix": hs_prefix,
+        "origin_country": origin_country,
+        "trader": trader,
+        "route_port": route_port,
+        "min_value": min_value,
+    }
     return _save_rule(RiskRule(active=True), actor, values, "created")
 
 
@@ -173,10 +210,14 @@ def port_risk_settings_update(*, actor: User, port_id: int, **values) -> PortRis
     for name, value in values.items():
         setattr(settings, name, value)
     errors: dict[str, list[str]] = {}
-    if settings.yellow_score is not None and settings.red_score is not None \
-            and settings.yellow_score >= settings.red_score:
-        errors["red_score"] = [_("The red threshold must be above the yellow one (%(yellow)s).") % {
-            "yellow": settings.yellow_score}]
+    if (
+        settings.yellow_score is not None
+        and settings.red_score is not None
+        and settings.yellow_score >= settings.red_score
+    ):
+        errors["red_score"] = [
+            _("The red threshold must be above the yellow one (%(yellow)s).") % {"yellow": settings.yellow_score}
+        ]
     try:
         settings.full_clean(validate_constraints=False)
     except ValidationError as error:
@@ -207,7 +248,9 @@ def reverify_job_start(*, actor: User) -> ReverifyJob:
         raise PermissionDenied(_("You serve no port, so there is nothing to re-verify."))
     scope = _job_scope(port_ids)
     job = ReverifyJob.objects.create(
-        requested_by=actor, total=scope.count(), last_scope_id=scope.aggregate(last=Max("pk"))["last"] or 0,
+        requested_by=actor,
+        total=scope.count(),
+        last_scope_id=scope.aggregate(last=Max("pk"))["last"] or 0,
     )
     job.ports.set(port_ids)
     # After commit: the worker must find the job row.
@@ -240,8 +283,10 @@ def reverify_job_run(*, job_id: int, batch_size: int = REVERIFY_BATCH) -> Reveri
             if job.status == ReverifyJobStatus.QUEUED:
                 return job
             ids = list(
-                _job_scope(port_ids).filter(pk__gt=job.cursor_id, pk__lte=job.last_scope_id)
-                .order_by("pk").values_list("pk", flat=True)[:batch_size]
+                _job_scope(port_ids)
+                .filter(pk__gt=job.cursor_id, pk__lte=job.last_scope_id)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
             )
             if not ids:
                 job.status = ReverifyJobStatus.QUEUED
@@ -264,7 +309,8 @@ class ReverifyProgress:
     @property
     def finished(self) -> bool:
         return self.job.status == ReverifyJobStatus.FAILED or (
-            self.job.status == ReverifyJobStatus.QUEUED and self.waiting == 0)
+            self.job.status == ReverifyJobStatus.QUEUED and self.waiting == 0
+        )
 
     @property
     def verified_percent(self) -> int:
@@ -285,11 +331,13 @@ def reverify_job_progress(*, job: ReverifyJob) -> ReverifyProgress:
     port_ids = list(job.ports.values_list("pk", flat=True))
     since = job.started_at or job.created_at
     # From the declarations' side: the open ones of the ports (an index) each probe their run (unique index).
-    fresh_run = VerificationRun.objects.filter(declaration=OuterRef("pk"), version=OuterRef("version"),
-                                               finished_at__gte=since)
+    fresh_run = VerificationRun.objects.filter(
+        declaration=OuterRef("pk"), version=OuterRef("version"), finished_at__gte=since
+    )
     verified = _job_scope(port_ids).filter(pk__lte=job.last_scope_id).filter(Exists(fresh_run)).count()
     waiting = VerificationRequest.objects.filter(
-        declaration__origin_port_id__in=port_ids, declaration_id__lte=job.last_scope_id,
+        declaration__origin_port_id__in=port_ids,
+        declaration_id__lte=job.last_scope_id,
     ).count()
     return ReverifyProgress(job=job, verified=min(verified, job.total), waiting=waiting)
 
@@ -297,8 +345,12 @@ def reverify_job_progress(*, job: ReverifyJob) -> ReverifyProgress:
 def reverify_job_recent(*, actor: User, limit: int = 5) -> list[ReverifyJob]:
     if not roles.is_supervisor(actor):
         return []
-    return list(ReverifyJob.objects.filter(ports__in=_served_port_ids(actor)).distinct()
-                .select_related("requested_by").order_by("-created_at", "-pk")[:limit])
+    return list(
+        ReverifyJob.objects.filter(ports__in=_served_port_ids(actor))
+        .distinct()
+        .select_related("requested_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 # Reads for the editor's pages ---------------------------------------------------------------------
@@ -307,8 +359,11 @@ def reverify_job_recent(*, actor: User, limit: int = 5) -> list[ReverifyJob]:
 def risk_rule_list(*, actor: User) -> dict[str, list[RiskRule]]:
     """Every rule, active and disabled, each marked with whether ``actor`` may change it."""
     served = _served_port_ids(actor)
-    rules = list(RiskRule.objects.select_related("port", "route_port", "origin_country", "trader")
-                 .order_by("-active", "name", "pk"))
+    rules = list(
+        RiskRule.objects.select_related("port", "route_port", "origin_country", "trader").order_by(
+            "-active", "name", "pk"
+        )
+    )
     for rule in rules:
         rule.may_edit = roles.is_supervisor(actor) and (rule.port_id is None or rule.port_id in served)
     return {"active": [r for r in rules if r.active], "disabled": [r for r in rules if not r.active]}
@@ -316,17 +371,27 @@ def risk_rule_list(*, actor: User) -> dict[str, list[RiskRule]]:
 
 def record_history(instance, fields: tuple[str, ...], *, limit: int = 30) -> list[dict]:
     """The instance's history, newest first: when, who, what kind of change, and which fields changed."""
-    records = list(instance.history.select_related("history_user").order_by("-history_date", "-history_id")
-                   [:limit + 1])
+    records = list(
+        instance.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
     model = type(instance)
     attnames = [model._meta.get_field(name).attname for name in fields]
     entries = []
     for index, record in enumerate(records[:limit]):
         older = records[index + 1] if index + 1 < len(records) else None
-        changed = [model._meta.get_field(name).verbose_name for name, attname in zip(fields, attnames, strict=True)
-                   if older is not None and getattr(record, attname) != getattr(older, attname)]
-        entries.append({"record": record, "user": record.history_user, "changed": changed,
-                        "reason": record.history_change_reason or ""})
+        changed = [
+            model._meta.get_field(name).verbose_name
+            for name, attname in zip(fields, attnames, strict=True)
+            if older is not None and getattr(record, attname) != getattr(older, attname)
+        ]
+        entries.append(
+            {
+                "record": record,
+                "user": record.history_user,
+                "changed": changed,
+                "reason": record.history_change_reason or "",
+            }
+        )
     return entries
 
 

@@ -10,8 +10,20 @@ from .drafts import declaration_container_values, declaration_item_values
 
 # Shown to anyone who verifies the declaration; the other fields are kept in the ledger as hashes.
 PUBLIC_SUMMARY_FIELDS = [
-    "reference", "public_id", "status", "lane", "version", "direction", "procedure", "origin_port",
-    "transfer_port", "foreign_port", "declarant", "item_count", "container_count", "content_digest",
+    "reference",
+    "public_id",
+    "status",
+    "lane",
+    "version",
+    "direction",
+    "procedure",
+    "origin_port",
+    "transfer_port",
+    "foreign_port",
+    "declarant",
+    "item_count",
+    "container_count",
+    "content_digest",
 ]
 
 

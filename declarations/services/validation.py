@@ -17,11 +17,28 @@ from ..choices import Procedure
 from ..validators import normalise_container_number, validate_container_number
 
 HEADER_REQUIRED_FOR_SUBMIT = [
-    "direction", "procedure", "origin_port", "foreign_port", "transport_document_number", "consignor_name",
-    "consignee_name", "consignee_country", "incoterm", "invoice_currency",
+    "direction",
+    "procedure",
+    "origin_port",
+    "foreign_port",
+    "transport_document_number",
+    "consignor_name",
+    "consignee_name",
+    "consignee_country",
+    "incoterm",
+    "invoice_currency",
 ]
-ITEM_FIELDS = ["hs_code", "description", "origin_country", "quantity", "unit", "packages", "gross_mass",
-               "net_mass", "value"]
+ITEM_FIELDS = [
+    "hs_code",
+    "description",
+    "origin_country",
+    "quantity",
+    "unit",
+    "packages",
+    "gross_mass",
+    "net_mass",
+    "value",
+]
 CONTAINER_FIELDS = ["number", "size_type", "seal_number"]
 
 
@@ -34,9 +51,16 @@ class ReferenceTables:
     exist. Those are used as they are; only the other codes are looked up.
     """
 
-    def __init__(self, header: dict, items: list[dict], *, known_ports: list[Port] = (),
-                 known_hs_codes: list[HSCode] = (), stored_countries: set[str] = frozenset(),
-                 stored_currencies: set[str] = frozenset()):
+    def __init__(
+        self,
+        header: dict,
+        items: list[dict],
+        *,
+        known_ports: list[Port] = (),
+        known_hs_codes: list[HSCode] = (),
+        stored_countries: set[str] = frozenset(),
+        stored_currencies: set[str] = frozenset(),
+    ):
         port_codes = {header.get(name) for name in ("origin_port", "transfer_port", "foreign_port")} - {None, ""}
         country_codes = {item.get("origin_country") for item in items} | {header.get("consignee_country")}
         country_codes -= {None, ""}
@@ -64,8 +88,9 @@ def _blank(value) -> bool:
     return value is None or value == ""
 
 
-def declaration_errors(header: dict, items: list[dict], containers: list[dict], *, complete: bool,
-                       tables: ReferenceTables | None = None) -> dict:
+def declaration_errors(
+    header: dict, items: list[dict], containers: list[dict], *, complete: bool, tables: ReferenceTables | None = None
+) -> dict:
     """Every rule the input breaks, as ``{dotted field: [messages]}``; empty when it is valid.
 
     With ``complete=False`` (a draft) missing values are allowed but present ones must be
@@ -161,9 +186,7 @@ def _check_item(index: int, item: dict, tables: ReferenceTables, errors: dict, *
             )
     country = item.get("origin_country")
     if not _blank(country) and country not in tables.countries:
-        errors[f"{prefix}.origin_country"].append(
-            _("“%(code)s” is not an ISO 3166 country code.") % {"code": country}
-        )
+        errors[f"{prefix}.origin_country"].append(_("“%(code)s” is not an ISO 3166 country code.") % {"code": country})
     gross, net = item.get("gross_mass"), item.get("net_mass")
     for name, value in (("gross_mass", gross), ("net_mass", net), ("quantity", item.get("quantity"))):
         if value is not None and value <= 0:

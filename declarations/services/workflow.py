@@ -56,8 +56,10 @@ def _locked(declaration_id: int) -> Declaration:
     # Lock: two people acting on one declaration at once must be serialised; the second
     # then sees the first one's result when it re-checks the status below.
     declaration = (
-        Declaration.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATIONS)
-        .filter(pk=declaration_id).first()
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related(*SUMMARY_RELATIONS)
+        .filter(pk=declaration_id)
+        .first()
     )
     if declaration is None:
         raise TransitionNotAllowed(_("This declaration no longer exists."))
@@ -74,8 +76,10 @@ def _locked_for_trader(actor: User, declaration_id: int) -> Declaration:
     require_trader(actor)
     # Lock: as in _locked — a submit, an edit or a cancel of one declaration must not interleave.
     declaration = (
-        Declaration.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATIONS)
-        .filter(pk=declaration_id, declarant_id=actor.organisation_id).first()
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related(*SUMMARY_RELATIONS)
+        .filter(pk=declaration_id, declarant_id=actor.organisation_id)
+        .first()
     )
     if declaration is None:
         raise Http404(_("No such declaration."))
@@ -88,15 +92,18 @@ def _locked_for_trader(actor: User, declaration_id: int) -> Declaration:
 def _check_allowed(declaration: Declaration, action: str, actor: User | None) -> str:
     sources, target, allowed_roles = TRANSITIONS[action]
     if _actor_role(actor) not in allowed_roles:
-        raise TransitionNotAllowed(
-            _("You cannot %(action)s a declaration.") % {"action": Action(action).label.lower()}
-        )
+        raise TransitionNotAllowed(_("You cannot %(action)s a declaration.") % {"action": Action(action).label.lower()})
     if declaration.status not in sources:
         raise TransitionNotAllowed(
-            _("Declaration %(reference)s is now “%(status)s”, so it cannot be %(action)s any more; "
-              "reload to see what changed.")
-            % {"reference": declaration, "status": declaration.get_status_display(),
-               "action": Action(action).label.lower()}
+            _(
+                "Declaration %(reference)s is now “%(status)s”, so it cannot be %(action)s any more; "
+                "reload to see what changed."
+            )
+            % {
+                "reference": declaration,
+                "status": declaration.get_status_display(),
+                "action": Action(action).label.lower(),
+            }
         )
     return target
 
@@ -131,8 +138,9 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
     declaration._history_user = actor
     declaration._change_reason = f"{action}: {note}"[:100] if note else action
     declaration.queue_rank = lane_queue_rank(declaration.lane)  # every lane change passes here
-    declaration.full_clean(exclude=[field.name for field in Declaration._meta.concrete_fields
-                                    if field.name not in TRANSITION_FIELDS])
+    declaration.full_clean(
+        exclude=[field.name for field in Declaration._meta.concrete_fields if field.name not in TRANSITION_FIELDS]
+    )
     declaration.save()
     # The payload is exactly the record's public summary, so the public verification page can
     # recompute it from the stored record and compare; the action is the entry's kind.
@@ -212,8 +220,9 @@ def declaration_cancel(*, actor: User, declaration_id: int, reason: str = "") ->
 
 
 @transaction.atomic
-def declaration_decide(*, actor: User, declaration_id: int, action: str, message: str = "",
-                       expected_status: str = "") -> Declaration:
+def declaration_decide(
+    *, actor: User, declaration_id: int, action: str, message: str = "", expected_status: str = ""
+) -> Declaration:
     """An officer of the port of clearance releases, asks for amendment, orders inspection or rejects.
 
     A message is required to ask for amendment (the trader reads it) and to reject (the reason).
@@ -224,8 +233,7 @@ def declaration_decide(*, actor: User, declaration_id: int, action: str, message
     if action not in OFFICER_DECISIONS:
         raise DomainError(_("“%(action)s” is not a decision.") % {"action": action}, field="action")
     if action in (Action.REQUEST_AMENDMENT, Action.REJECT) and not message.strip():
-        raise DomainError(_("Say what the trader must change, or why the declaration is rejected."),
-                          field="message")
+        raise DomainError(_("Say what the trader must change, or why the declaration is rejected."), field="message")
     declaration = _locked(declaration_id)
     port = clearance_port(declaration)
     if not roles.is_customs(actor) or port is None or not roles.serves_port(actor, port):
@@ -249,8 +257,9 @@ def declaration_decide(*, actor: User, declaration_id: int, action: str, message
 
 
 @transaction.atomic
-def declaration_system_transition(*, declaration_id: int, action: str, lane: str | None = None,
-                                  note: str = "") -> Declaration:
+def declaration_system_transition(
+    *, declaration_id: int, action: str, lane: str | None = None, note: str = ""
+) -> Declaration:
     """A transition the system takes (verification starts review; terminal events depart/arrive)."""
     declaration = _locked(declaration_id)
     declaration.status = _check_allowed(declaration, action, None)
@@ -269,7 +278,8 @@ def declaration_submit_errors(declaration: Declaration) -> dict[str, list[str]]:
     containers = [declaration_container_values(container) for container in declaration.containers.all()]
     header = declaration_header(declaration)  # reads the declaration's ports, which the check then reuses
     tables = ReferenceTables(
-        header, items,
+        header,
+        items,
         known_ports=[declaration.origin_port, declaration.transfer_port, declaration.foreign_port],
         known_hs_codes=[item.hs_code for item in stored_items if DeclarationItem.hs_code.is_cached(item)],
         # Stored foreign keys: the database guarantees these countries and the currency exist.

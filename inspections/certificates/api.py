@@ -38,7 +38,7 @@ ERROR_DESCRIPTIONS = {
     403: "Not signed in, or the caller's role may not do this (only customs staff issue and revoke).",
     404: "No such certificate or declaration for this caller (other organisations' records are not found).",
     409: "The state does not allow this now: the declaration is not inspected or released, the certificate is "
-         "already revoked, the PDF is still being rendered, or a request with the same Idempotency-Key is running.",
+    "already revoked, the PDF is still being rendered, or a request with the same Idempotency-Key is running.",
 }
 
 
@@ -69,9 +69,24 @@ class CertificateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Certificate
-        fields = ["id", "number", "kind", "status", "declaration", "declaration_reference", "items", "remarks",
-                  "issued_at", "issued_by", "revoked_at", "revocation_reason", "pdf_ready", "pdf_sha256",
-                  "pdf_rendered_at", "verification_url"]
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "status",
+            "declaration",
+            "declaration_reference",
+            "items",
+            "remarks",
+            "issued_at",
+            "issued_by",
+            "revoked_at",
+            "revocation_reason",
+            "pdf_ready",
+            "pdf_sha256",
+            "pdf_rendered_at",
+            "verification_url",
+        ]
 
     def get_pdf_ready(self, certificate: Certificate) -> bool:
         return bool(certificate.pdf)
@@ -83,8 +98,11 @@ class CertificateSerializer(serializers.ModelSerializer):
 class CertificateIssueInputSerializer(serializers.Serializer):
     declaration = serializers.IntegerField(help_text="Id of an inspected, released or departed declaration.")
     kind = serializers.ChoiceField(choices=CertificateKind.choices)
-    items = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
-                                  help_text="Ids of the declaration's items the certificate covers (some or all).")
+    items = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=False,
+        help_text="Ids of the declaration's items the certificate covers (some or all).",
+    )
     remarks = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
@@ -133,8 +151,11 @@ class CertificateViewSet(IdempotentMixin, viewsets.GenericViewSet):
         certificate = certificate_get(actor=self.request.user, certificate_id=certificate_id)
         return Response(CertificateSerializer(certificate).data, status=status_code)
 
-    @extend_schema(summary="List certificates", parameters=[CertificateListQuerySerializer],
-                   responses={200: CertificateSerializer(many=True), **errors(400, 403)})
+    @extend_schema(
+        summary="List certificates",
+        parameters=[CertificateListQuerySerializer],
+        responses={200: CertificateSerializer(many=True), **errors(400, 403)},
+    )
     def list(self, request):
         query = CertificateListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -148,9 +169,11 @@ class CertificateViewSet(IdempotentMixin, viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(CertificateSerializer(self._certificate()).data)
 
-    @extend_schema(summary="Issue a certificate for some or all items of a declaration",
-                   request=CertificateIssueInputSerializer,
-                   responses={201: CertificateSerializer, **errors(400, 403, 404, 409)})
+    @extend_schema(
+        summary="Issue a certificate for some or all items of a declaration",
+        request=CertificateIssueInputSerializer,
+        responses={201: CertificateSerializer, **errors(400, 403, 404, 409)},
+    )
     def create(self, request):
         parsed = CertificateIssueInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
@@ -160,17 +183,24 @@ class CertificateViewSet(IdempotentMixin, viewsets.GenericViewSet):
         except Declaration.DoesNotExist:
             raise Http404 from None
         try:
-            certificate = certificate_issue(actor=request.user, declaration_id=data["declaration"], kind=data["kind"],
-                                            item_ids=data["items"], remarks=data["remarks"])
+            certificate = certificate_issue(
+                actor=request.user,
+                declaration_id=data["declaration"],
+                kind=data["kind"],
+                item_ids=data["items"],
+                remarks=data["remarks"],
+            )
         except DomainError as error:
             if error.field == "item_ids":
                 error.field = "items"
             raise
         return self._present(certificate.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Revoke a certificate, with the reason verifiers will read",
-                   request=CertificateRevokeInputSerializer,
-                   responses={200: CertificateSerializer, **errors(400, 403, 404, 409)})
+    @extend_schema(
+        summary="Revoke a certificate, with the reason verifiers will read",
+        request=CertificateRevokeInputSerializer,
+        responses={200: CertificateSerializer, **errors(400, 403, 404, 409)},
+    )
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         certificate = self._certificate()
@@ -179,16 +209,22 @@ class CertificateViewSet(IdempotentMixin, viewsets.GenericViewSet):
         certificate_revoke(actor=request.user, certificate_id=certificate.pk, reason=parsed.validated_data["reason"])
         return self._present(certificate.pk)
 
-    @extend_schema(summary="Download the certificate's PDF",
-                   responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(403, 404, 409)},
-                   parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)])
+    @extend_schema(
+        summary="Download the certificate's PDF",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(403, 404, 409)},
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+    )
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         certificate = self._certificate()
         if not certificate.pdf:
             raise PdfNotReady("The PDF of this certificate is still being rendered; retry in a few seconds.")
-        return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.number}.pdf",
-                            content_type="application/pdf")
+        return FileResponse(
+            certificate.pdf.open("rb"),
+            as_attachment=True,
+            filename=f"{certificate.number}.pdf",
+            content_type="application/pdf",
+        )
 
 
 router = SimpleRouter(trailing_slash=False)

@@ -9,13 +9,19 @@ from ..choices import CertificateKind
 
 
 class CertificateIssueForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of certificate"), choices=CertificateKind.choices,
-                             widget=forms.RadioSelect)
-    items = forms.MultipleChoiceField(label=_("Items covered"), widget=forms.CheckboxSelectMultiple,
-                                      error_messages={"required": _("Choose at least one item.")})
-    remarks = forms.CharField(label=_("Remarks"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text=_("Printed on the certificate."))
+    kind = forms.ChoiceField(label=_("Kind of certificate"), choices=CertificateKind.choices, widget=forms.RadioSelect)
+    items = forms.MultipleChoiceField(
+        label=_("Items covered"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one item.")},
+    )
+    remarks = forms.CharField(
+        label=_("Remarks"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Printed on the certificate."),
+    )
 
     def __init__(self, *args, declaration, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,6 +34,9 @@ class CertificateIssueForm(forms.Form):
 
 
 class CertificateRevokeForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for revocation"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text=_("Shown to anyone who verifies the certificate."))
+    reason = forms.CharField(
+        label=_("Reason for revocation"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown to anyone who verifies the certificate."),
+    )

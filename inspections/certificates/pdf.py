@@ -64,8 +64,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "label": ParagraphStyle("label", parent=base, fontName="Helvetica-Bold"),
         "zh": ParagraphStyle("zh", parent=base, fontName=CJK_FONT),
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=colors.HexColor("#444444")),
-        "small_zh": ParagraphStyle("small_zh", parent=base, fontName=CJK_FONT, fontSize=8, leading=10,
-                                   textColor=colors.HexColor("#444444")),
+        "small_zh": ParagraphStyle(
+            "small_zh", parent=base, fontName=CJK_FONT, fontSize=8, leading=10, textColor=colors.HexColor("#444444")
+        ),
     }
 
 
@@ -100,18 +101,20 @@ def certificate_pdf_bytes(certificate: Certificate) -> bytes:
     revoked = certificate.status == CertificateStatus.REVOKED
 
     header = Table(
-        [[
+        [
             [
-                Paragraph(PORTAL_NAME, styles["portal"]),
-                Paragraph(PORTAL_NAME_ZH, styles["portal_zh"]),
-                Spacer(1, 4 * mm),
-                Paragraph(escape(KIND_EN.get(certificate.kind, certificate.kind)), styles["title"]),
-                Paragraph(KIND_ZH.get(certificate.kind, ""), styles["title_zh"]),
-                Spacer(1, 2 * mm),
-                Paragraph(f"No. / 编号 {escape(certificate.number)}", styles["number"]),
-            ],
-            _qr_image(url),
-        ]],
+                [
+                    Paragraph(PORTAL_NAME, styles["portal"]),
+                    Paragraph(PORTAL_NAME_ZH, styles["portal_zh"]),
+                    Spacer(1, 4 * mm),
+                    Paragraph(escape(KIND_EN.get(certificate.kind, certificate.kind)), styles["title"]),
+                    Paragraph(KIND_ZH.get(certificate.kind, ""), styles["title_zh"]),
+                    Spacer(1, 2 * mm),
+                    Paragraph(f"No. / 编号 {escape(certificate.number)}", styles["number"]),
+                ],
+                _qr_image(url),
+            ]
+        ],
         colWidths=[128 * mm, 42 * mm],
     )
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
@@ -141,11 +144,16 @@ def certificate_pdf_bytes(certificate: Certificate) -> bytes:
         facts.append(row("Revoked at", "撤销时间", _local(certificate.revoked_at)))
         facts.append(row("Reason for revocation", "撤销原因", certificate.revocation_reason))
     facts_table = Table(facts, colWidths=[48 * mm, 122 * mm])
-    facts_table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
-        ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]))
+    facts_table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
 
     item_header = [
         [Paragraph("Line", styles["label"]), Paragraph("序号", styles["zh"])],
@@ -167,11 +175,15 @@ def certificate_pdf_bytes(certificate: Certificate) -> bytes:
         for item in items
     ]
     items_table = Table(item_rows, colWidths=[13 * mm, 22 * mm, 70 * mm, 17 * mm, 25 * mm, 23 * mm], repeatRows=1)
-    items_table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
-    ]))
+    items_table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
+            ]
+        )
+    )
 
     story = [
         header,
@@ -185,9 +197,12 @@ def certificate_pdf_bytes(certificate: Certificate) -> bytes:
         Spacer(1, 8 * mm),
         Paragraph(
             "Scan the QR code or open the address below to check whether this certificate is valid or revoked, "
-            "and that it matches the portal's tamper-evident ledger.", styles["small"]),
-        Paragraph("扫描二维码或打开以下网址，核验本证书是否有效或已撤销，"
-                  "以及是否与门户的防篡改账本一致。", styles["small_zh"]),
+            "and that it matches the portal's tamper-evident ledger.",
+            styles["small"],
+        ),
+        Paragraph(
+            "扫描二维码或打开以下网址，核验本证书是否有效或已撤销，以及是否与门户的防篡改账本一致。", styles["small_zh"]
+        ),
         Paragraph(escape(url), styles["small"]),
     ]
 
@@ -208,9 +223,16 @@ def certificate_pdf_bytes(certificate: Certificate) -> bytes:
 
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=20 * mm,
-        title=f"{KIND_EN.get(certificate.kind, '')} {certificate.number}", author=PORTAL_NAME,
-        subject=certificate.number, invariant=True,
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=20 * mm,
+        title=f"{KIND_EN.get(certificate.kind, '')} {certificate.number}",
+        author=PORTAL_NAME,
+        subject=certificate.number,
+        invariant=True,
     )
     document.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()

@@ -18,7 +18,11 @@ from ..models import Certificate
 def certificate_list(*, actor: User, declaration_id: int | None = None) -> QuerySet[Certificate]:
     """Certificates the actor may see, newest first; ``declaration_id`` narrows to one declaration."""
     queryset = Certificate.objects.select_related(
-        "declaration__declarant", "declaration__origin_port", "declaration__transfer_port", "issued_by", "revoked_by",
+        "declaration__declarant",
+        "declaration__origin_port",
+        "declaration__transfer_port",
+        "issued_by",
+        "revoked_by",
     ).prefetch_related(Prefetch("items", queryset=DeclarationItem.objects.order_by("line_number")))
     if roles.is_trader(actor):
         queryset = queryset.filter(declaration__declarant_id=actor.organisation_id)

@@ -67,8 +67,12 @@ def _record(certificate: Certificate, kind: str, actor: User, subject: str, body
     )
     declaration = certificate.declaration
     traders = User.objects.filter(organisation_id=declaration.declarant_id, is_active=True)
-    notification_send(recipients=traders, subject=subject, body=body,
-                      link=reverse("declarations:detail", args=[declaration.pk]) + "#certificates")
+    notification_send(
+        recipients=traders,
+        subject=subject,
+        body=body,
+        link=reverse("declarations:detail", args=[declaration.pk]) + "#certificates",
+    )
     certificate_id = certificate.pk
     # After commit: the worker must find the committed certificate, and a rollback renders nothing.
     transaction.on_commit(lambda: _queue_render(certificate_id))
@@ -81,8 +85,9 @@ def _queue_render(certificate_id: int) -> None:
 
 
 @transaction.atomic
-def certificate_issue(*, actor: User, declaration_id: int, kind: str, item_ids: list[int],
-                      remarks: str = "") -> Certificate:
+def certificate_issue(
+    *, actor: User, declaration_id: int, kind: str, item_ids: list[int], remarks: str = ""
+) -> Certificate:
     """Issue a certificate of ``kind`` for some or all items of a declaration.
 
     Requires a customs officer or supervisor serving the declaration's port of clearance or
@@ -97,8 +102,10 @@ def certificate_issue(*, actor: User, declaration_id: int, kind: str, item_ids: 
         raise DomainError(_("Choose at least one item the certificate covers."), field="item_ids")
     # Lock: the declaration's status must not change (e.g. to rejected) while it is certified.
     declaration = (
-        Declaration.objects.select_for_update(of=("self",)).select_related("declarant", "origin_port")
-        .filter(pk=declaration_id).first()
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("declarant", "origin_port")
+        .filter(pk=declaration_id)
+        .first()
     )
     if declaration is None or not certificate_may_issue(actor, declaration):
         raise TransitionNotAllowed(
@@ -106,25 +113,36 @@ def certificate_issue(*, actor: User, declaration_id: int, kind: str, item_ids: 
         )
     if declaration.status not in CERTIFIABLE:
         raise TransitionNotAllowed(
-            _("Declaration %(reference)s is “%(status)s”; certificates are issued once the goods are inspected "
-              "or released.") % {"reference": declaration, "status": declaration.get_status_display()}
+            _(
+                "Declaration %(reference)s is “%(status)s”; certificates are issued once the goods are inspected "
+                "or released."
+            )
+            % {"reference": declaration, "status": declaration.get_status_display()}
         )
     items = list(declaration.items.filter(pk__in=item_ids))
     if len(items) != len(item_ids):
-        raise DomainError(_("Every item must belong to declaration %(reference)s.") % {"reference": declaration},
-                          field="item_ids")
+        raise DomainError(
+            _("Every item must belong to declaration %(reference)s.") % {"reference": declaration}, field="item_ids"
+        )
     certificate = Certificate(
-        number=_allocate_number(), kind=kind, declaration=declaration, issued_by=actor,
-        issued_at=timezone.now(), remarks=remarks.strip(),
+        number=_allocate_number(),
+        kind=kind,
+        declaration=declaration,
+        issued_by=actor,
+        issued_at=timezone.now(),
+        remarks=remarks.strip(),
     )
     certificate._history_user = actor
     certificate.full_clean()
     certificate.save()
     certificate.items.set(items)
-    _record(certificate, "certificate.issue", actor,
-            subject=_("%(number)s issued for %(reference)s") % {"number": certificate.number,
-                                                                "reference": declaration},
-            body=certificate.get_kind_display())
+    _record(
+        certificate,
+        "certificate.issue",
+        actor,
+        subject=_("%(number)s issued for %(reference)s") % {"number": certificate.number, "reference": declaration},
+        body=certificate.get_kind_display(),
+    )
     return certificate
 
 
@@ -143,16 +161,15 @@ def certificate_revoke(*, actor: User, certificate_id: int, reason: str) -> Cert
     certificate = (
         Certificate.objects.select_for_update(of=("self",))
         .select_related("declaration__declarant", "declaration__origin_port", "issued_by")
-        .filter(pk=certificate_id).first()
+        .filter(pk=certificate_id)
+        .first()
     )
     if certificate is None or not certificate_may_issue(actor, certificate.declaration):
         raise TransitionNotAllowed(
             _("Only officers of the declaration's port of clearance or transfer port can revoke its certificates.")
         )
     if certificate.status != CertificateStatus.VALID:
-        raise TransitionNotAllowed(
-            _("Certificate %(number)s is already revoked.") % {"number": certificate.number}
-        )
+        raise TransitionNotAllowed(_("Certificate %(number)s is already revoked.") % {"number": certificate.number})
     certificate.status = CertificateStatus.REVOKED
     certificate.revoked_by = actor
     certificate.revoked_at = timezone.now()
@@ -161,8 +178,13 @@ def certificate_revoke(*, actor: User, certificate_id: int, reason: str) -> Cert
     certificate._change_reason = "revoke"
     certificate.full_clean()
     certificate.save()
-    _record(certificate, "certificate.revoke", actor,
-            subject=_("%(number)s revoked") % {"number": certificate.number}, body=reason)
+    _record(
+        certificate,
+        "certificate.revoke",
+        actor,
+        subject=_("%(number)s revoked") % {"number": certificate.number},
+        body=reason,
+    )
     return certificate
 
 

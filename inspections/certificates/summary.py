@@ -11,8 +11,17 @@ from ..models import Certificate
 # others (who issued and revoked it, the officer's remarks, the quantities and the consignee) are
 # published only as salted hashes.
 PUBLIC_SUMMARY_FIELDS = [
-    "number", "kind", "status", "declaration", "exporter", "issuing_port", "goods", "issued_at",
-    "revoked", "revoked_at", "revocation_reason",
+    "number",
+    "kind",
+    "status",
+    "declaration",
+    "exporter",
+    "issuing_port",
+    "goods",
+    "issued_at",
+    "revoked",
+    "revoked_at",
+    "revocation_reason",
 ]
 
 
@@ -32,8 +41,7 @@ def certificate_public_summary(certificate: Certificate) -> dict:
         "exporter": declaration.declarant.name_en,
         "issuing_port": declaration.origin_port.locode if declaration.origin_port_id else None,
         "goods": [
-            {"line": item.line_number, "hs_code": item.hs_code_id, "description": item.description}
-            for item in items
+            {"line": item.line_number, "hs_code": item.hs_code_id, "description": item.description} for item in items
         ],
         "issued_at": certificate.issued_at,
         "revoked": certificate.revoked_at is not None,

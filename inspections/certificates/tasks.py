@@ -8,8 +8,9 @@ from celery import shared_task
 from django.db import OperationalError
 
 
-@shared_task(name="inspections.certificate_pdf_render", autoretry_for=(OperationalError,), retry_backoff=True,
-             max_retries=5)
+@shared_task(
+    name="inspections.certificate_pdf_render", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5
+)
 def certificate_pdf_render(certificate_id: int) -> str | None:
     """Render a certificate's PDF as it is now (idempotent: a re-run replaces its own previous file)."""
     from .services import certificate_pdf_render as render

@@ -30,8 +30,9 @@ def certificate_verification_url(number: str) -> str:
 
 def find_certificate(reference: str) -> VerifiableRecord | None:
     certificate = (
-        Certificate.objects.select_related("declaration__declarant", "declaration__origin_port", "issued_by",
-                                           "revoked_by")
+        Certificate.objects.select_related(
+            "declaration__declarant", "declaration__origin_port", "issued_by", "revoked_by"
+        )
         .prefetch_related("items")
         .filter(number=reference)
         .first()

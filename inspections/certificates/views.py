@@ -61,8 +61,11 @@ def certificate_issue_view(request, declaration_pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             certificate = certificate_issue(
-                actor=request.user, declaration_id=declaration.pk, kind=form.cleaned_data["kind"],
-                item_ids=[int(value) for value in form.cleaned_data["items"]], remarks=form.cleaned_data["remarks"],
+                actor=request.user,
+                declaration_id=declaration.pk,
+                kind=form.cleaned_data["kind"],
+                item_ids=[int(value) for value in form.cleaned_data["items"]],
+                remarks=form.cleaned_data["remarks"],
             )
         except TransitionNotAllowed as error:
             messages.error(request, error.message)
@@ -70,11 +73,15 @@ def certificate_issue_view(request, declaration_pk: int):
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, _("Certificate %(number)s issued. Its PDF is being prepared; the trader has "
-                                        "been notified.") % {"number": certificate.number})
+            messages.success(
+                request,
+                _("Certificate %(number)s issued. Its PDF is being prepared; the trader has been notified.")
+                % {"number": certificate.number},
+            )
             return redirect("certificates:detail", certificate.pk)
     context = {
-        "declaration": declaration, "form": form,
+        "declaration": declaration,
+        "form": form,
         "certifiable": declaration.status in CERTIFIABLE,
         "may_issue": certificate_may_issue(request.user, declaration),
     }
@@ -85,8 +92,9 @@ def certificate_issue_view(request, declaration_pk: int):
 @require_GET
 def certificate_detail_view(request, pk: int):
     certificate = _certificate(request, pk)
-    may_revoke = (certificate.status == CertificateStatus.VALID
-                  and certificate_may_issue(request.user, certificate.declaration))
+    may_revoke = certificate.status == CertificateStatus.VALID and certificate_may_issue(
+        request.user, certificate.declaration
+    )
     return render(request, "inspections/certificates/detail.html", _detail_context(request, certificate, may_revoke))
 
 
@@ -114,8 +122,10 @@ def certificate_revoke_view(request, pk: int):
         except DomainError as error:
             form.add_error("reason", error.message)
         else:
-            messages.success(request, _("Certificate %(number)s revoked. The trader has been notified.")
-                             % {"number": certificate.number})
+            messages.success(
+                request,
+                _("Certificate %(number)s revoked. The trader has been notified.") % {"number": certificate.number},
+            )
             return redirect("certificates:detail", certificate.pk)
     context = _detail_context(request, certificate, certificate_may_issue(request.user, certificate.declaration), form)
     return render(request, "inspections/certificates/detail.html", context, status=400)
@@ -127,8 +137,14 @@ def certificate_pdf_view(request, pk: int):
     """The stored PDF; while it is still being rendered, the certificate's page says so."""
     certificate = _certificate(request, pk)
     if not certificate.pdf:
-        messages.info(request, _("The PDF of %(number)s is still being prepared; try again in a moment.")
-                      % {"number": certificate.number})
+        messages.info(
+            request,
+            _("The PDF of %(number)s is still being prepared; try again in a moment.") % {"number": certificate.number},
+        )
         return redirect("certificates:detail", certificate.pk)
-    return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.number}.pdf",
-                        content_type="application/pdf")
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{certificate.number}.pdf",
+        content_type="application/pdf",
+    )

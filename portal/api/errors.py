@@ -31,8 +31,9 @@ def _dotted(detail, path: str) -> dict[str, list[str]]:
         return {
             name: messages
             for key, value in detail.items()
-            for name, messages in _dotted(value, path if key == api_settings.NON_FIELD_ERRORS_KEY else f"{path}.{key}")
-            .items()
+            for name, messages in _dotted(
+                value, path if key == api_settings.NON_FIELD_ERRORS_KEY else f"{path}.{key}"
+            ).items()
         }
     if isinstance(detail, list) and any(isinstance(entry, (dict, list)) for entry in detail):
         fields: dict[str, list[str]] = {}

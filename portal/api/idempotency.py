@@ -122,8 +122,9 @@ def idempotency_claim(*, user: User, key: str, fingerprint: str, path: str) -> I
         try:
             # Savepoint: a duplicate key must not spoil an enclosing transaction (tests run in one).
             with transaction.atomic():
-                return IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint, path=path[:500],
-                                                     created_at=now)
+                return IdempotencyKey.objects.create(
+                    user=user, key=key, fingerprint=fingerprint, path=path[:500], created_at=now
+                )
         except IntegrityError:
             pass
         existing = IdempotencyKey.objects.filter(user=user, key=key).first()
@@ -158,8 +159,9 @@ def idempotency_release(*, claim: IdempotencyKey) -> None:
 
 
 def idempotency_replay(record: IdempotencyKey) -> HttpResponse:
-    response = HttpResponse(bytes(record.response_body), status=record.response_status,
-                            content_type=record.response_content_type or None)
+    response = HttpResponse(
+        bytes(record.response_body), status=record.response_status, content_type=record.response_content_type or None
+    )
     response[REPLAYED_HEADER] = "true"
     return response
 
@@ -175,7 +177,10 @@ def idempotency_keys_purge(*, now=None) -> int:
 
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    name=HEADER, type=OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False,
+    name=HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
     description=(
         "Any unique string (e.g. a UUID) of at most 255 characters. Retrying the same request with the same "
         "key within 24 hours returns the first response again (header `Idempotent-Replayed: true`) instead of "
@@ -184,8 +189,12 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     ),
 )
 REPLAYED_PARAMETER = OpenApiParameter(
-    name=REPLAYED_HEADER, type=OpenApiTypes.STR, location=OpenApiParameter.HEADER, response=[200, 201],
-    enum=["true"], description="Present when this response is the stored response of an earlier request.",
+    name=REPLAYED_HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    response=[200, 201],
+    enum=["true"],
+    description="Present when this response is the stored response of an earlier request.",
 )
 
 
@@ -205,7 +214,7 @@ class IdempotentAutoSchema(AutoSchema):
         if self.method == "POST":
             extra = {
                 "409": "Conflict: the declaration is not in a state that allows this, or a request with the same "
-                       "Idempotency-Key is still in progress.",
+                "Idempotency-Key is still in progress.",
                 "422": "The Idempotency-Key was already used for a different request.",
             }
             for code, description in extra.items():
@@ -231,7 +240,10 @@ class IdempotentMixin:
         if len(key) > MAX_KEY_LENGTH:
             raise IdempotencyKeyInvalid({HEADER: [f"At most {MAX_KEY_LENGTH} characters."]})
         self._idempotency_claim = idempotency_claim(
-            user=request.user, key=key, fingerprint=request_fingerprint(request), path=request.get_full_path(),
+            user=request.user,
+            key=key,
+            fingerprint=request_fingerprint(request),
+            path=request.get_full_path(),
         )
         # One transaction for the request's writes and its stored response (committed in finalize_response).
         self._idempotency_transaction = ExitStack()

@@ -1,8 +1,7 @@
 """Post-processing of the OpenAPI schema: document what every operation really answers."""
 
 NOT_FOUND = {
-    "description": "No such record in your scope, or a path the API does not have (e.g. an id that is not a "
-                   "number).",
+    "description": "No such record in your scope, or a path the API does not have (e.g. an id that is not a number).",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 

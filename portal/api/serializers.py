@@ -11,7 +11,7 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per input field, keyed by the field's flat dotted path, e.g. `transfer_port`, "
-                  "`items.2.hs_code`, `containers.0.number`; empty when the error is not about particular fields.",
+        "`items.2.hs_code`, `containers.0.number`; empty when the error is not about particular fields.",
     )
 
 
@@ -42,8 +42,17 @@ class HSCodeSerializer(serializers.ModelSerializer):
     class Meta:
         model = HSCode
         fields = [
-            "code", "parent", "description_en", "description_zh", "is_leaf", "sensitive",
-            "sensitive_reason", "sensitive_note", "unit_value_min", "unit_value_max", "value_unit",
+            "code",
+            "parent",
+            "description_en",
+            "description_zh",
+            "is_leaf",
+            "sensitive",
+            "sensitive_reason",
+            "sensitive_note",
+            "unit_value_min",
+            "unit_value_max",
+            "value_unit",
         ]
 
 

@@ -16,8 +16,10 @@ def api():
     return client
 
 
-@pytest.mark.parametrize("url", ["/api/v1/declarations", "/api/v1/certificates", "/api/v1/inspections/bookings",
-                                 "/api/v1/logistics/manifests"])
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/declarations", "/api/v1/certificates", "/api/v1/inspections/bookings", "/api/v1/logistics/manifests"],
+)
 def test_a_cursor_that_cannot_be_read_is_a_bad_request_about_the_cursor(url):
     api = APIClient()
     api.force_authenticate(factories.logistics_system() if "logistics" in url else factories.trader())
@@ -42,8 +44,13 @@ def test_pages_outside_the_api_keep_the_html_not_found_page(client):
 
 def test_every_operation_with_a_path_parameter_documents_404(api):
     schema = api.get(reverse("api-schema"), HTTP_ACCEPT="application/json").json()
-    missing = [f"{method.upper()} {path}" for path, operations in schema["paths"].items() if "{" in path
-               for method, operation in operations.items() if "404" not in operation.get("responses", {})]
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        if "{" in path
+        for method, operation in operations.items()
+        if "404" not in operation.get("responses", {})
+    ]
     assert missing == []
 
 
@@ -68,8 +75,11 @@ def test_a_draft_without_ports_lane_or_incoterm_is_answered_as_the_schema_says(a
 
 def test_every_paged_list_documents_its_400_for_a_bad_page_or_cursor(api):
     schema = api.get(reverse("api-schema"), HTTP_ACCEPT="application/json").json()
-    missing = [f"{method.upper()} {path}" for path, operations in schema["paths"].items()
-               for method, operation in operations.items()
-               if {"page", "cursor"} & {parameter["name"] for parameter in operation.get("parameters", [])}
-               and "400" not in operation["responses"]]
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if {"page", "cursor"} & {parameter["name"] for parameter in operation.get("parameters", [])}
+        and "400" not in operation["responses"]
+    ]
     assert missing == []

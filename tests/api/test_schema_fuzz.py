@@ -58,8 +58,17 @@ def database_connection_kept_between_requests():
 
 @schema.parametrize()
 @pytest.mark.parametrize("role", list(ROLES))
-@settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 def test_every_operation_answers_as_documented_for_every_role(case, role_token):
     case.call_and_validate(headers={"Authorization": f"Token {role_token}"}, checks=CHECKS)

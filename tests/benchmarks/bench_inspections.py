@@ -58,18 +58,28 @@ def _site():
     from inspections.models import InspectionSite
     from portal.models import Port
 
-    return InspectionSite.objects.create(port=Port.objects.get(locode="CNSUD"), name_en=f"Bench yard {time.time()}",
-                                         opens_at=clock(0), closes_at=clock(23, 59), weekdays="0,1,2,3,4,5,6",
-                                         slot_minutes=60, capacity_per_slot=2, cutoff_hours=1)
+    return InspectionSite.objects.create(
+        port=Port.objects.get(locode="CNSUD"),
+        name_en=f"Bench yard {time.time()}",
+        opens_at=clock(0),
+        closes_at=clock(23, 59),
+        weekdays="0,1,2,3,4,5,6",
+        slot_minutes=60,
+        capacity_per_slot=2,
+        cutoff_hours=1,
+    )
 
 
 def _slots(site, count: int, capacity: int, offset: int = 0):
     from inspections.models import InspectionSlot
 
     start = (timezone.now() + timedelta(days=3, hours=offset)).replace(minute=0, second=0, microsecond=0)
-    return [InspectionSlot.objects.create(site=site, starts_at=start + timedelta(hours=n),
-                                          ends_at=start + timedelta(hours=n + 1), capacity=capacity)
-            for n in range(count)]
+    return [
+        InspectionSlot.objects.create(
+            site=site, starts_at=start + timedelta(hours=n), ends_at=start + timedelta(hours=n + 1), capacity=capacity
+        )
+        for n in range(count)
+    ]
 
 
 def _run(jobs) -> tuple[float, int, int]:
@@ -140,14 +150,37 @@ def run() -> list[dict]:
     spread_seconds, spread_won, spread_refused = _run(jobs)
     spread_bad = _overbooked(spread)
     return [
-        {"name": f"booking attempts on one hot slot ({HOT_CONTENDERS} traders, {THREADS} threads, capacity "
-                 f"{HOT_CAPACITY})", "value": HOT_CONTENDERS / seconds, "unit": "attempts/s", "target": "",
-         "ok": None, "note": f"{won} booked, {refused} told the slot was taken"},
-        {"name": "hot slot: overbooked slots", "value": hot_bad, "unit": "slots", "target": "0",
-         "ok": hot_bad == 0 and won == HOT_CAPACITY, "note": f"booked {won} of capacity {HOT_CAPACITY}"},
-        {"name": f"booking attempts over {SPREAD_SLOTS} slots ({SPREAD_CONTENDERS} traders, {THREADS} threads)",
-         "value": SPREAD_CONTENDERS / spread_seconds, "unit": "attempts/s", "target": "", "ok": None,
-         "note": f"{spread_won} booked, {spread_refused} told the slot was taken"},
-        {"name": "many slots: overbooked slots", "value": spread_bad, "unit": "slots", "target": "0",
-         "ok": spread_bad == 0, "note": f"{SPREAD_SLOTS * SPREAD_CAPACITY} places in all"},
+        {
+            "name": f"booking attempts on one hot slot ({HOT_CONTENDERS} traders, {THREADS} threads, capacity "
+            f"{HOT_CAPACITY})",
+            "value": HOT_CONTENDERS / seconds,
+            "unit": "attempts/s",
+            "target": "",
+            "ok": None,
+            "note": f"{won} booked, {refused} told the slot was taken",
+        },
+        {
+            "name": "hot slot: overbooked slots",
+            "value": hot_bad,
+            "unit": "slots",
+            "target": "0",
+            "ok": hot_bad == 0 and won == HOT_CAPACITY,
+            "note": f"booked {won} of capacity {HOT_CAPACITY}",
+        },
+        {
+            "name": f"booking attempts over {SPREAD_SLOTS} slots ({SPREAD_CONTENDERS} traders, {THREADS} threads)",
+            "value": SPREAD_CONTENDERS / spread_seconds,
+            "unit": "attempts/s",
+            "target": "",
+            "ok": None,
+            "note": f"{spread_won} booked, {spread_refused} told the slot was taken",
+        },
+        {
+            "name": "many slots: overbooked slots",
+            "value": spread_bad,
+            "unit": "slots",
+            "target": "0",
+            "ok": spread_bad == 0,
+            "note": f"{SPREAD_SLOTS * SPREAD_CAPACITY} places in all",
+        },
     ]

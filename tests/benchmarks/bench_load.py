@@ -83,13 +83,22 @@ def purge_load_rows() -> None:
     logistics records with ``LD-`` external ids, the load product's financing requests — with every
     row that points at them, and nothing else: other modules keep their data in this database."""
     with connection.cursor() as cursor:
-        _delete_with_dependents(cursor, "declarations_declaration", "SELECT id FROM declarations_declaration "
-                                "WHERE transport_document_number LIKE 'LD-BL-%%'")
-        _delete_with_dependents(cursor, "finance_financingrequest",
-                                "SELECT r.id FROM finance_financingrequest r JOIN finance_financingproduct p "
-                                "ON p.id = r.product_id WHERE p.name_en = %s", [PRODUCT_NAME])
-        cursor.execute("DELETE FROM declarations_manifestline WHERE manifest_id IN "
-                       "(SELECT id FROM declarations_manifest WHERE external_id LIKE 'LD-%%')")
+        _delete_with_dependents(
+            cursor,
+            "declarations_declaration",
+            "SELECT id FROM declarations_declaration WHERE transport_document_number LIKE 'LD-BL-%%'",
+        )
+        _delete_with_dependents(
+            cursor,
+            "finance_financingrequest",
+            "SELECT r.id FROM finance_financingrequest r JOIN finance_financingproduct p "
+            "ON p.id = r.product_id WHERE p.name_en = %s",
+            [PRODUCT_NAME],
+        )
+        cursor.execute(
+            "DELETE FROM declarations_manifestline WHERE manifest_id IN "
+            "(SELECT id FROM declarations_manifest WHERE external_id LIKE 'LD-%%')"
+        )
         for table in ("declarations_manifest", "declarations_containerevent", "declarations_sensorreading"):
             cursor.execute(f"DELETE FROM {table} WHERE external_id LIKE 'LD-%%'")  # noqa: S608 — fixed names
         cursor.execute("ANALYZE declarations_declaration")
@@ -108,15 +117,23 @@ def _delete_with_dependents(cursor, table: str, ids_query: str, parameters=(), d
         [table],
     )
     for child, column in cursor.fetchall():
-        _delete_with_dependents(cursor, child, f'SELECT "{_primary_key(cursor, child)}" FROM {child} '  # noqa: S608
-                                f'WHERE "{column}" IN (SELECT * FROM doomed_{depth})', depth=depth + 1)
+        _delete_with_dependents(
+            cursor,
+            child,
+            f'SELECT "{_primary_key(cursor, child)}" FROM {child} '  # noqa: S608
+            f'WHERE "{column}" IN (SELECT * FROM doomed_{depth})',
+            depth=depth + 1,
+        )
     cursor.execute(f'DELETE FROM {table} WHERE "{key}" IN (SELECT * FROM doomed_{depth})')  # noqa: S608
     cursor.execute(f"DROP TABLE doomed_{depth}")
 
 
 def _primary_key(cursor, table: str) -> str:
-    cursor.execute("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-                   "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary", [table])
+    cursor.execute(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+        "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary",
+        [table],
+    )
     return cursor.fetchone()[0]
 
 
@@ -127,11 +144,24 @@ def load_plan(host: str) -> dict:
     users = {user.username: user for user in User.objects.filter(username__in=USERNAMES)}
     product = FinancingProduct.objects.filter(name_en=PRODUCT_NAME, bank=users["bank.gbtb"].organisation).first()
     if product is None:
-        product = product_upsert(actor=users["bank.gbtb"], kind=ProductKind.PRE_SHIPMENT, name_en=PRODUCT_NAME,
-                                 currencies=["USD"], max_advance_percent=80, min_tenor_days=30, max_tenor_days=180)
-    return {"host": host, "tokens": {name: api_token(user) for name, user in users.items()},
-            "password": DEMO_PASSWORD, "product": product.pk, "seconds": SECONDS,
-            "warm_up_seconds": WARM_UP_SECONDS, "max_requests": MAX_REQUESTS}
+        product = product_upsert(
+            actor=users["bank.gbtb"],
+            kind=ProductKind.PRE_SHIPMENT,
+            name_en=PRODUCT_NAME,
+            currencies=["USD"],
+            max_advance_percent=80,
+            min_tenor_days=30,
+            max_tenor_days=180,
+        )
+    return {
+        "host": host,
+        "tokens": {name: api_token(user) for name, user in users.items()},
+        "password": DEMO_PASSWORD,
+        "product": product.pk,
+        "seconds": SECONDS,
+        "warm_up_seconds": WARM_UP_SECONDS,
+        "max_requests": MAX_REQUESTS,
+    }
 
 
 class CeleryWorker:
@@ -140,9 +170,23 @@ class CeleryWorker:
     def __init__(self, *, concurrency: int):
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 — closed in stop()
         self.process = subprocess.Popen(
-            [str(BIN / "celery"), "-A", "portal", "worker", "-Q", BENCH_QUEUE, f"--concurrency={concurrency}",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
-            cwd=ROOT, env=child_environment(), stdout=subprocess.DEVNULL, stderr=self.log,
+            [
+                str(BIN / "celery"),
+                "-A",
+                "portal",
+                "worker",
+                "-Q",
+                BENCH_QUEUE,
+                f"--concurrency={concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=child_environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
         )
         time.sleep(5)  # the worker forks its processes and connects to the broker
         if self.process.poll() is not None:
@@ -176,9 +220,13 @@ def run_configuration(web: int, workers: int) -> dict:
         with tempfile.TemporaryDirectory() as folder:
             plan_path, result_path = Path(folder) / "plan.json", Path(folder) / "result.json"
             plan_path.write_text(json.dumps(load_plan(f"http://127.0.0.1:{server.port}")))
-            subprocess.run([sys.executable, "-m", "tests.benchmarks.load_day", str(plan_path), str(result_path)],
-                           cwd=ROOT, env=child_environment(), check=True,
-                           timeout=WARM_UP_SECONDS + SECONDS + 120)
+            subprocess.run(
+                [sys.executable, "-m", "tests.benchmarks.load_day", str(plan_path), str(result_path)],
+                cwd=ROOT,
+                env=child_environment(),
+                check=True,
+                timeout=WARM_UP_SECONDS + SECONDS + 120,
+            )
             result = json.loads(result_path.read_text())
         runs, backlog = verification_state()
     finally:
@@ -186,8 +234,13 @@ def run_configuration(web: int, workers: int) -> dict:
             worker.stop()
         server.stop()
         purge_bench_queue()
-    result.update(web=web, workers=workers, verifications_per_second=runs / result["seconds"], backlog=backlog,
-                  load=load_average())
+    result.update(
+        web=web,
+        workers=workers,
+        verifications_per_second=runs / result["seconds"],
+        backlog=backlog,
+        load=load_average(),
+    )
     return result
 
 
@@ -196,13 +249,17 @@ def officer_p95(result: dict) -> float:
 
 
 def kinds_table(result: dict) -> str:
-    lines = [f"Per request kind, {result['web']} gunicorn worker(s) × {result['workers']} Celery worker "
-             f"process(es), {result['seconds']:.0f} s, load average {result['load']}:\n",
-             "| request | requests | failures | per s | p50 ms | p95 ms | p99 ms |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"Per request kind, {result['web']} gunicorn worker(s) × {result['workers']} Celery worker "
+        f"process(es), {result['seconds']:.0f} s, load average {result['load']}:\n",
+        "| request | requests | failures | per s | p50 ms | p95 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for name, kind in result["kinds"].items():
-        lines.append(f"| {name} | {kind['requests']:,} | {kind['failures']:,} | {kind['per_second']:.1f} | "
-                     f"{kind['p50_ms']:.0f} | {kind['p95_ms']:.0f} | {kind['p99_ms']:.0f} |")
+        lines.append(
+            f"| {name} | {kind['requests']:,} | {kind['failures']:,} | {kind['per_second']:.1f} | "
+            f"{kind['p50_ms']:.0f} | {kind['p95_ms']:.0f} | {kind['p99_ms']:.0f} |"
+        )
     if result["errors"]:
         lines.append("\nFirst errors: " + "; ".join(f"`{error[:160]}`" for error in result["errors"][:5]))
     return "\n".join(lines) + "\n"
@@ -214,24 +271,53 @@ def configuration_figures(result: dict) -> list[dict]:
     submissions, records = accepted.get("submissions", 0.0), accepted.get("logistics records", 0.0)
     p95 = officer_p95(result)
     return [
-        {"name": f"{label}: requests", "value": round(result["per_second"], 1), "unit": "requests/s", "target": "—",
-         "ok": None, "note": f"{result['requests']:,} requests in {result['seconds']:.0f} s, "
-                             f"{result['failures']:,} failed, p95 {result['p95_ms']:.0f} ms; "
-                             f"load average {result['load']}"},
-        {"name": f"{label}: declarations submitted", "value": round(submissions, 1), "unit": "submissions/s",
-         "target": f"≥ {TARGET_SUBMISSIONS}/s", "ok": submissions >= TARGET_SUBMISSIONS,
-         "note": f"50/s offered; load average {result['load']}"},
-        {"name": f"{label}: logistics records accepted", "value": round(records), "unit": "records/s",
-         "target": f"≥ {TARGET_RECORDS:,}/s", "ok": records >= TARGET_RECORDS,
-         "note": f"container events, sensor readings, manifests and their lines; load average {result['load']}"},
-        {"name": f"{label}: officer page p95", "value": round(p95), "unit": "ms",
-         "target": f"≤ {TARGET_OFFICER_P95} ms", "ok": p95 <= TARGET_OFFICER_P95,
-         "note": "slower of the queue page and the declaration page; "
-                 + ", ".join(f"{name.removeprefix('officer: ')} p50 {result['kinds'][name]['p50_ms']:.0f} ms"
-                             for name in OFFICER_PAGES if name in result["kinds"])},
-        {"name": f"{label}: verifications by the worker", "value": round(result["verifications_per_second"], 1),
-         "unit": "verifications/s", "target": "—", "ok": None,
-         "note": f"backlog at the end: {result['backlog']:,} submitted, not yet verified"},
+        {
+            "name": f"{label}: requests",
+            "value": round(result["per_second"], 1),
+            "unit": "requests/s",
+            "target": "—",
+            "ok": None,
+            "note": f"{result['requests']:,} requests in {result['seconds']:.0f} s, "
+            f"{result['failures']:,} failed, p95 {result['p95_ms']:.0f} ms; "
+            f"load average {result['load']}",
+        },
+        {
+            "name": f"{label}: declarations submitted",
+            "value": round(submissions, 1),
+            "unit": "submissions/s",
+            "target": f"≥ {TARGET_SUBMISSIONS}/s",
+            "ok": submissions >= TARGET_SUBMISSIONS,
+            "note": f"50/s offered; load average {result['load']}",
+        },
+        {
+            "name": f"{label}: logistics records accepted",
+            "value": round(records),
+            "unit": "records/s",
+            "target": f"≥ {TARGET_RECORDS:,}/s",
+            "ok": records >= TARGET_RECORDS,
+            "note": f"container events, sensor readings, manifests and their lines; load average {result['load']}",
+        },
+        {
+            "name": f"{label}: officer page p95",
+            "value": round(p95),
+            "unit": "ms",
+            "target": f"≤ {TARGET_OFFICER_P95} ms",
+            "ok": p95 <= TARGET_OFFICER_P95,
+            "note": "slower of the queue page and the declaration page; "
+            + ", ".join(
+                f"{name.removeprefix('officer: ')} p50 {result['kinds'][name]['p50_ms']:.0f} ms"
+                for name in OFFICER_PAGES
+                if name in result["kinds"]
+            ),
+        },
+        {
+            "name": f"{label}: verifications by the worker",
+            "value": round(result["verifications_per_second"], 1),
+            "unit": "verifications/s",
+            "target": "—",
+            "ok": None,
+            "note": f"backlog at the end: {result['backlog']:,} submitted, not yet verified",
+        },
     ]
 
 
@@ -260,28 +346,56 @@ def run() -> list[dict]:
 
     one, two_web, two_workers, both = (results[key] for key in CONFIGURATIONS)
     figures += [
-        ratio_figure("2 / 1 gunicorn workers (1 Celery): requests/s", two_web["per_second"], one["per_second"],
-                     f"{two_web['per_second']:.1f} / {one['per_second']:.1f}"),
-        ratio_figure("2 / 1 gunicorn workers (1 Celery): submissions/s", rate((2, 1), "submissions"),
-                     rate((1, 1), "submissions"), ""),
-        ratio_figure("2 / 1 gunicorn workers (1 Celery): logistics records/s", rate((2, 1), "logistics records"),
-                     rate((1, 1), "logistics records"), ""),
-        ratio_figure("2 / 1 Celery workers (1 gunicorn): verifications/s", two_workers["verifications_per_second"],
-                     one["verifications_per_second"],
-                     f"{two_workers['verifications_per_second']:.1f} / {one['verifications_per_second']:.1f}; "
-                     f"backlog {two_workers['backlog']:,} / {one['backlog']:,}"),
-        ratio_figure("2 × 2 / 1 × 1: requests/s", both["per_second"], one["per_second"],
-                     f"{both['per_second']:.1f} / {one['per_second']:.1f}"),
+        ratio_figure(
+            "2 / 1 gunicorn workers (1 Celery): requests/s",
+            two_web["per_second"],
+            one["per_second"],
+            f"{two_web['per_second']:.1f} / {one['per_second']:.1f}",
+        ),
+        ratio_figure(
+            "2 / 1 gunicorn workers (1 Celery): submissions/s",
+            rate((2, 1), "submissions"),
+            rate((1, 1), "submissions"),
+            "",
+        ),
+        ratio_figure(
+            "2 / 1 gunicorn workers (1 Celery): logistics records/s",
+            rate((2, 1), "logistics records"),
+            rate((1, 1), "logistics records"),
+            "",
+        ),
+        ratio_figure(
+            "2 / 1 Celery workers (1 gunicorn): verifications/s",
+            two_workers["verifications_per_second"],
+            one["verifications_per_second"],
+            f"{two_workers['verifications_per_second']:.1f} / {one['verifications_per_second']:.1f}; "
+            f"backlog {two_workers['backlog']:,} / {one['backlog']:,}",
+        ),
+        ratio_figure(
+            "2 × 2 / 1 × 1: requests/s",
+            both["per_second"],
+            one["per_second"],
+            f"{both['per_second']:.1f} / {one['per_second']:.1f}",
+        ),
     ]
     met = [
-        f"{web}×{workers}" for (web, workers), result in results.items()
+        f"{web}×{workers}"
+        for (web, workers), result in results.items()
         if rate((web, workers), "submissions") >= TARGET_SUBMISSIONS
-        and rate((web, workers), "logistics records") >= TARGET_RECORDS and officer_p95(result) <= TARGET_OFFICER_P95
+        and rate((web, workers), "logistics records") >= TARGET_RECORDS
+        and officer_p95(result) <= TARGET_OFFICER_P95
     ]
-    figures.append({
-        "name": "issue target: 50 submissions/s and 2,000 records/s at once, officer p95 ≤ 300 ms",
-        "value": len(met), "unit": f"of {len(results)} configurations", "target": "≥ 1", "ok": bool(met),
-        "note": ("met by " + ", ".join(met)) if met else "not met by any configuration on this shared 2-CPU machine",
-    })
+    figures.append(
+        {
+            "name": "issue target: 50 submissions/s and 2,000 records/s at once, officer p95 ≤ 300 ms",
+            "value": len(met),
+            "unit": f"of {len(results)} configurations",
+            "target": "≥ 1",
+            "ok": bool(met),
+            "note": ("met by " + ", ".join(met))
+            if met
+            else "not met by any configuration on this shared 2-CPU machine",
+        }
+    )
     NOTES = NOTES_INTRODUCTION + "\n" + "\n".join(kinds_table(result) for result in results.values())
     return figures

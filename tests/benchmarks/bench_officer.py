@@ -102,10 +102,11 @@ def _ensure_data() -> tuple[int, float | None, int]:
 
 def _supervisor() -> User:
     organisation, _created = Organisation.objects.get_or_create(
-        name_en="Bench customs (officer workspace)", defaults={"kind": OrganisationKind.CUSTOMS, "country_id": "CN"})
+        name_en="Bench customs (officer workspace)", defaults={"kind": OrganisationKind.CUSTOMS, "country_id": "CN"}
+    )
     user, _created = User.objects.get_or_create(
-        username="bench-officer-supervisor",
-        defaults={"organisation": organisation, "role": Role.CUSTOMS_SUPERVISOR})
+        username="bench-officer-supervisor", defaults={"organisation": organisation, "role": Role.CUSTOMS_SUPERVISOR}
+    )
     user.ports_served.set(Port.objects.filter(locode__in=["CNSUD", "CNSHK"]))
     return user
 
@@ -128,12 +129,20 @@ def _timed(client: Client, urls: list[str]) -> tuple[list[float], int, int]:
 
 def _figure(name: str, times: list[float], queries: int, *, target_ms: float, total: int) -> list[dict]:
     p50, p95 = _percentile(times, 0.5), _percentile(times, 0.95)
-    note = (f"{total:,} declarations in {connection.settings_dict['NAME']}; {queries} SQL queries per request; "
-            f"{len(times)} requests")
+    note = (
+        f"{total:,} declarations in {connection.settings_dict['NAME']}; {queries} SQL queries per request; "
+        f"{len(times)} requests"
+    )
     return [
         {"name": f"{name} p50", "value": round(p50, 1), "unit": "ms", "target": "", "ok": None, "note": note},
-        {"name": f"{name} p95", "value": round(p95, 1), "unit": "ms", "target": f"≤ {target_ms:.0f} ms",
-         "ok": p95 <= target_ms, "note": note},
+        {
+            "name": f"{name} p95",
+            "value": round(p95, 1),
+            "unit": "ms",
+            "target": f"≤ {target_ms:.0f} ms",
+            "ok": p95 <= target_ms,
+            "note": note,
+        },
     ]
 
 
@@ -158,19 +167,31 @@ def _figures() -> list[dict]:
     total = Declaration.objects.count()
     figures = []
     if generate_seconds is not None:
-        figures.append({
-            "name": "generate_load_data rate", "value": round(added / generate_seconds), "unit": "declarations/s",
-            "target": "", "ok": None,
-            "note": f"{added:,} declarations added in {generate_seconds:,.0f} s (COPY, batches of 10,000)"})
+        figures.append(
+            {
+                "name": "generate_load_data rate",
+                "value": round(added / generate_seconds),
+                "unit": "declarations/s",
+                "target": "",
+                "ok": None,
+                "note": f"{added:,} declarations added in {generate_seconds:,.0f} s (COPY, batches of 10,000)",
+            }
+        )
     port = Port.objects.get(locode=PORT)
     started = time.perf_counter()
     dashboard_port_refresh(port=port)
     refresh = time.perf_counter() - started
-    figures.append({
-        "name": "dashboard weekly refresh (beat task, one port)", "value": round(refresh * 1000), "unit": "ms",
-        "target": "", "ok": None,
-        "note": f"{total:,} declarations ({load_test:,} generated) in {connection.settings_dict['NAME']}; "
-                f"runs every 10 minutes in a worker"})
+    figures.append(
+        {
+            "name": "dashboard weekly refresh (beat task, one port)",
+            "value": round(refresh * 1000),
+            "unit": "ms",
+            "target": "",
+            "ok": None,
+            "note": f"{total:,} declarations ({load_test:,} generated) in {connection.settings_dict['NAME']}; "
+            f"runs every 10 minutes in a worker",
+        }
+    )
 
     client = Client()
     client.force_login(_supervisor())
@@ -187,10 +208,14 @@ def _figures() -> list[dict]:
         figures += _figure("officer queue first page", times, queries, target_ms=100, total=total)
         filtered = f"{queue}?lane=red&warning_code=GROSS_MASS_MISMATCH"
         times, queries, _status = _timed(client, [filtered] * REQUESTS)
-        figures += _figure("officer queue filtered (lane red, GROSS_MASS_MISMATCH)", times, queries, target_ms=100,
-                           total=total)
-    ids = list(Declaration.objects.filter(origin_port=port, status__in=AWAITING_DECISION)
-               .order_by("-pk").values_list("pk", flat=True)[:2000])
+        figures += _figure(
+            "officer queue filtered (lane red, GROSS_MASS_MISMATCH)", times, queries, target_ms=100, total=total
+        )
+    ids = list(
+        Declaration.objects.filter(origin_port=port, status__in=AWAITING_DECISION)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:2000]
+    )
     sample = random.Random(6).sample(ids, min(REQUESTS, len(ids)))
     if sample:
         times, queries, _status = _timed(client, [reverse("declarations:detail", args=[pk]) for pk in sample])

@@ -75,8 +75,9 @@ class ApiUser(FastHttpUser):
         self.headers = {"Authorization": f"Token {PLAN['tokens'][self.username]}", "Content-Type": "application/json"}
 
     def post_json(self, path: str, body, *, name: str, expected: tuple[int, ...] = (200, 201)):
-        with self.client.post(path, data=json.dumps(body), headers=self.headers, name=name,
-                              catch_response=True) as response:
+        with self.client.post(
+            path, data=json.dumps(body), headers=self.headers, name=name, catch_response=True
+        ) as response:
             if response.status_code in expected:
                 response.success()
                 return response
@@ -97,20 +98,38 @@ class ApiUser(FastHttpUser):
 def declaration_body() -> dict:
     number = next(_serial)
     return {
-        "direction": "export", "procedure": "integrated", "origin_port": "CNSUD", "transfer_port": "CNSHK",
-        "foreign_port": "NLRTM", "transport_document_number": f"LD-BL-{number:09d}",
-        "consignor_name": "Shunde Pearl River Furniture Co., Ltd.", "consignor_address": "Lunjiao, Shunde",
-        "consignee_name": "Harbourside Home Furnishings Ltd.", "consignee_address": "12 Quay Street",
-        "consignee_country": "NL", "incoterm": "FOB", "invoice_currency": "USD",
+        "direction": "export",
+        "procedure": "integrated",
+        "origin_port": "CNSUD",
+        "transfer_port": "CNSHK",
+        "foreign_port": "NLRTM",
+        "transport_document_number": f"LD-BL-{number:09d}",
+        "consignor_name": "Shunde Pearl River Furniture Co., Ltd.",
+        "consignor_address": "Lunjiao, Shunde",
+        "consignee_name": "Harbourside Home Furnishings Ltd.",
+        "consignee_address": "12 Quay Street",
+        "consignee_country": "NL",
+        "incoterm": "FOB",
+        "invoice_currency": "USD",
         "items": [
             # The first item is of chapter 44: officers find this run's declarations with that queue filter.
-            {"hs_code": "442090" if line == 0 else "940360", "description": f"Solid oak dining table, model {line}",
-             "origin_country": "CN", "quantity": "40", "unit": "PCE", "packages": 40, "gross_mass": "1250.000",
-             "net_mass": "1120.000", "value": "9600.00"}
+            {
+                "hs_code": "442090" if line == 0 else "940360",
+                "description": f"Solid oak dining table, model {line}",
+                "origin_country": "CN",
+                "quantity": "40",
+                "unit": "PCE",
+                "packages": 40,
+                "gross_mass": "1250.000",
+                "net_mass": "1120.000",
+                "value": "9600.00",
+            }
             for line in range(3)
         ],
-        "containers": [{"number": container_number(), "size_type": "45G1", "seal_number": f"SL{number}-{index}"}
-                       for index in range(2)],
+        "containers": [
+            {"number": container_number(), "size_type": "45G1", "seal_number": f"SL{number}-{index}"}
+            for index in range(2)
+        ],
     }
 
 
@@ -138,8 +157,14 @@ class Trader(ApiUser):
     def ask_financing(self):
         if not pledgeable:
             return
-        body = {"product": PLAN["product"], "amount": "10000.00", "currency": "USD", "tenor_days": 90,
-                "declarations": [pledgeable.popleft()], "message": "Pre-shipment financing for the order."}
+        body = {
+            "product": PLAN["product"],
+            "amount": "10000.00",
+            "currency": "USD",
+            "tenor_days": 90,
+            "declarations": [pledgeable.popleft()],
+            "message": "Pre-shipment financing for the order.",
+        }
         if self.post_json("/api/v1/finance/requests", body, name="trader: ask for financing") is not None:
             accepted["financing requests"] += 1
 
@@ -163,8 +188,14 @@ class Terminal(ApiUser):
         body = []
         for index in range(EVENTS_PER_CALL):
             kind = ("gate_in", "weighed", "loaded", "gate_out")[index % 4]
-            record = {"external_id": f"LD-EV-{run}-{index}", "container_number": self._container(),
-                      "event_type": kind, "port": "CNSUD", "occurred_at": now_iso(30), "seal_number": ""}
+            record = {
+                "external_id": f"LD-EV-{run}-{index}",
+                "container_number": self._container(),
+                "event_type": kind,
+                "port": "CNSUD",
+                "occurred_at": now_iso(30),
+                "seal_number": "",
+            }
             if kind == "weighed":
                 record["weight"] = "16750.000"
             body.append(record)
@@ -174,10 +205,17 @@ class Terminal(ApiUser):
     @task
     def sensor_readings(self):
         run = next(_serial)
-        body = [{"external_id": f"LD-SR-{run}-{index}", "container_number": self._container(),
-                 "device": f"ESEAL-{index % 40}", "kind": "seal_status" if index % 2 else "temperature",
-                 "value": "closed" if index % 2 else "18.5", "read_at": now_iso(10)}
-                for index in range(READINGS_PER_CALL)]
+        body = [
+            {
+                "external_id": f"LD-SR-{run}-{index}",
+                "container_number": self._container(),
+                "device": f"ESEAL-{index % 40}",
+                "kind": "seal_status" if index % 2 else "temperature",
+                "value": "closed" if index % 2 else "18.5",
+                "read_at": now_iso(10),
+            }
+            for index in range(READINGS_PER_CALL)
+        ]
         if self.post_json("/api/v1/logistics/sensor-readings", body, name="terminal: sensor readings ×250"):
             accepted["logistics records"] += len(body)
 
@@ -193,12 +231,24 @@ class Carrier(ApiUser):
     def manifests(self):
         run = next(_serial)
         body = [
-            {"external_id": f"LD-MF-{run}-{index}", "carrier": "Pearl Delta Barge Lines", "vessel": "YUE HAI 18",
-             "voyage": f"V{run % 10_000}-{index}", "port_of_loading": "CNSUD", "port_of_discharge": "CNSHK",
-             "lines": [{"transport_document_number": f"LD-BL-{run}-{index}-{line}",
-                        "consignee_name": "HARBOURSIDE HOME FURNISHINGS LIMITED", "packages": 120,
-                        "gross_mass": "3750.000", "containers": [container_number("PDBU")]}
-                       for line in range(LINES_PER_MANIFEST)]}
+            {
+                "external_id": f"LD-MF-{run}-{index}",
+                "carrier": "Pearl Delta Barge Lines",
+                "vessel": "YUE HAI 18",
+                "voyage": f"V{run % 10_000}-{index}",
+                "port_of_loading": "CNSUD",
+                "port_of_discharge": "CNSHK",
+                "lines": [
+                    {
+                        "transport_document_number": f"LD-BL-{run}-{index}-{line}",
+                        "consignee_name": "HARBOURSIDE HOME FURNISHINGS LIMITED",
+                        "packages": 120,
+                        "gross_mass": "3750.000",
+                        "containers": [container_number("PDBU")],
+                    }
+                    for line in range(LINES_PER_MANIFEST)
+                ],
+            }
             for index in range(MANIFESTS_PER_CALL)
         ]
         if self.post_json("/api/v1/logistics/manifests", body, name="carrier: manifests ×5 (200 lines)"):
@@ -216,12 +266,18 @@ class Officer(ApiUser):
         super().on_start()
         page = self.client.get("/accounts/login/", name="officer: login page")
         token = CSRF.search(page.text or "")
-        answer = self.client.post("/accounts/login/", data={"username": self.username, "password": PLAN["password"],
-                                                            "csrfmiddlewaretoken": token.group(1) if token else ""},
-                                  name="officer: log in", allow_redirects=False)
+        answer = self.client.post(
+            "/accounts/login/",
+            data={
+                "username": self.username,
+                "password": PLAN["password"],
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+            },
+            name="officer: log in",
+            allow_redirects=False,
+        )
         if answer.status_code != 302:  # the form again: not logged in, every page would be the log-in page
             note_error("officer: log in", answer.status_code, answer.text or "")
-
 
     def html(self, path: str, *, name: str) -> str | None:
         # No redirect followed: a page that sends the officer to the log-in form is a failure, not a page.
@@ -240,8 +296,11 @@ class Officer(ApiUser):
         queue = self.get_json("/api/v1/declarations/queue?page_size=25&hs_chapter=44", name="officer: queue API")
         # The bench database also holds other modules' declarations: they stay in the queue the officer
         # reads, but only this run's own declarations are opened and decided.
-        waiting = [row for row in (queue or {}).get("results", [])
-                   if row["status"] == "under_review" and row["transport_document_number"].startswith("LD-BL-")]
+        waiting = [
+            row
+            for row in (queue or {}).get("results", [])
+            if row["status"] == "under_review" and row["transport_document_number"].startswith("LD-BL-")
+        ]
         if not waiting:
             return
         row = random.choice(waiting)  # noqa: S311
@@ -250,10 +309,18 @@ class Officer(ApiUser):
         if token is None:
             return
         action, message = ("release", "") if random.random() < 0.9 else ("request_amendment", "Correct the net mass.")  # noqa: S311
-        with self.client.post(f"/declarations/{row['id']}/decide/", name="officer: decide",
-                              data={"action": action, "expected_status": "under_review", "message": message,
-                                    "csrfmiddlewaretoken": token.group(1)},
-                              allow_redirects=False, catch_response=True) as response:
+        with self.client.post(
+            f"/declarations/{row['id']}/decide/",
+            name="officer: decide",
+            data={
+                "action": action,
+                "expected_status": "under_review",
+                "message": message,
+                "csrfmiddlewaretoken": token.group(1),
+            },
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
             # 302 back to the page: decided, or told another officer decided first (both are answers).
             if response.status_code == 302:
                 response.success()
@@ -277,19 +344,25 @@ class Bank(ApiUser):
 
     @task
     def review(self):
-        listing = self.get_json("/api/v1/finance/bank/requests?status=under_review&page_size=20",
-                                name="bank: list requests")
+        listing = self.get_json(
+            "/api/v1/finance/bank/requests?status=under_review&page_size=20", name="bank: list requests"
+        )
         waiting = (listing or {}).get("results", [])
         if not waiting:
             return
         request = random.choice(waiting)  # noqa: S311
         if self.get_json(f"/api/v1/finance/bank/requests/{request['id']}", name="bank: open request") is None:
             return
-        body = {"action": "approve", "approved_amount": "8000.00", "interest_rate_percent": "4.500",
-                "conditions": "Repay from the export proceeds."}
+        body = {
+            "action": "approve",
+            "approved_amount": "8000.00",
+            "interest_rate_percent": "4.500",
+            "conditions": "Repay from the export proceeds.",
+        }
         # 409: another bank officer decided it first — an answer, not an error.
-        if self.post_json(f"/api/v1/finance/bank/requests/{request['id']}/decide", body, name="bank: decide",
-                          expected=(200, 409)):
+        if self.post_json(
+            f"/api/v1/finance/bank/requests/{request['id']}/decide", body, name="bank: decide", expected=(200, 409)
+        ):
             accepted["bank decisions"] += 1
 
 
@@ -315,17 +388,26 @@ def main(plan_path: str, result_path: str) -> None:
         if not entry.num_requests:
             continue
         kinds[name] = {
-            "method": method, "requests": entry.num_requests, "failures": entry.num_failures,
+            "method": method,
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
             "per_second": entry.num_requests / elapsed,
-            "p50_ms": entry.get_response_time_percentile(0.5), "p95_ms": entry.get_response_time_percentile(0.95),
-            "p99_ms": entry.get_response_time_percentile(0.99), "max_ms": entry.max_response_time,
+            "p50_ms": entry.get_response_time_percentile(0.5),
+            "p95_ms": entry.get_response_time_percentile(0.95),
+            "p99_ms": entry.get_response_time_percentile(0.99),
+            "max_ms": entry.max_response_time,
         }
     result = {
-        "seconds": elapsed, "users": users, "requests": stats.total.num_requests,
-        "failures": stats.total.num_failures, "per_second": stats.total.num_requests / elapsed,
-        "p95_ms": stats.total.get_response_time_percentile(0.95), "kinds": kinds,
+        "seconds": elapsed,
+        "users": users,
+        "requests": stats.total.num_requests,
+        "failures": stats.total.num_failures,
+        "per_second": stats.total.num_requests / elapsed,
+        "p95_ms": stats.total.get_response_time_percentile(0.95),
+        "kinds": kinds,
         "accepted_per_second": {name: count / elapsed for name, count in accepted.items()},
-        "accepted": dict(accepted), "errors": list(first_errors),
+        "accepted": dict(accepted),
+        "errors": list(first_errors),
     }
     runner.quit()
     with open(result_path, "w") as handle:  # noqa: PTH123

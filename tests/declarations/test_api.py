@@ -40,8 +40,7 @@ def api(trader):
 
 
 def create(api, payload=None, **kwargs):
-    return api.post(URL, payload if payload is not None else factories.declaration_payload(), format="json",
-                    **kwargs)
+    return api.post(URL, payload if payload is not None else factories.declaration_payload(), format="json", **kwargs)
 
 
 def submitted(trader, **kwargs) -> Declaration:
@@ -117,8 +116,7 @@ def test_put_replaces_the_whole_draft(api):
 def test_patch_changes_only_what_it_names(api):
     created = create(api, factories.declaration_payload(items=2, containers=2)).json()
 
-    response = api.patch(f"{URL}/{created['id']}", {"consignee_name": "Other B.V.", "incoterm": "CIF"},
-                         format="json")
+    response = api.patch(f"{URL}/{created['id']}", {"consignee_name": "Other B.V.", "incoterm": "CIF"}, format="json")
 
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -268,8 +266,9 @@ def test_decide_is_for_customs_only(api, trader):
 def test_amendment_round_trip(api, trader):
     declaration = submitted(trader)
     officer = client_for(factories.customs_officer(ports=("CNSUD",)))
-    officer.post(f"{URL}/{declaration.pk}/decide", {"action": "request_amendment", "message": "Fix the seal"},
-                 format="json")
+    officer.post(
+        f"{URL}/{declaration.pk}/decide", {"action": "request_amendment", "message": "Fix the seal"}, format="json"
+    )
     payload = factories.declaration_payload()
     payload["containers"][0]["seal_number"] = "SEAL-NEW"
 
@@ -318,13 +317,17 @@ DRAFT_RULES = [
     ({"transfer_port": "CNSUD"}, "transfer_port", "must differ from the origin port"),
     ({"transfer_port": "CNSHA"}, "transfer_port", "not an integrated port pair"),
     ({"procedure": "standard"}, "transfer_port", "standard declaration has no transfer port"),
-    ({"containers.0.temperature_min": "5.0", "containers.0.temperature_max": "-5.0"},
-     "containers.0.temperature_max", "below the lowest"),
+    (
+        {"containers.0.temperature_min": "5.0", "containers.0.temperature_max": "-5.0"},
+        "containers.0.temperature_max",
+        "below the lowest",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("changes", "field", "words"), DRAFT_RULES,
-                         ids=[f"{rule[1]}:{rule[2]}" for rule in DRAFT_RULES])
+@pytest.mark.parametrize(
+    ("changes", "field", "words"), DRAFT_RULES, ids=[f"{rule[1]}:{rule[2]}" for rule in DRAFT_RULES]
+)
 def test_each_rule_names_the_exact_field_and_nothing_is_saved(api, changes, field, words):
     payload = factories.declaration_payload(items=1, containers=1)
     for path, value in changes.items():
@@ -430,8 +433,11 @@ def test_documents_are_uploaded_listed_and_removed(api):
 def test_a_document_is_checked_by_its_content_not_its_name(api):
     created = create(api).json()
 
-    response = api.post(f"{URL}/{created['id']}/documents",
-                        {"kind": "invoice", "file": _pdf(content=b"just text, not a PDF")}, format="multipart")
+    response = api.post(
+        f"{URL}/{created['id']}/documents",
+        {"kind": "invoice", "file": _pdf(content=b"just text, not a PDF")},
+        format="multipart",
+    )
 
     assert response.status_code == 400 and list(response.json()["fields"]) == ["file"]
     assert SupportingDocument.objects.count() == 0
@@ -439,8 +445,9 @@ def test_a_document_is_checked_by_its_content_not_its_name(api):
 
 def test_documents_of_a_submitted_declaration_are_kept(api, trader):
     created = create(api).json()
-    document = api.post(f"{URL}/{created['id']}/documents", {"kind": "invoice", "file": _pdf()},
-                        format="multipart").json()
+    document = api.post(
+        f"{URL}/{created['id']}/documents", {"kind": "invoice", "file": _pdf()}, format="multipart"
+    ).json()
     api.post(f"{URL}/{created['id']}/submit")
 
     response = api.delete(f"{URL}/{created['id']}/documents/{document['id']}")
@@ -468,8 +475,11 @@ def _endpoints(declaration_id: int, document_id: int):
         ("post", f"{URL}/{declaration_id}/amend", {}),
         ("post", f"{URL}/{declaration_id}/cancel", {"data": {"reason": "x"}, "format": "json"}),
         ("post", f"{URL}/{declaration_id}/copy", {}),
-        ("post", f"{URL}/{declaration_id}/documents", {"data": {"kind": "invoice", "file": _pdf()},
-                                                        "format": "multipart"}),
+        (
+            "post",
+            f"{URL}/{declaration_id}/documents",
+            {"data": {"kind": "invoice", "file": _pdf()}, "format": "multipart"},
+        ),
         ("delete", f"{URL}/{declaration_id}/documents/{document_id}", {}),
     ]
 
@@ -477,8 +487,9 @@ def _endpoints(declaration_id: int, document_id: int):
 def test_another_organisations_declaration_is_not_found_on_every_endpoint(trader):
     owner = client_for(trader)
     created = create(owner).json()
-    document = owner.post(f"{URL}/{created['id']}/documents", {"kind": "invoice", "file": _pdf()},
-                          format="multipart").json()
+    document = owner.post(
+        f"{URL}/{created['id']}/documents", {"kind": "invoice", "file": _pdf()}, format="multipart"
+    ).json()
     before = owner.get(f"{URL}/{created['id']}").json()
     stranger = client_for(factories.trader())
 
@@ -519,7 +530,8 @@ def test_list_filters_by_status_search_and_submission_date(api, trader):
     assert ids(search=declaration.reference) == [declaration.pk]
     assert ids(search="CSQU 3054383") == [declaration.pk, draft["id"]]
     assert ids(submitted_from=str(today - timedelta(days=11)), submitted_to=str(today - timedelta(days=9))) == [
-        declaration.pk]
+        declaration.pk
+    ]
     assert ids(submitted_from=str(today - timedelta(days=5))) == []
 
 
@@ -641,8 +653,9 @@ def test_a_retried_create_with_the_same_key_creates_one_declaration(api):
 def test_the_same_key_with_another_body_is_refused(api):
     create(api, factories.declaration_payload(), HTTP_IDEMPOTENCY_KEY="create-2")
 
-    response = create(api, factories.declaration_payload(consignee_name="Someone else"),
-                      HTTP_IDEMPOTENCY_KEY="create-2")
+    response = create(
+        api, factories.declaration_payload(consignee_name="Someone else"), HTTP_IDEMPOTENCY_KEY="create-2"
+    )
 
     assert response.status_code == 422
     assert response.json()["code"] == "idempotency_key_reused" and response.json()["fields"] == {}
@@ -668,8 +681,9 @@ def test_a_retried_upload_stores_one_document(api):
 
     first = api.post(url, {"kind": "invoice", "file": _pdf()}, format="multipart", HTTP_IDEMPOTENCY_KEY="doc-1")
     retry = api.post(url, {"kind": "invoice", "file": _pdf()}, format="multipart", HTTP_IDEMPOTENCY_KEY="doc-1")
-    other_file = api.post(url, {"kind": "invoice", "file": _pdf(content=PDF + b"%")}, format="multipart",
-                          HTTP_IDEMPOTENCY_KEY="doc-1")
+    other_file = api.post(
+        url, {"kind": "invoice", "file": _pdf(content=PDF + b"%")}, format="multipart", HTTP_IDEMPOTENCY_KEY="doc-1"
+    )
 
     assert first.status_code == retry.status_code == 201 and retry.json() == first.json()
     assert other_file.status_code == 422

@@ -15,29 +15,47 @@ from portal.models import Notification, Port
 
 pytestmark = pytest.mark.django_db
 
+
 class Rollback(Exception):
     pass
 
 
 def outcome() -> dict:
     """Everything a verification writes, without ids and times that differ between two runs."""
-    declarations = list(Declaration.objects.order_by("pk").values("pk", "status", "lane", "queue_rank", "version",
-                                                                      "current_warning_codes"))
-    runs = sorted(VerificationRun.objects.values_list("declaration_id", "version", "state", "score", "lane",
-                                                      "lane_reason", "randomly_selected", "runs"))
+    declarations = list(
+        Declaration.objects.order_by("pk").values(
+            "pk", "status", "lane", "queue_rank", "version", "current_warning_codes"
+        )
+    )
+    runs = sorted(
+        VerificationRun.objects.values_list(
+            "declaration_id", "version", "state", "score", "lane", "lane_reason", "randomly_selected", "runs"
+        )
+    )
     warnings = sorted(
         (w.declaration_id, w.run.version, w.code, w.severity, w.message, w.key, repr(sorted(w.evidence.items())))
         for w in VerificationWarning.objects.select_related("run")
     )
-    history = sorted(Declaration.history.values_list("id", "status", "lane", "history_type", "history_change_reason",
-                                                     "history_user_id"))
+    history = sorted(
+        Declaration.history.values_list(
+            "id", "status", "lane", "history_type", "history_change_reason", "history_user_id"
+        )
+    )
     # Each declaration's entries in their order (a batch may order different declarations differently).
-    ledger = sorted(LedgerEntry.objects.order_by("seq").values_list("kind", "subject", "payload"),
-                    key=lambda entry: entry[1])
+    ledger = sorted(
+        LedgerEntry.objects.order_by("seq").values_list("kind", "subject", "payload"), key=lambda entry: entry[1]
+    )
     notifications = sorted(Notification.objects.values_list("recipient_id", "subject", "body", "link"))
     waiting = sorted(VerificationRequest.objects.values_list("declaration_id", flat=True))
-    return {"declarations": declarations, "runs": runs, "warnings": warnings, "history": history,
-            "ledger": ledger, "notifications": notifications, "waiting": waiting}
+    return {
+        "declarations": declarations,
+        "runs": runs,
+        "warnings": warnings,
+        "history": history,
+        "ledger": ledger,
+        "notifications": notifications,
+        "waiting": waiting,
+    }
 
 
 def verified(one_by_one: bool) -> dict:
@@ -77,8 +95,9 @@ def test_batch_verification_equals_one_by_one_on_every_warning_code(demo_with_ev
 
 
 def test_batch_verification_equals_one_by_one_with_auto_release_and_lane_changes(demo_with_evidence):
-    PortRiskSettings.objects.create(port=Port.objects.get(locode="CNSUD"), auto_release_green=True,
-                                    random_selection_percent=Decimal("0"))
+    PortRiskSettings.objects.create(
+        port=Port.objects.get(locode="CNSUD"), auto_release_green=True, random_selection_percent=Decimal("0")
+    )
     one_by_one, batch = verified(one_by_one=True), verified(one_by_one=False)
     assert any(row["status"] == "released" for row in batch["first"]["declarations"])
     for round_ in ("first", "again"):

@@ -21,8 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def quiet_port():
     """Shunde without random selection, so a clean declaration is green."""
-    return PortRiskSettings.objects.create(port=Port.objects.get(locode="CNSUD"),
-                                           random_selection_percent=Decimal("0"))
+    return PortRiskSettings.objects.create(port=Port.objects.get(locode="CNSUD"), random_selection_percent=Decimal("0"))
 
 
 @pytest.fixture
@@ -84,8 +83,10 @@ def test_loaded_before_release_alerts_the_officers_of_both_ports_once(submitted,
     declaration_verify(declaration_id=submitted.pk)
     assert "LOADED_BEFORE_RELEASE" in codes(submitted)
     for officer, expected in ((shunde, 1), (shekou, 1), (elsewhere, 0)):
-        assert Notification.objects.filter(recipient=officer, subject__startswith="LOADED_BEFORE_RELEASE").count() \
+        assert (
+            Notification.objects.filter(recipient=officer, subject__startswith="LOADED_BEFORE_RELEASE").count()
             == expected
+        )
 
 
 def test_green_is_released_automatically_only_where_enabled(submitted, quiet_port):
@@ -156,15 +157,21 @@ def test_another_organisation_cannot_poll_the_verification(client, submitted):
     assert client.get(f"/declarations/{submitted.pk}/verification/").status_code == 404
 
 
-def test_officer_queue_orders_red_first_and_counts_current_warnings(client, trader, quiet_port,
-                                                                     django_assert_max_num_queries):
+def test_officer_queue_orders_red_first_and_counts_current_warnings(
+    client, trader, quiet_port, django_assert_max_num_queries
+):
     from declarations.services import declaration_create_draft
 
-    clean = declaration_submit(actor=trader, declaration_id=declaration_create_draft(
-        actor=trader, **factories.declaration_input()).pk)
+    clean = declaration_submit(
+        actor=trader, declaration_id=declaration_create_draft(actor=trader, **factories.declaration_input()).pk
+    )
     evidence.manifest_for(clean)
-    risky = declaration_submit(actor=trader, declaration_id=declaration_create_draft(
-        actor=trader, **factories.declaration_input(transport_document_number="NOMANIFEST1")).pk)
+    risky = declaration_submit(
+        actor=trader,
+        declaration_id=declaration_create_draft(
+            actor=trader, **factories.declaration_input(transport_document_number="NOMANIFEST1")
+        ).pk,
+    )
     declaration_verify(declaration_id=clean.pk)
     declaration_verify(declaration_id=risky.pk)
     officer = factories.customs_officer(ports=("CNSUD",))
@@ -248,5 +255,6 @@ def test_the_stored_codes_are_each_code_once_sorted_between_spaces():
     from declarations.models.declaration import warning_codes_text
 
     assert warning_codes_text(["SEAL_BROKEN", "GROSS_MASS_MISMATCH", "SEAL_BROKEN"]) == (
-        " GROSS_MASS_MISMATCH SEAL_BROKEN ")
+        " GROSS_MASS_MISMATCH SEAL_BROKEN "
+    )
     assert warning_codes_text([]) == ""

@@ -65,7 +65,8 @@ def released(trader, officer, *, decided_at: dt.datetime, hours: float, action=A
     declaration = submitted(trader)
     declaration_decide(actor=officer, declaration_id=declaration.pk, action=action, message="checked")
     Declaration.objects.filter(pk=declaration.pk).update(
-        submitted_at=decided_at - dt.timedelta(hours=hours), decided_at=decided_at)
+        submitted_at=decided_at - dt.timedelta(hours=hours), decided_at=decided_at
+    )
     return declaration
 
 
@@ -114,7 +115,11 @@ def test_clearance_median_and_90th_percentile_per_week(trader, officer, cnsud, m
     assert this_week.within_target == 4  # all but 60 h
     last_week = week_row(cnsud, LAST_WEEK)
     assert (last_week.released, last_week.median_seconds, last_week.p90_seconds, last_week.within_target) == (
-        1, 50 * 3600, 50 * 3600, 0)
+        1,
+        50 * 3600,
+        50 * 3600,
+        0,
+    )
     assert DashboardWeek.objects.filter(port=cnsud).count() == 12
     assert sum(DashboardWeek.objects.filter(port=cnsud).values_list("released", flat=True)) == 6
 
@@ -152,7 +157,8 @@ def test_inspections_ordered_and_those_that_found_something(trader, officer, cns
     declaration_decide(actor=officer, declaration_id=plain.pk, action=Action.REJECT, message="no licence")
     old = inspected[2]  # ordered four weeks ago
     Declaration.history.filter(id=old.pk, status=Status.INSPECTION_REQUIRED).update(
-        history_date=now - dt.timedelta(weeks=4))
+        history_date=now - dt.timedelta(weeks=4)
+    )
 
     dashboard_port_refresh(port=cnsud, now=now)
 
@@ -167,8 +173,9 @@ def test_warnings_per_code_count_current_versions_only(trader, officer, cnsud):
     first, second = submitted(trader), submitted(trader, transport_document_number="PRBL2026000999")
     for declaration in (first, second):
         declaration_verify(declaration_id=declaration.pk)  # no manifests: MANIFEST_MISSING on each
-    declaration_decide(actor=officer, declaration_id=second.pk, action=Action.REQUEST_AMENDMENT,
-                       message="fix the consignee")
+    declaration_decide(
+        actor=officer, declaration_id=second.pk, action=Action.REQUEST_AMENDMENT, message="fix the consignee"
+    )
     declaration_amend(actor=trader, declaration_id=second.pk)  # version 2, not verified yet
 
     dashboard_port_refresh(port=cnsud)
@@ -227,15 +234,18 @@ def test_unknown_chart_is_404(client, officer):
     assert client.get(reverse("declarations:dashboard-csv", args=["nothing"])).status_code == 404
 
 
-@pytest.mark.parametrize(("make_user", "port", "expected"), [
-    (lambda: factories.customs_officer(ports=("CNSUD",)), "CNSUD", 200),
-    (lambda: factories.customs_supervisor(ports=("CNSUD", "CNSHK")), "CNSHK", 200),
-    (lambda: factories.customs_officer(ports=("CNSHK",)), "CNSUD", 404),
-    (lambda: factories.customs_officer(ports=()), "", 404),
-    (lambda: factories.trader(), "CNSUD", 403),
-    (lambda: factories.bank_officer(), "CNSUD", 403),
-    (lambda: factories.logistics_system(), "CNSUD", 403),
-])
+@pytest.mark.parametrize(
+    ("make_user", "port", "expected"),
+    [
+        (lambda: factories.customs_officer(ports=("CNSUD",)), "CNSUD", 200),
+        (lambda: factories.customs_supervisor(ports=("CNSUD", "CNSHK")), "CNSHK", 200),
+        (lambda: factories.customs_officer(ports=("CNSHK",)), "CNSUD", 404),
+        (lambda: factories.customs_officer(ports=()), "", 404),
+        (lambda: factories.trader(), "CNSUD", 403),
+        (lambda: factories.bank_officer(), "CNSUD", 403),
+        (lambda: factories.logistics_system(), "CNSUD", 403),
+    ],
+)
 def test_who_may_see_a_port_dashboard(client, make_user, port, expected):
     client.force_login(make_user())
     assert client.get(reverse("declarations:dashboard"), {"port": port}).status_code == expected

@@ -22,9 +22,18 @@ def test_demo_declarations_cover_every_reachable_state_and_both_procedures():
     demo_seed()
     created = demo_declarations_seed()
     statuses = set(Declaration.objects.values_list("status", flat=True))
-    assert statuses >= {Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.AMENDMENT_REQUESTED,
-                        Status.RESUBMITTED, Status.INSPECTION_REQUIRED, Status.RELEASED, Status.REJECTED,
-                        Status.CANCELLED, Status.DEPARTED}
+    assert statuses >= {
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.UNDER_REVIEW,
+        Status.AMENDMENT_REQUESTED,
+        Status.RESUBMITTED,
+        Status.INSPECTION_REQUIRED,
+        Status.RELEASED,
+        Status.REJECTED,
+        Status.CANCELLED,
+        Status.DEPARTED,
+    }
     assert set(Declaration.objects.values_list("procedure", flat=True)) == {"integrated", "standard"}
     assert demo_declarations_seed() == 0
     assert Declaration.objects.count() == created
@@ -45,15 +54,21 @@ def test_demo_logistics_raise_every_warning_code_and_leave_clean_declarations_gr
     assert all(run.lane == Lane.GREEN or run.randomly_selected for run in laned)
     assert all(run.declaration.lane == run.lane for run in laned.select_related("declaration"))
     unverified = Declaration.objects.filter(status__in=VERIFIABLE).exclude(
-        pk__in=VerificationRun.objects.filter(declaration=OuterRef("pk"), version=OuterRef("version"))
-        .values("declaration_id"))
+        pk__in=VerificationRun.objects.filter(declaration=OuterRef("pk"), version=OuterRef("version")).values(
+            "declaration_id"
+        )
+    )
     assert not unverified.exists()  # `make run` has no worker: the seed verified them itself
 
-    counts = [model.objects.count() for model in
-              (Manifest, ManifestLine, ContainerEvent, SensorReading, VerificationRun, VerificationWarning)]
+    counts = [
+        model.objects.count()
+        for model in (Manifest, ManifestLine, ContainerEvent, SensorReading, VerificationRun, VerificationWarning)
+    ]
     warnings = set(VerificationWarning.objects.values_list("pk", flat=True))
     assert demo_declarations_seed() == 0
     assert demo_logistics_seed() == 0
-    assert [model.objects.count() for model in
-            (Manifest, ManifestLine, ContainerEvent, SensorReading, VerificationRun, VerificationWarning)] == counts
+    assert [
+        model.objects.count()
+        for model in (Manifest, ManifestLine, ContainerEvent, SensorReading, VerificationRun, VerificationWarning)
+    ] == counts
     assert set(VerificationWarning.objects.values_list("pk", flat=True)) == warnings

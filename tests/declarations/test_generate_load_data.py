@@ -40,8 +40,14 @@ def test_small_run_creates_valid_realistic_declarations():
     declarations = Declaration.objects.all()
     assert declarations.count() == 400
     statuses = set(declarations.values_list("status", flat=True))
-    assert {Status.DRAFT, Status.UNDER_REVIEW, Status.RELEASED, Status.REJECTED, Status.CANCELLED,
-            Status.ARRIVED}.issubset(statuses)
+    assert {
+        Status.DRAFT,
+        Status.UNDER_REVIEW,
+        Status.RELEASED,
+        Status.REJECTED,
+        Status.CANCELLED,
+        Status.ARRIVED,
+    }.issubset(statuses)
     assert set(declarations.values_list("procedure", flat=True)) == set(Procedure.values)
     assert {Lane.GREEN, Lane.YELLOW, Lane.RED}.issubset(set(declarations.values_list("lane", flat=True)))
     assert LedgerEntry.objects.count() == ledger_before  # nothing is written to the ledger
@@ -52,11 +58,13 @@ def test_small_run_creates_valid_realistic_declarations():
         assert declaration.decided_at is None or declaration.decided_at >= declaration.submitted_at
         assert declaration.created_at <= declaration.submitted_at
     assert not declarations.filter(status=Status.DRAFT, submitted_at__isnull=False).exists()
-    assert not declarations.filter(status__in=[Status.RELEASED, Status.DEPARTED, Status.ARRIVED],
-                                   decided_at__isnull=True).exists()
+    assert not declarations.filter(
+        status__in=[Status.RELEASED, Status.DEPARTED, Status.ARRIVED], decided_at__isnull=True
+    ).exists()
     # The stored totals are the sums of the items.
-    totals = declarations.annotate(items_value=Sum("items__value"), items_packages=Sum("items__packages"),
-                                   items_number=Count("items"))
+    totals = declarations.annotate(
+        items_value=Sum("items__value"), items_packages=Sum("items__packages"), items_number=Count("items")
+    )
     assert not totals.exclude(total_value=F("items_value")).exists()
     assert not totals.exclude(total_packages=F("items_packages")).exists()
     assert not totals.exclude(item_count=F("items_number")).exists()
@@ -78,8 +86,10 @@ def test_small_run_creates_valid_realistic_declarations():
     assert VerificationWarning.objects.exists()
     submitted = declarations.exclude(status=Status.DRAFT).count()
     assert 0.85 * submitted <= ManifestLine.objects.count() < submitted
-    assert ContainerEvent.objects.count() >= DeclarationContainer.objects.filter(
-        declaration__submitted_at__isnull=False).count()
+    assert (
+        ContainerEvent.objects.count()
+        >= DeclarationContainer.objects.filter(declaration__submitted_at__isnull=False).count()
+    )
     # Inspections are in the history the dashboard reads.
     assert Declaration.history.filter(status=Status.INSPECTION_REQUIRED).exists()
 
@@ -103,8 +113,10 @@ def test_the_dashboard_reads_generated_data():
 
     weeks = DashboardWeek.objects.filter(port=port)
     released = Declaration.objects.filter(
-        origin_port=port, status__in=[Status.RELEASED, Status.DEPARTED, Status.ARRIVED],
-        decided_at__gte=dashboard_window_start(now, port_zone(port)))
+        origin_port=port,
+        status__in=[Status.RELEASED, Status.DEPARTED, Status.ARRIVED],
+        decided_at__gte=dashboard_window_start(now, port_zone(port)),
+    )
     assert released.exists()
     assert sum(w.released for w in weeks) == released.count()
     inspected = Declaration.history.filter(origin_port=port, status=Status.INSPECTION_REQUIRED).values("id")

@@ -56,8 +56,9 @@ def test_the_other_port_of_an_export_is_the_transfer_port(submitted):
 
 @pytest.mark.django_db
 def test_a_standard_declaration_has_no_other_port_to_hold_it(trader, other_officer):
-    draft = declaration_create_draft(actor=trader, **factories.declaration_input(
-        procedure="standard", origin_port="CNSHK", transfer_port=None))
+    draft = declaration_create_draft(
+        actor=trader, **factories.declaration_input(procedure="standard", origin_port="CNSHK", transfer_port=None)
+    )
     declaration = declaration_submit(actor=trader, declaration_id=draft.pk)
     assert hold_port_for(declaration) is None
     with pytest.raises(TransitionNotAllowed):
@@ -100,8 +101,7 @@ def test_placing_a_hold_needs_a_reason(submitted, other_officer):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("status", [Status.RELEASED, Status.REJECTED, Status.CANCELLED, Status.DRAFT,
-                                    Status.DEPARTED])
+@pytest.mark.parametrize("status", [Status.RELEASED, Status.REJECTED, Status.CANCELLED, Status.DRAFT, Status.DEPARTED])
 def test_a_declaration_past_release_or_not_submitted_cannot_be_held(status, submitted, other_officer):
     Declaration.objects.filter(pk=submitted.pk).update(status=status)
     with pytest.raises(TransitionNotAllowed):
@@ -123,7 +123,8 @@ def test_one_active_hold_per_port_and_a_new_one_after_lifting(submitted, other_o
 
 @pytest.mark.django_db
 def test_release_is_refused_while_held_naming_the_port_and_reason_and_allowed_after_lifting(
-        submitted, other_officer, clearance_officer):
+    submitted, other_officer, clearance_officer
+):
     hold = hold_place(actor=other_officer, declaration_id=submitted.pk, reason="Container weight off by 2 t")
     with pytest.raises(TransitionNotAllowed) as excinfo:
         declaration_decide(actor=clearance_officer, declaration_id=submitted.pk, action=Action.RELEASE)
@@ -131,8 +132,7 @@ def test_release_is_refused_while_held_naming_the_port_and_reason_and_allowed_af
     submitted.refresh_from_db()
     assert submitted.status == Status.SUBMITTED
     # Other decisions stay open while held.
-    inspected = declaration_decide(actor=clearance_officer, declaration_id=submitted.pk,
-                                   action=Action.ORDER_INSPECTION)
+    inspected = declaration_decide(actor=clearance_officer, declaration_id=submitted.pk, action=Action.ORDER_INSPECTION)
     assert inspected.status == Status.INSPECTION_REQUIRED
     Declaration.objects.filter(pk=submitted.pk).update(status=Status.INSPECTED)
     hold_lift(actor=other_officer, hold_id=hold.pk, note="Reweighed")
@@ -155,9 +155,9 @@ def test_verification_auto_release_of_a_green_declaration_respects_a_hold(trader
     draft = declaration_create_draft(actor=trader, **factories.declaration_input(items=1, containers=1))
     declaration = declaration_submit(actor=trader, declaration_id=draft.pk)
     manifest_for(declaration)
-    PortRiskSettings.objects.update_or_create(port=Port.objects.get(locode="CNSUD"),
-                                              defaults={"auto_release_green": True,
-                                                        "random_selection_percent": 0})
+    PortRiskSettings.objects.update_or_create(
+        port=Port.objects.get(locode="CNSUD"), defaults={"auto_release_green": True, "random_selection_percent": 0}
+    )
     hold_place(actor=other_officer, declaration_id=declaration.pk, reason="Wait for Shekou")
     run = declaration_verify(declaration_id=declaration.pk)
     declaration.refresh_from_db()
@@ -168,7 +168,8 @@ def test_verification_auto_release_of_a_green_declaration_respects_a_hold(trader
 
 @pytest.mark.django_db
 def test_a_hold_is_recorded_in_history_and_the_ledger_and_notifies_clearance_and_trader(
-        trader, submitted, other_officer, clearance_officer):
+    trader, submitted, other_officer, clearance_officer
+):
     bank = factories.bank_officer()
     before = LedgerEntry.objects.count()
     hold = hold_place(actor=other_officer, declaration_id=submitted.pk, reason="Secret intelligence note")

@@ -41,9 +41,15 @@ def test_a_logistics_system_posts_a_list_of_container_events(api, carrier):
 
 def test_manifests_and_sensor_readings_are_posted_the_same_way(api):
     assert api.post(MANIFESTS, [manifest(1), manifest(2)], format="json").json() == {
-        "received": 2, "stored": 2, "duplicates": 0}
+        "received": 2,
+        "stored": 2,
+        "duplicates": 0,
+    }
     assert api.post(READINGS, [reading(1), reading(2, kind="seal_status", value="closed")], format="json").json() == {
-        "received": 2, "stored": 2, "duplicates": 0}
+        "received": 2,
+        "stored": 2,
+        "duplicates": 0,
+    }
 
 
 def test_one_bad_row_among_a_thousand_stores_nothing_and_names_the_row(api):
@@ -129,15 +135,23 @@ def test_an_organisation_never_sees_another_organisations_records(api, carrier):
 
 
 def test_lists_filter_by_container_transport_document_and_time(api):
-    api.post(EVENTS, [
-        event(1, container_number="CSQU3054383", occurred_at="2026-03-01T08:00:00Z"),
-        event(2, container_number="MSKU1234565", occurred_at="2026-03-02T08:00:00Z"),
-        event(3, container_number="MSKU1234565", occurred_at="2026-03-03T08:00:00Z", event_type="loaded"),
-    ], format="json")
-    api.post(MANIFESTS, [
-        manifest(1, {"transport_document_number": "BL-A", "containers": ["CSQU3054383"]}),
-        manifest(2, {"transport_document_number": "BL-B", "containers": ["MSKU1234565"]}),
-    ], format="json")
+    api.post(
+        EVENTS,
+        [
+            event(1, container_number="CSQU3054383", occurred_at="2026-03-01T08:00:00Z"),
+            event(2, container_number="MSKU1234565", occurred_at="2026-03-02T08:00:00Z"),
+            event(3, container_number="MSKU1234565", occurred_at="2026-03-03T08:00:00Z", event_type="loaded"),
+        ],
+        format="json",
+    )
+    api.post(
+        MANIFESTS,
+        [
+            manifest(1, {"transport_document_number": "BL-A", "containers": ["CSQU3054383"]}),
+            manifest(2, {"transport_document_number": "BL-B", "containers": ["MSKU1234565"]}),
+        ],
+        format="json",
+    )
 
     def ids(url, **params):
         response = api.get(url, params)
@@ -178,5 +192,6 @@ def test_the_schema_documents_the_bulk_list_body_errors_and_idempotency_key(api)
     assert "Idempotency-Key" in [parameter["name"] for parameter in post["parameters"]]
     listing = schema["paths"]["/api/v1/logistics/manifests"]["get"]
     assert {"transport_document", "container_number", "since", "until", "cursor"} <= {
-        parameter["name"] for parameter in listing["parameters"]}
+        parameter["name"] for parameter in listing["parameters"]
+    }
     assert "/api/v1/logistics/sensor-readings" in schema["paths"]

@@ -23,25 +23,49 @@ pytestmark = pytest.mark.django_db
 
 
 def event(n: int = 0, **overrides) -> dict:
-    row = {"external_id": f"EV-{n:06d}", "container_number": "CSQU3054383", "event_type": "gate_in",
-           "port": "CNSUD", "occurred_at": "2026-03-01T08:30:00+08:00", "seal_number": "SL123456"}
+    row = {
+        "external_id": f"EV-{n:06d}",
+        "container_number": "CSQU3054383",
+        "event_type": "gate_in",
+        "port": "CNSUD",
+        "occurred_at": "2026-03-01T08:30:00+08:00",
+        "seal_number": "SL123456",
+    }
     row.update(overrides)
     return row
 
 
 def reading(n: int = 0, **overrides) -> dict:
-    row = {"external_id": f"RD-{n:06d}", "container_number": "CSQU3054383", "device": "REEFER-12",
-           "kind": "temperature", "value": "-18.5", "read_at": "2026-03-01T09:00:00Z"}
+    row = {
+        "external_id": f"RD-{n:06d}",
+        "container_number": "CSQU3054383",
+        "device": "REEFER-12",
+        "kind": "temperature",
+        "value": "-18.5",
+        "read_at": "2026-03-01T09:00:00Z",
+    }
     row.update(overrides)
     return row
 
 
 def manifest(n: int = 0, line_overrides: dict | None = None, **overrides) -> dict:
-    line = {"transport_document_number": "PRBL2026000123", "consignee_name": "Holland Home Interiors B.V.",
-            "packages": 80, "gross_mass": "2400.000", "containers": ["CSQU3054383", "MSKU1234565"]}
+    line = {
+        "transport_document_number": "PRBL2026000123",
+        "consignee_name": "Holland Home Interiors B.V.",
+        "packages": 80,
+        "gross_mass": "2400.000",
+        "containers": ["CSQU3054383", "MSKU1234565"],
+    }
     line.update(line_overrides or {})
-    row = {"external_id": f"MF-{n:04d}", "carrier": "Pearl River Barge Lines", "vessel": "YUE HAI 18",
-           "voyage": "2611S", "port_of_loading": "CNSUD", "port_of_discharge": "CNSHK", "lines": [line]}
+    row = {
+        "external_id": f"MF-{n:04d}",
+        "carrier": "Pearl River Barge Lines",
+        "vessel": "YUE HAI 18",
+        "voyage": "2611S",
+        "port_of_loading": "CNSUD",
+        "port_of_discharge": "CNSHK",
+        "lines": [line],
+    }
     row.update(overrides)
     return row
 
@@ -61,10 +85,13 @@ def errors_of(call, **kwargs) -> dict:
 
 
 def test_container_events_are_stored_with_the_senders_organisation_and_normalised_numbers(carrier):
-    result = container_events_ingest(actor=carrier, records=[
-        event(1, container_number="csqu 305438-3", event_type="Weighed", weight=12480.5, port="cnshk"),
-        event(2),
-    ])
+    result = container_events_ingest(
+        actor=carrier,
+        records=[
+            event(1, container_number="csqu 305438-3", event_type="Weighed", weight=12480.5, port="cnshk"),
+            event(2),
+        ],
+    )
     assert (result.received, result.stored, result.duplicates) == (2, 2, 0)
     weighed = ContainerEvent.objects.get(external_id="EV-000001")
     assert weighed.source_id == carrier.organisation_id
@@ -76,34 +103,58 @@ def test_container_events_are_stored_with_the_senders_organisation_and_normalise
 
 
 def test_manifests_are_stored_with_their_lines(carrier):
-    result = manifests_ingest(actor=carrier, records=[
-        manifest(1, lines=[
-            {"transport_document_number": "PRBL1", "consignee_name": "A B.V.", "packages": "3", "gross_mass": 10,
-             "containers": ["csqu3054383"]},
-            {"transport_document_number": "PRBL2", "consignee_name": "C B.V.", "packages": 4, "gross_mass": "2.5",
-             "containers": []},
-        ]),
-    ])
+    result = manifests_ingest(
+        actor=carrier,
+        records=[
+            manifest(
+                1,
+                lines=[
+                    {
+                        "transport_document_number": "PRBL1",
+                        "consignee_name": "A B.V.",
+                        "packages": "3",
+                        "gross_mass": 10,
+                        "containers": ["csqu3054383"],
+                    },
+                    {
+                        "transport_document_number": "PRBL2",
+                        "consignee_name": "C B.V.",
+                        "packages": 4,
+                        "gross_mass": "2.5",
+                        "containers": [],
+                    },
+                ],
+            ),
+        ],
+    )
     assert (result.stored, result.duplicates) == (1, 0)
     stored = Manifest.objects.get(source=carrier.organisation)
     assert (stored.port_of_loading.locode, stored.port_of_discharge.locode) == ("CNSUD", "CNSHK")
     lines = list(stored.lines.order_by("transport_document_number"))
     assert [(line.transport_document_number, line.packages, line.gross_mass, line.containers) for line in lines] == [
-        ("PRBL1", 3, Decimal("10.000"), ["CSQU3054383"]), ("PRBL2", 4, Decimal("2.500"), []),
+        ("PRBL1", 3, Decimal("10.000"), ["CSQU3054383"]),
+        ("PRBL2", 4, Decimal("2.500"), []),
     ]
 
 
 def test_sensor_readings_of_every_kind_are_stored_normalised(carrier):
-    result = sensor_readings_ingest(actor=carrier, records=[
-        reading(1, kind="temperature", value=-18.5),
-        reading(2, kind="gross_weight", value="12480"),
-        reading(3, kind="seal_status", value="Closed"),
-        reading(4, kind="position", value=" 22.4833, 113.8833 "),
-    ])
+    result = sensor_readings_ingest(
+        actor=carrier,
+        records=[
+            reading(1, kind="temperature", value=-18.5),
+            reading(2, kind="gross_weight", value="12480"),
+            reading(3, kind="seal_status", value="Closed"),
+            reading(4, kind="position", value=" 22.4833, 113.8833 "),
+        ],
+    )
     assert result.stored == 4
     values = dict(SensorReading.objects.values_list("external_id", "value"))
-    assert values == {"RD-000001": "-18.5", "RD-000002": "12480", "RD-000003": "closed",
-                      "RD-000004": "22.4833,113.8833"}
+    assert values == {
+        "RD-000001": "-18.5",
+        "RD-000002": "12480",
+        "RD-000003": "closed",
+        "RD-000004": "22.4833,113.8833",
+    }
 
 
 def test_a_record_sent_twice_in_one_call_is_stored_once(carrier):
@@ -149,15 +200,21 @@ def test_one_bad_row_among_a_thousand_stores_nothing_and_names_the_row(carrier):
     records = [event(n) for n in range(1000)]
     records[617]["container_number"] = "CSQU3054384"
     errors = errors_of(container_events_ingest, actor=carrier, records=records)
-    assert errors == {"617.container_number": ["The check digit of CSQU3054384 is wrong: for CSQU305438 it must "
-                                               "be 3."]}
+    assert errors == {"617.container_number": ["The check digit of CSQU3054384 is wrong: for CSQU305438 it must be 3."]}
     assert not ContainerEvent.objects.exists()
 
 
 def test_every_bad_row_and_field_is_named_at_once(carrier):
-    errors = errors_of(container_events_ingest, actor=carrier, records=[
-        event(0), event(1, port="XXXXX", event_type="teleported"), "not an object", event(3, external_id=""),
-    ])
+    errors = errors_of(
+        container_events_ingest,
+        actor=carrier,
+        records=[
+            event(0),
+            event(1, port="XXXXX", event_type="teleported"),
+            "not an object",
+            event(3, external_id=""),
+        ],
+    )
     assert set(errors) == {"1.port", "1.event_type", "2", "3.external_id"}
 
 
@@ -246,38 +303,43 @@ def test_sensor_value_rule_by_kind_names_row_and_field(carrier, kind, value, mes
     assert not SensorReading.objects.exists()
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("kind", "humidity", "not a known sensor kind"),
-    ("device", "", "required"),
-    ("container_number", "MSKU1234560", "must be 5"),
-    ("read_at", "2026-03-01 09:00", "no time zone"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("kind", "humidity", "not a known sensor kind"),
+        ("device", "", "required"),
+        ("container_number", "MSKU1234560", "must be 5"),
+        ("read_at", "2026-03-01 09:00", "no time zone"),
+    ],
+)
 def test_sensor_reading_rule_names_row_and_field(carrier, field, value, message):
     errors = errors_of(sensor_readings_ingest, actor=carrier, records=[reading(0), reading(1, **{field: value})])
     assert list(errors) == [f"1.{field}"]
     assert message in errors[f"1.{field}"][0]
 
 
-@pytest.mark.parametrize(("key", "overrides", "line_overrides", "message"), [
-    ("1.port_of_loading", {"port_of_loading": "ZZZZZ"}, None, "not a known port"),
-    ("1.port_of_discharge", {"port_of_discharge": None}, None, "required"),
-    ("1.carrier", {"carrier": ""}, None, "required"),
-    ("1.vessel", {"vessel": " "}, None, "required"),
-    ("1.voyage", {"voyage": "V" * 51}, None, "At most 50"),
-    ("1.lines", {"lines": []}, None, "at least one line"),
-    ("1.lines", {"lines": "PRBL1"}, None, "at least one line"),
-    ("1.lines.0.transport_document_number", {}, {"transport_document_number": ""}, "required"),
-    ("1.lines.0.consignee_name", {}, {"consignee_name": None}, "required"),
-    ("1.lines.0.packages", {}, {"packages": 0}, "at least 1"),
-    ("1.lines.0.packages", {}, {"packages": "2.5"}, "whole number"),
-    ("1.lines.0.gross_mass", {}, {"gross_mass": "0"}, "greater than zero"),
-    ("1.lines.0.gross_mass", {}, {"gross_mass": None}, "A number is required"),
-    ("1.lines.0.containers.1", {}, {"containers": ["CSQU3054383", "MSKU1234560"]}, "must be 5"),
-    ("1.lines.0.containers", {}, {"containers": {"a": 1}}, "list of container numbers"),
-])
+@pytest.mark.parametrize(
+    ("key", "overrides", "line_overrides", "message"),
+    [
+        ("1.port_of_loading", {"port_of_loading": "ZZZZZ"}, None, "not a known port"),
+        ("1.port_of_discharge", {"port_of_discharge": None}, None, "required"),
+        ("1.carrier", {"carrier": ""}, None, "required"),
+        ("1.vessel", {"vessel": " "}, None, "required"),
+        ("1.voyage", {"voyage": "V" * 51}, None, "At most 50"),
+        ("1.lines", {"lines": []}, None, "at least one line"),
+        ("1.lines", {"lines": "PRBL1"}, None, "at least one line"),
+        ("1.lines.0.transport_document_number", {}, {"transport_document_number": ""}, "required"),
+        ("1.lines.0.consignee_name", {}, {"consignee_name": None}, "required"),
+        ("1.lines.0.packages", {}, {"packages": 0}, "at least 1"),
+        ("1.lines.0.packages", {}, {"packages": "2.5"}, "whole number"),
+        ("1.lines.0.gross_mass", {}, {"gross_mass": "0"}, "greater than zero"),
+        ("1.lines.0.gross_mass", {}, {"gross_mass": None}, "A number is required"),
+        ("1.lines.0.containers.1", {}, {"containers": ["CSQU3054383", "MSKU1234560"]}, "must be 5"),
+        ("1.lines.0.containers", {}, {"containers": {"a": 1}}, "list of container numbers"),
+    ],
+)
 def test_manifest_rule_names_row_and_field(carrier, key, overrides, line_overrides, message):
-    errors = errors_of(manifests_ingest, actor=carrier, records=[manifest(0), manifest(1, line_overrides,
-                                                                                       **overrides)])
+    errors = errors_of(manifests_ingest, actor=carrier, records=[manifest(0), manifest(1, line_overrides, **overrides)])
     assert list(errors) == [key]
     assert message in errors[key][0]
     assert not Manifest.objects.exists()
@@ -328,13 +390,16 @@ def test_duplicates_only_queue_nothing(carrier):
     assert not VerificationRequest.objects.exists()
 
 
-@pytest.mark.parametrize("overrides", [
-    {},
-    {"container_number": " csqu 305438-3 ", "event_type": " Weighed ", "weight": 12480.5, "port": " cn shk"},
-    {"weight": "12480.125", "event_type": "weighed"},
-    {"weight": 7, "vessel": "  YUE HAI 18 ", "voyage": "2611S", "seal_number": None},
-    {"external_id": "  EV-padded  ", "occurred_at": "2026-03-01T00:30:00Z"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"container_number": " csqu 305438-3 ", "event_type": " Weighed ", "weight": 12480.5, "port": " cn shk"},
+        {"weight": "12480.125", "event_type": "weighed"},
+        {"weight": 7, "vessel": "  YUE HAI 18 ", "voyage": "2611S", "seal_number": None},
+        {"external_id": "  EV-padded  ", "occurred_at": "2026-03-01T00:30:00Z"},
+    ],
+)
 def test_the_quick_check_of_a_container_event_gives_what_the_full_check_gives(overrides):
     from declarations.services.logistics import _check_container_event, _quick_container_event, _RowChecker
 
@@ -348,11 +413,21 @@ def test_the_quick_check_of_a_container_event_gives_what_the_full_check_gives(ov
     assert _quick_container_event(ports, now)(row) == checker.clean
 
 
-@pytest.mark.parametrize("overrides", [
-    {"container_number": "CSQU3054384"}, {"event_type": "sailed"}, {"port": "XXXXX"}, {"weight": -1},
-    {"event_type": "weighed"}, {"occurred_at": "yesterday"}, {"external_id": 17}, {"vessel": "V" * 101},
-    {"weight": [1]}, {"occurred_at": "2026-03-01T08:30:00"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"container_number": "CSQU3054384"},
+        {"event_type": "sailed"},
+        {"port": "XXXXX"},
+        {"weight": -1},
+        {"event_type": "weighed"},
+        {"occurred_at": "yesterday"},
+        {"external_id": 17},
+        {"vessel": "V" * 101},
+        {"weight": [1]},
+        {"occurred_at": "2026-03-01T08:30:00"},
+    ],
+)
 def test_the_quick_check_leaves_every_doubtful_container_event_to_the_full_check(overrides):
     from declarations.services.logistics import _quick_container_event
 

@@ -67,14 +67,16 @@ def upload_through_page(client, django_capture_on_commit_callbacks, kind: str, c
 
 
 @pytest.mark.django_db
-def test_a_good_file_is_stored_and_the_page_shows_the_result(browser_client, carrier, eager_tasks,
-                                                             django_capture_on_commit_callbacks):
+def test_a_good_file_is_stored_and_the_page_shows_the_result(
+    browser_client, carrier, eager_tasks, django_capture_on_commit_callbacks
+):
     page = browser_client.get(UPLOADS)
     assert page.status_code == 200
     assert b"Upload logistics data" in page.content
 
-    upload = upload_through_page(browser_client, django_capture_on_commit_callbacks, "container_events",
-                                 events_csv(3), name="gate.csv")
+    upload = upload_through_page(
+        browser_client, django_capture_on_commit_callbacks, "container_events", events_csv(3), name="gate.csv"
+    )
 
     assert upload.status == "succeeded"
     assert (upload.rows_total, upload.rows_processed, upload.stored, upload.duplicates) == (3, 3, 3, 0)
@@ -87,15 +89,22 @@ def test_a_good_file_is_stored_and_the_page_shows_the_result(browser_client, car
 
 
 @pytest.mark.django_db
-def test_a_file_with_one_bad_row_stores_nothing_and_offers_an_error_report(browser_client, eager_tasks,
-                                                                           django_capture_on_commit_callbacks):
-    upload = upload_through_page(browser_client, django_capture_on_commit_callbacks, "container_events",
-                                 events_csv(1000, bad_row=617))
+def test_a_file_with_one_bad_row_stores_nothing_and_offers_an_error_report(
+    browser_client, eager_tasks, django_capture_on_commit_callbacks
+):
+    upload = upload_through_page(
+        browser_client, django_capture_on_commit_callbacks, "container_events", events_csv(1000, bad_row=617)
+    )
 
     assert upload.status == "failed"
     assert not ContainerEvent.objects.exists()
-    assert upload.errors == [{"row": 619, "field": "container_number",  # row 1 is the header
-                              "message": "The check digit of CSQU3054384 is wrong: for CSQU305438 it must be 3."}]
+    assert upload.errors == [
+        {
+            "row": 619,
+            "field": "container_number",  # row 1 is the header
+            "message": "The check digit of CSQU3054384 is wrong: for CSQU305438 it must be 3.",
+        }
+    ]
     detail = browser_client.get(reverse("logistics:upload-detail", args=[upload.pk])).content.decode()
     assert "nothing was stored" in detail and "619" in detail
     report = browser_client.get(reverse("logistics:upload-errors", args=[upload.pk]))
@@ -108,7 +117,8 @@ def test_a_file_with_one_bad_row_stores_nothing_and_offers_an_error_report(brows
 
 @pytest.mark.django_db
 def test_manifest_rows_with_one_external_id_are_one_manifest_and_errors_name_the_csv_row(
-        browser_client, carrier, eager_tasks, django_capture_on_commit_callbacks):
+    browser_client, carrier, eager_tasks, django_capture_on_commit_callbacks
+):
     header = ",".join(CSV_COLUMNS["manifests"]) + "\n"
     good = header + (
         "MF-1,Barge Co,YUE HAI 18,2611S,CNSUD,CNSHK,BL-1,Holland B.V.,80,2400,CSQU3054383 MSKU1234565\n"
@@ -130,14 +140,17 @@ def test_manifest_rows_with_one_external_id_are_one_manifest_and_errors_name_the
     upload = upload_through_page(browser_client, django_capture_on_commit_callbacks, "manifests", bad.encode())
     assert upload.status == "failed"
     assert [(error["row"], error["field"]) for error in upload.errors] == [
-        (3, "containers"), (3, "packages"), (4, "port_of_loading"),
+        (3, "containers"),
+        (3, "packages"),
+        (4, "port_of_loading"),
     ]
     assert Manifest.objects.count() == 2
 
 
 @pytest.mark.django_db
-def test_sensor_readings_upload_and_duplicates_across_uploads(browser_client, eager_tasks,
-                                                              django_capture_on_commit_callbacks):
+def test_sensor_readings_upload_and_duplicates_across_uploads(
+    browser_client, eager_tasks, django_capture_on_commit_callbacks
+):
     content = logistics_csv_template("sensor_readings").encode()
     first = upload_through_page(browser_client, django_capture_on_commit_callbacks, "sensor_readings", content)
     again = upload_through_page(browser_client, django_capture_on_commit_callbacks, "sensor_readings", content)
@@ -147,14 +160,18 @@ def test_sensor_readings_upload_and_duplicates_across_uploads(browser_client, ea
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("content", "message"), [
-    (b"\n\n", "lacks the column"),
-    (b"\x00\x01PK binary", "not a text (CSV) file"),
-    (b"external_id,container_number\nEV-1,CSQU3054383\n", "lacks the column"),
-    (EVENT_HEADER.encode(), "no rows"),
-])
-def test_a_file_that_is_not_a_usable_csv_fails_with_one_clear_message(browser_client, eager_tasks, content, message,
-                                                                     django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\n\n", "lacks the column"),
+        (b"\x00\x01PK binary", "not a text (CSV) file"),
+        (b"external_id,container_number\nEV-1,CSQU3054383\n", "lacks the column"),
+        (EVENT_HEADER.encode(), "no rows"),
+    ],
+)
+def test_a_file_that_is_not_a_usable_csv_fails_with_one_clear_message(
+    browser_client, eager_tasks, content, message, django_capture_on_commit_callbacks
+):
     upload = upload_through_page(browser_client, django_capture_on_commit_callbacks, "container_events", content)
     assert upload.status == "failed"
     assert len(upload.errors) == 1 and message in upload.errors[0]["message"]
@@ -170,8 +187,9 @@ def test_an_empty_file_is_refused_by_the_form(browser_client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["manifests", "container_events", "sensor_readings"])
-def test_each_kind_has_a_downloadable_template_that_uploads_cleanly(browser_client, eager_tasks, kind,
-                                                                   django_capture_on_commit_callbacks):
+def test_each_kind_has_a_downloadable_template_that_uploads_cleanly(
+    browser_client, eager_tasks, kind, django_capture_on_commit_callbacks
+):
     response = browser_client.get(reverse("logistics:template", args=[kind]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert response.content.decode().splitlines()[0] == ",".join(CSV_COLUMNS[kind])
@@ -181,8 +199,9 @@ def test_each_kind_has_a_downloadable_template_that_uploads_cleanly(browser_clie
 
 @pytest.mark.django_db
 def test_only_logistics_users_reach_the_pages_and_only_their_organisations_uploads(client, carrier):
-    upload = logistics_upload_create(actor=carrier, kind="container_events",
-                                     file=csv_file(events_csv(1), name="ours-gate-feed.csv"))
+    upload = logistics_upload_create(
+        actor=carrier, kind="container_events", file=csv_file(events_csv(1), name="ours-gate-feed.csv")
+    )
     detail = reverse("logistics:upload-detail", args=[upload.pk])
 
     assert client.get(UPLOADS).status_code == 302  # anonymous → sign in
@@ -256,16 +275,16 @@ def test_progress_is_recorded_as_rows_are_checked(carrier, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_an_upload_whose_task_was_lost_is_sent_again_by_the_sweep(browser_client, carrier, monkeypatch, eager_tasks,
-                                                                  django_capture_on_commit_callbacks):
+def test_an_upload_whose_task_was_lost_is_sent_again_by_the_sweep(
+    browser_client, carrier, monkeypatch, eager_tasks, django_capture_on_commit_callbacks
+):
     from kombu.exceptions import OperationalError as BrokerDown
 
     def broker_down(*args, **kwargs):
         raise BrokerDown("Redis is not answering")
 
     monkeypatch.setattr(logistics_upload_task, "delay", broker_down)
-    upload = upload_through_page(browser_client, django_capture_on_commit_callbacks, "container_events",
-                                 events_csv(3))
+    upload = upload_through_page(browser_client, django_capture_on_commit_callbacks, "container_events", events_csv(3))
     assert upload.status == "pending"  # stored, though the task could not be sent
     monkeypatch.undo()
     monkeypatch.setitem(app.conf, "task_always_eager", True)

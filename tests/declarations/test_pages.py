@@ -40,8 +40,10 @@ def summary_links(html: str) -> list[tuple[str, str]]:
     """(href, text) of every link in the page's error summary."""
     match = re.search(r'<div class="error-summary".*?</div>', html, re.S)
     assert match, "the page has no error summary"
-    return [(href, re.sub(r"<[^>]+>", "", text)) for href, text in re.findall(r'<a href="([^"]*)">(.*?)</a>',
-                                                                               match.group(0), re.S)]
+    return [
+        (href, re.sub(r"<[^>]+>", "", text))
+        for href, text in re.findall(r'<a href="([^"]*)">(.*?)</a>', match.group(0), re.S)
+    ]
 
 
 def own_trader(declaration: Declaration):
@@ -55,12 +57,12 @@ def trader_client(client, trader):
 
 
 def submitted(trader, **kwargs) -> Declaration:
-    declaration = declaration_create_draft(actor=trader, **factories.declaration_input(items=1, containers=1,
-                                                                                       **kwargs))
+    declaration = declaration_create_draft(actor=trader, **factories.declaration_input(items=1, containers=1, **kwargs))
     return declaration_submit(actor=trader, declaration_id=declaration.pk)
 
 
 # --- The form: every rule, with the exact input named in the error summary -----------------------------------
+
 
 def _set(data: dict, path: str, value) -> dict:
     section, *rest = path.split(".")
@@ -76,8 +78,11 @@ RULES = [
     ({"containers.0.number": "CSQU3054384"}, "id_containers-0-number", "it must be 3"),
     ({"containers.0.number": "CSQ3054383"}, "id_containers-0-number", "is not a container number"),
     ({"containers.1.number": "CSQU3054383"}, "id_containers-1-number", "already declared on line 1"),
-    ({"containers.0.temperature_min": "5", "containers.0.temperature_max": "-5"},
-     "id_containers-0-temperature_max", "highest temperature is below the lowest"),
+    (
+        {"containers.0.temperature_min": "5", "containers.0.temperature_max": "-5"},
+        "id_containers-0-temperature_max",
+        "highest temperature is below the lowest",
+    ),
     ({"items.0.hs_code": "999999"}, "id_items-0-hs_code", "is not in the tariff"),
     ({"items.0.hs_code": "9403"}, "id_items-0-hs_code", "more detailed codes"),
     ({"items.1.origin_country": "XX"}, "id_items-1-origin_country", "not an ISO 3166 country code"),
@@ -125,21 +130,26 @@ def test_errors_of_a_row_after_a_removed_row_land_on_that_row(trader_client):
 
 def test_a_valid_draft_is_saved_and_removed_rows_are_dropped(trader_client, trader):
     data = factories.declaration_input(items=3, containers=2)
-    response = trader_client.post(reverse("declarations:create"), {**form_data(data, deleted_items=(1,)),
-                                                                   "save": "1"})
+    response = trader_client.post(reverse("declarations:create"), {**form_data(data, deleted_items=(1,)), "save": "1"})
     declaration = Declaration.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("declarations:edit",
-                                                                             args=[declaration.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("declarations:edit", args=[declaration.pk])
     assert declaration.status == Status.DRAFT and declaration.declarant == trader.organisation
     assert [item.description for item in declaration.items.all()] == [
-        "Wooden dining table, model 0", "Wooden dining table, model 2"]
+        "Wooden dining table, model 0",
+        "Wooden dining table, model 2",
+    ]
     assert list(declaration.containers.values_list("number", flat=True)) == ["CSQU3054383", "MSKU1234565"]
     assert declaration.total_value == Decimal("17600.00")
 
 
 def test_an_incomplete_draft_can_be_saved(trader_client):
-    post = form_data({"header": {"direction": "export", "procedure": "integrated", "origin_port": "CNSUD"},
-                      "items": [], "containers": []})
+    post = form_data(
+        {
+            "header": {"direction": "export", "procedure": "integrated", "origin_port": "CNSUD"},
+            "items": [],
+            "containers": [],
+        }
+    )
     assert trader_client.post(reverse("declarations:create"), post).status_code == 302
     assert Declaration.objects.get().origin_port.locode == "CNSUD"
 
@@ -179,16 +189,21 @@ def test_save_and_review_then_submit(trader_client, draft):
     assert draft.status == Status.SUBMITTED and draft.reference.startswith("CNSUD-")
 
 
-@pytest.mark.parametrize(("header", "anchor", "words"), [
-    ({"transport_document_number": ""}, "#id_transport_document_number", "required before the declaration"),
-    ({"consignee_name": ""}, "#id_consignee_name", "required before the declaration"),
-    ({"transfer_port": None}, "#id_transfer_port", "needs the other port of the pair"),
-])
+@pytest.mark.parametrize(
+    ("header", "anchor", "words"),
+    [
+        ({"transport_document_number": ""}, "#id_transport_document_number", "required before the declaration"),
+        ({"consignee_name": ""}, "#id_consignee_name", "required before the declaration"),
+        ({"transfer_port": None}, "#id_transfer_port", "needs the other port of the pair"),
+    ],
+)
 def test_submit_rules_link_to_the_edit_form(trader_client, trader, header, anchor, words):
     draft = declaration_create_draft(actor=trader, **factories.declaration_input(**header))
     edit = reverse("declarations:edit", args=[draft.pk])
-    for response in (trader_client.get(reverse("declarations:review", args=[draft.pk])),
-                     trader_client.post(reverse("declarations:submit", args=[draft.pk]))):
+    for response in (
+        trader_client.get(reverse("declarations:review", args=[draft.pk])),
+        trader_client.post(reverse("declarations:submit", args=[draft.pk])),
+    ):
         links = summary_links(response.content.decode())
         assert any(href == edit + anchor and words in text for href, text in links), links
     draft.refresh_from_db()
@@ -207,14 +222,19 @@ def test_submit_without_items_or_containers_names_the_sections(trader_client, tr
 def test_amendment_shows_the_officers_message_and_resubmits(trader_client, trader):
     declaration = submitted(trader)
     officer = factories.customs_officer(ports=("CNSUD",))
-    declaration_decide(actor=officer, declaration_id=declaration.pk, action=Action.REQUEST_AMENDMENT,
-                       message="Please attach the packing list and correct the seal number.")
+    declaration_decide(
+        actor=officer,
+        declaration_id=declaration.pk,
+        action=Action.REQUEST_AMENDMENT,
+        message="Please attach the packing list and correct the seal number.",
+    )
     html = trader_client.get(reverse("declarations:edit", args=[declaration.pk])).content.decode()
     assert "Please attach the packing list and correct the seal number." in html
     data = factories.declaration_input(items=1, containers=1)
     data["containers"][0]["seal_number"] = "NEWSEAL1"
-    response = trader_client.post(reverse("declarations:edit", args=[declaration.pk]),
-                                  {**form_data(data), "review": "1"})
+    response = trader_client.post(
+        reverse("declarations:edit", args=[declaration.pk]), {**form_data(data), "review": "1"}
+    )
     review = trader_client.get(response["Location"]).content.decode()
     assert reverse("declarations:resubmit", args=[declaration.pk]) in review
     trader_client.post(reverse("declarations:resubmit", args=[declaration.pk]))
@@ -238,10 +258,18 @@ def test_a_stale_action_becomes_an_error_message(trader_client, trader):
 
 # --- Detail, actions, copy, receipt ---------------------------------------------------------------------------
 
+
 def test_detail_shows_status_route_items_timeline_and_only_allowed_actions(trader_client, draft):
     html = trader_client.get(reverse("declarations:detail", args=[draft.pk])).content.decode()
-    for text in ("Draft", "CNSUD", "CNSHK", "Wooden dining table, model 1", "CSQU3054383", "Draft created",
-                 "Verification warnings appear here once verification runs."):
+    for text in (
+        "Draft",
+        "CNSUD",
+        "CNSHK",
+        "Wooden dining table, model 1",
+        "CSQU3054383",
+        "Draft created",
+        "Verification warnings appear here once verification runs.",
+    ):
         assert text in html
     assert reverse("declarations:submit", args=[draft.pk]) in html
     assert reverse("declarations:cancel", args=[draft.pk]) in html
@@ -303,11 +331,19 @@ def test_officer_of_another_port_and_a_bank_get_404(client, trader):
 # --- Permissions: another organisation's declaration does not exist for a trader ------------------------------
 
 OTHER_ORGANISATION_PAGES = [
-    ("get", "declarations:detail", ()), ("get", "declarations:edit", ()), ("post", "declarations:edit", ()),
-    ("get", "declarations:review", ()), ("post", "declarations:submit", ()), ("post", "declarations:resubmit", ()),
-    ("post", "declarations:cancel", ()), ("post", "declarations:copy", ()), ("get", "declarations:receipt", ()),
-    ("get", "declarations:import-items", ()), ("post", "declarations:import-items", ()),
-    ("post", "declarations:document-upload", ()), ("get", "declarations:document-download", ("document",)),
+    ("get", "declarations:detail", ()),
+    ("get", "declarations:edit", ()),
+    ("post", "declarations:edit", ()),
+    ("get", "declarations:review", ()),
+    ("post", "declarations:submit", ()),
+    ("post", "declarations:resubmit", ()),
+    ("post", "declarations:cancel", ()),
+    ("post", "declarations:copy", ()),
+    ("get", "declarations:receipt", ()),
+    ("get", "declarations:import-items", ()),
+    ("post", "declarations:import-items", ()),
+    ("post", "declarations:document-upload", ()),
+    ("get", "declarations:document-download", ("document",)),
     ("post", "declarations:document-remove", ("document",)),
 ]
 
@@ -315,9 +351,15 @@ OTHER_ORGANISATION_PAGES = [
 @pytest.mark.parametrize(("method", "name", "extra"), OTHER_ORGANISATION_PAGES)
 def test_trader_of_another_organisation_gets_404(client, trader, method, name, extra):
     declaration = submitted(trader)
-    document = declaration.documents.create(kind="invoice", file="x.pdf", original_name="x.pdf",
-                                            content_type="application/pdf", size=1, sha256="0" * 64,
-                                            uploaded_by=trader)
+    document = declaration.documents.create(
+        kind="invoice",
+        file="x.pdf",
+        original_name="x.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=trader,
+    )
     args = [declaration.pk] + ([document.pk] if extra else [])
     client.force_login(factories.trader())
     response = getattr(client, method)(reverse(name, args=args))
@@ -342,9 +384,12 @@ def test_pages_need_sign_in_and_trader_pages_need_a_trader(client):
 
 # --- List ------------------------------------------------------------------------------------------------------
 
+
 def _many(trader, count: int) -> list[Declaration]:
-    return [declaration_create_draft(actor=trader, **factories.declaration_input(items=1, containers=1))
-            for _ in range(count)]
+    return [
+        declaration_create_draft(actor=trader, **factories.declaration_input(items=1, containers=1))
+        for _ in range(count)
+    ]
 
 
 @pytest.mark.parametrize("count", [1, 30])
@@ -390,10 +435,12 @@ def test_list_searches_reference_container_and_transport_document_and_filters(tr
 
 # --- Documents -------------------------------------------------------------------------------------------------
 
+
 def test_document_upload_rejects_a_text_file_named_pdf(trader_client, draft):
     upload = SimpleUploadedFile("invoice.pdf", b"this is just text pretending", content_type="application/pdf")
-    response = trader_client.post(reverse("declarations:document-upload", args=[draft.pk]),
-                                  {"document-kind": "invoice", "document-file": upload})
+    response = trader_client.post(
+        reverse("declarations:document-upload", args=[draft.pk]), {"document-kind": "invoice", "document-file": upload}
+    )
     links = summary_links(response.content.decode())
     assert any(href == "#id_document-file" and "Only PDF, JPEG and PNG" in text for href, text in links), links
     assert not draft.documents.exists()
@@ -401,8 +448,9 @@ def test_document_upload_rejects_a_text_file_named_pdf(trader_client, draft):
 
 def test_document_upload_download_and_remove(trader_client, draft, client):
     upload = SimpleUploadedFile("invoice.pdf", PDF, content_type="application/octet-stream")
-    response = trader_client.post(reverse("declarations:document-upload", args=[draft.pk]),
-                                  {"document-kind": "invoice", "document-file": upload})
+    response = trader_client.post(
+        reverse("declarations:document-upload", args=[draft.pk]), {"document-kind": "invoice", "document-file": upload}
+    )
     assert response.status_code == 302
     document = draft.documents.get()
     assert document.content_type == "application/pdf"
@@ -415,16 +463,22 @@ def test_document_upload_download_and_remove(trader_client, draft, client):
 
 def test_document_attached_with_the_form_when_saving(trader_client, draft):
     data = factories.declaration_input(items=1, containers=1)
-    post = {**form_data(data), "document-kind": "packing_list",
-            "document-file": SimpleUploadedFile("packing.png", PNG, content_type="image/png")}
+    post = {
+        **form_data(data),
+        "document-kind": "packing_list",
+        "document-file": SimpleUploadedFile("packing.png", PNG, content_type="image/png"),
+    }
     assert trader_client.post(reverse("declarations:edit", args=[draft.pk]), post).status_code == 302
     assert draft.documents.get().kind == "packing_list"
 
 
 def test_a_rejected_document_in_the_form_saves_nothing(trader_client, draft):
     data = factories.declaration_input(items=1, containers=1, transport_document_number="CHANGED")
-    post = {**form_data(data), "document-kind": "invoice",
-            "document-file": SimpleUploadedFile("invoice.pdf", b"plain text", content_type="application/pdf")}
+    post = {
+        **form_data(data),
+        "document-kind": "invoice",
+        "document-file": SimpleUploadedFile("invoice.pdf", b"plain text", content_type="application/pdf"),
+    }
     response = trader_client.post(reverse("declarations:edit", args=[draft.pk]), post)
     assert any(href == "#id_document-file" for href, _text in summary_links(response.content.decode()))
     draft.refresh_from_db()
@@ -433,21 +487,23 @@ def test_a_rejected_document_in_the_form_saves_nothing(trader_client, draft):
 
 # --- Import of item lines ---------------------------------------------------------------------------------------
 
+
 def _csv(rows: list[list]) -> SimpleUploadedFile:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return SimpleUploadedFile("items.csv", buffer.getvalue().encode(), content_type="text/csv")
 
 
-HEADER = ["hs_code", "description", "origin_country", "quantity", "unit", "packages", "gross_mass", "net_mass",
-          "value"]
+HEADER = ["hs_code", "description", "origin_country", "quantity", "unit", "packages", "gross_mass", "net_mass", "value"]
 GOOD = ["940360", "Oak table", "CN", "10", "PCE", "10", "300", "280", "2000.00"]
 
 
 def test_import_with_a_bad_row_reports_row_and_column_and_imports_nothing(trader_client, draft):
     bad = ["940360", "Oak chair", "CN", "10", "PCE", "10", "300", "320", "500.00"]
-    response = trader_client.post(reverse("declarations:import-items", args=[draft.pk]),
-                                  {"file": _csv([HEADER, GOOD, bad, GOOD]), "mode": "replace"})
+    response = trader_client.post(
+        reverse("declarations:import-items", args=[draft.pk]),
+        {"file": _csv([HEADER, GOOD, bad, GOOD]), "mode": "replace"},
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert re.search(r"<td>3</td><td class=\"mono\">net_mass</td><td>Net mass \(320 kg\) cannot exceed", html)
@@ -465,7 +521,9 @@ def test_import_replaces_or_appends_items(trader_client, draft):
     trader_client.post(url, {"file": _csv([HEADER, GOOD]), "mode": "append"})
     draft.refresh_from_db()
     assert draft.item_count == 301 and list(draft.containers.values_list("number", flat=True)) == [
-        "CSQU3054383", "MSKU1234565"]
+        "CSQU3054383",
+        "MSKU1234565",
+    ]
 
 
 def test_import_template_downloads(trader_client):
@@ -475,11 +533,17 @@ def test_import_template_downloads(trader_client):
 
 # --- Home and navigation ----------------------------------------------------------------------------------------
 
-def test_trader_home_lists_drafts_and_declarations_needing_action(trader_client, trader, draft,
-                                                                  django_assert_max_num_queries):
+
+def test_trader_home_lists_drafts_and_declarations_needing_action(
+    trader_client, trader, draft, django_assert_max_num_queries
+):
     declaration = submitted(trader)
-    declaration_decide(actor=factories.customs_officer(ports=("CNSUD",)), declaration_id=declaration.pk,
-                       action=Action.REQUEST_AMENDMENT, message="Fix the seal")
+    declaration_decide(
+        actor=factories.customs_officer(ports=("CNSUD",)),
+        declaration_id=declaration.pk,
+        action=Action.REQUEST_AMENDMENT,
+        message="Fix the seal",
+    )
     with django_assert_max_num_queries(7):  # session, user, drafts, waiting, financing, unread count
         html = trader_client.get(reverse("home")).content.decode()
     drafts = html.split('data-testid="drafts"')[1].split("</section>")[0]

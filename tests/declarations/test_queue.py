@@ -46,23 +46,35 @@ def quiet_port():
     """Shunde without random selection, so a declaration with clean evidence is green."""
     from declarations.models import PortRiskSettings
 
-    return PortRiskSettings.objects.create(port=Port.objects.get(locode="CNSUD"),
-                                           random_selection_percent=Decimal("0"))
+    return PortRiskSettings.objects.create(port=Port.objects.get(locode="CNSUD"), random_selection_percent=Decimal("0"))
 
 
-def filed(trader, *, lane: str | None = None, document: str = "PRBL2026000123", hs_code: str = "",
-          origin: str = "CNSUD", transfer: str | None = "CNSHK", containers: int = 1) -> Declaration:
+def filed(
+    trader,
+    *,
+    lane: str | None = None,
+    document: str = "PRBL2026000123",
+    hs_code: str = "",
+    origin: str = "CNSUD",
+    transfer: str | None = "CNSHK",
+    containers: int = 1,
+) -> Declaration:
     """A submitted declaration, put under review in ``lane`` when one is given (as verification does)."""
-    data = factories.declaration_input(transport_document_number=document, origin_port=origin,
-                                       transfer_port=transfer, containers=containers,
-                                       procedure="integrated" if transfer else "standard")
+    data = factories.declaration_input(
+        transport_document_number=document,
+        origin_port=origin,
+        transfer_port=transfer,
+        containers=containers,
+        procedure="integrated" if transfer else "standard",
+    )
     if hs_code:
         data["items"][0].update(hs_code=hs_code, description="Cotton T-shirts", value=Decimal("200.00"))
     draft = declaration_create_draft(actor=trader, **data)
     declaration = declaration_submit(actor=trader, declaration_id=draft.pk)
     if lane:
-        declaration = declaration_system_transition(declaration_id=declaration.pk, action=Action.START_REVIEW,
-                                                    lane=lane)
+        declaration = declaration_system_transition(
+            declaration_id=declaration.pk, action=Action.START_REVIEW, lane=lane
+        )
     return declaration
 
 
@@ -129,16 +141,19 @@ def test_lane_filter_including_not_yet_verified(trader, officer):
     unverified = filed(trader)
     assert references(declaration_queue_page(actor=officer, filters=QueueFilters(lane="red"))) == [red.reference]
     assert references(declaration_queue_page(actor=officer, filters=QueueFilters(lane="none"))) == [
-        unverified.reference]
+        unverified.reference
+    ]
 
 
 def test_status_filter(trader, officer):
     submitted = filed(trader)
     under_review = filed(trader, lane=Lane.YELLOW)
     assert references(declaration_queue_page(actor=officer, filters=QueueFilters(status=Status.SUBMITTED))) == [
-        submitted.reference]
+        submitted.reference
+    ]
     assert references(declaration_queue_page(actor=officer, filters=QueueFilters(status=Status.UNDER_REVIEW))) == [
-        under_review.reference]
+        under_review.reference
+    ]
 
 
 def test_warning_filter_counts_only_the_current_versions_warnings(trader, officer, quiet_port):
@@ -149,8 +164,12 @@ def test_warning_filter_counts_only_the_current_versions_warnings(trader, office
     for declaration in (missing_manifest, clean, amended):
         declaration_verify(declaration_id=declaration.pk)
     # The amended declaration's first version had the warning; its second version has a manifest.
-    declaration_decide(actor=officer, declaration_id=amended.pk, action=Action.REQUEST_AMENDMENT,
-                       message="Give the right bill of lading")
+    declaration_decide(
+        actor=officer,
+        declaration_id=amended.pk,
+        action=Action.REQUEST_AMENDMENT,
+        message="Give the right bill of lading",
+    )
     evidence.manifest_for(amended)
     declaration_amend(actor=trader, declaration_id=amended.pk)
     declaration_verify(declaration_id=amended.pk)
@@ -166,19 +185,23 @@ def test_trader_filter(trader, officer):
     other_trader = factories.trader()
     mine = filed(trader)
     theirs = filed(other_trader)
-    assert references(declaration_queue_page(actor=officer, filters=QueueFilters(trader=trader.organisation_id))) \
-        == [mine.reference]
-    assert references(declaration_queue_page(
-        actor=officer, filters=QueueFilters(trader=other_trader.organisation_id))) == [theirs.reference]
+    assert references(declaration_queue_page(actor=officer, filters=QueueFilters(trader=trader.organisation_id))) == [
+        mine.reference
+    ]
+    assert references(
+        declaration_queue_page(actor=officer, filters=QueueFilters(trader=other_trader.organisation_id))
+    ) == [theirs.reference]
 
 
 def test_hs_chapter_filter_matches_any_item(trader, officer):
     furniture = filed(trader)
     shirts = filed(trader, hs_code="610910")
     assert references(declaration_queue_page(actor=officer, filters=QueueFilters(hs_chapter="61"))) == [
-        shirts.reference]
+        shirts.reference
+    ]
     assert references(declaration_queue_page(actor=officer, filters=QueueFilters(hs_chapter="94"))) == [
-        furniture.reference]
+        furniture.reference
+    ]
 
 
 def test_date_range_uses_whole_days_in_port_time(trader, officer):
@@ -190,9 +213,12 @@ def test_date_range_uses_whole_days_in_port_time(trader, officer):
     submitted_on(late_evening, datetime(2026, 3, 3, 23, 59, tzinfo=SHANGHAI))
     march_2_to_3 = QueueFilters(submitted_from=date(2026, 3, 2), submitted_to=date(2026, 3, 3))
     assert references(declaration_queue_page(actor=officer, filters=march_2_to_3)) == [
-        on_the_day.reference, late_evening.reference]
-    assert references(declaration_queue_page(actor=officer, filters=QueueFilters(submitted_to=date(2026, 3, 1)))) \
-        == [early.reference]
+        on_the_day.reference,
+        late_evening.reference,
+    ]
+    assert references(declaration_queue_page(actor=officer, filters=QueueFilters(submitted_to=date(2026, 3, 1)))) == [
+        early.reference
+    ]
     far = api_for(officer).get(API, {"submitted_from": "0001-01-01", "submitted_to": "9999-12-31"})
     assert far.status_code == 200 and len(far.json()["results"]) == 3
 
@@ -201,10 +227,13 @@ def test_date_range_uses_whole_days_in_port_time(trader, officer):
 def test_search_by_reference_container_or_transport_document(trader, officer, how):
     wanted = filed(trader, document="FINDMEBL42", containers=2)
     filed(trader, document="OTHERBL0001", containers=1)
-    term = {"reference": wanted.reference, "reference in lower case": wanted.reference.lower(),
-            "container": "mskU 123456-5", "transport document": "findmebl42"}[how]
-    assert references(declaration_queue_page(actor=officer, filters=QueueFilters(search=term))) == [
-        wanted.reference]
+    term = {
+        "reference": wanted.reference,
+        "reference in lower case": wanted.reference.lower(),
+        "container": "mskU 123456-5",
+        "transport document": "findmebl42",
+    }[how]
+    assert references(declaration_queue_page(actor=officer, filters=QueueFilters(search=term))) == [wanted.reference]
 
 
 def test_page_filters_come_from_the_query_string_and_the_poll_keeps_them(client, trader, officer):
@@ -255,8 +284,10 @@ def test_counts_per_lane_follow_the_other_filters(client, trader, officer):
 
 
 def test_pages_neither_repeat_nor_skip_rows_while_declarations_arrive(trader, officer):
-    existing = [filed(trader, lane=lane) for lane in
-                (Lane.GREEN, Lane.RED, None, Lane.YELLOW, Lane.RED, Lane.GREEN, None, Lane.YELLOW)]
+    existing = [
+        filed(trader, lane=lane)
+        for lane in (Lane.GREEN, Lane.RED, None, Lane.YELLOW, Lane.RED, Lane.GREEN, None, Lane.YELLOW)
+    ]
     # Same submission time for two of them: the id breaks the tie.
     tie = existing[0].submitted_at
     submitted_on(existing[5], tie)
@@ -313,8 +344,9 @@ def _many(trader, officer, count: int) -> None:
 
 
 @pytest.mark.parametrize("count", [2, 30])
-def test_queue_page_and_poll_take_the_same_queries_whatever_the_page_size(client, trader, officer, count,
-                                                                          django_assert_max_num_queries):
+def test_queue_page_and_poll_take_the_same_queries_whatever_the_page_size(
+    client, trader, officer, count, django_assert_max_num_queries
+):
     _many(trader, officer, count)
     client.force_login(officer)
     with django_assert_max_num_queries(10):
@@ -325,8 +357,7 @@ def test_queue_page_and_poll_take_the_same_queries_whatever_the_page_size(client
 
 
 @pytest.mark.parametrize("count", [2, 30])
-def test_queue_api_takes_the_same_queries_whatever_the_page_size(trader, officer, count,
-                                                                django_assert_max_num_queries):
+def test_queue_api_takes_the_same_queries_whatever_the_page_size(trader, officer, count, django_assert_max_num_queries):
     _many(trader, officer, count)
     api = api_for(officer)
     with django_assert_max_num_queries(5):
@@ -428,8 +459,7 @@ def test_bulk_release_releases_each_and_says_why_the_others_were_not(client, tra
     assert raced.reference in refused and "Rejected" in refused
     assert shekou.reference in refused and "port of clearance" in refused
     assert "1 selected declaration was not found" in html
-    assert set(Declaration.objects.filter(status=Status.RELEASED).values_list("pk", flat=True)) == {
-        green.pk, yellow.pk}
+    assert set(Declaration.objects.filter(status=Status.RELEASED).values_list("pk", flat=True)) == {green.pk, yellow.pk}
     assert Declaration.objects.get(pk=green.pk).history.filter(history_change_reason="release").count() == 1
 
 
@@ -527,4 +557,3 @@ def test_the_schema_documents_the_queue_and_assign(client):
     assert {"200", "400", "403", "404", "409"} <= set(assign["responses"])
     assert assign["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
     assert any(p["name"] == "Idempotency-Key" for p in assign["parameters"])
-

@@ -22,8 +22,13 @@ from tests import factories
 from tests.declarations.evidence import event, manifest_for, reading
 from tests.declarations.test_workflow import race
 
-REEFER = {"number": "CSQU3054383", "size_type": "45R1", "seal_number": "SEAL00000",
-          "temperature_min": Decimal("-20.0"), "temperature_max": Decimal("-16.0")}
+REEFER = {
+    "number": "CSQU3054383",
+    "size_type": "45R1",
+    "seal_number": "SEAL00000",
+    "temperature_min": Decimal("-20.0"),
+    "temperature_max": Decimal("-16.0"),
+}
 
 
 def client_for(user) -> Client:
@@ -46,25 +51,47 @@ def add_evidence(declaration, *, events: int = 3, readings: int = 4) -> None:
     manifest_for(declaration, source=source, packages=declaration.total_packages + 5)
     for n in range(events):
         port = "CNSUD" if n % 2 == 0 else "CNSHK"
-        event("CSQU3054383", "gate_in" if n % 2 == 0 else "discharged", port, minutes_ago=200 - n, source=source,
-              seal="SEAL00000" if n else "SEAL99999", external_id=f"E{n}")
+        event(
+            "CSQU3054383",
+            "gate_in" if n % 2 == 0 else "discharged",
+            port,
+            minutes_ago=200 - n,
+            source=source,
+            seal="SEAL00000" if n else "SEAL99999",
+            external_id=f"E{n}",
+        )
         event("MSKU1234565", "loaded", port, minutes_ago=150 - n, source=source, external_id=f"F{n}")
     for n in range(readings):
         value = "-18.0" if n % 3 else "-11.5"
         SensorReading.objects.create(
-            source=source, external_id=f"R{n}", container_number="CSQU3054383", device="IOT-7", kind="temperature",
-            value=value, read_at=timezone.now() - timedelta(minutes=100 - n))
+            source=source,
+            external_id=f"R{n}",
+            container_number="CSQU3054383",
+            device="IOT-7",
+            kind="temperature",
+            value=value,
+            read_at=timezone.now() - timedelta(minutes=100 - n),
+        )
     reading("CSQU3054383", "seal_status", "open", minutes_ago=3, source=source)
 
 
 def add_warning(declaration) -> VerificationWarning:
-    run = VerificationRun.objects.create(declaration=declaration, version=declaration.version, state="done",
-                                         lane="red", score=60)
+    run = VerificationRun.objects.create(
+        declaration=declaration, version=declaration.version, state="done", lane="red", score=60
+    )
     return VerificationWarning.objects.create(
-        run=run, declaration=declaration, code="SEAL_BROKEN", severity="high",
-        message="Seal of CSQU3054383 reported open between Shunde and Shekou.", key="CSQU3054383",
-        evidence={"container": "CSQU3054383", "reading_ids": [1, 2], "declared_seal": "SEAL00000",
-                  "ports": ["CNSUD", "CNSHK"]},
+        run=run,
+        declaration=declaration,
+        code="SEAL_BROKEN",
+        severity="high",
+        message="Seal of CSQU3054383 reported open between Shunde and Shekou.",
+        key="CSQU3054383",
+        evidence={
+            "container": "CSQU3054383",
+            "reading_ids": [1, 2],
+            "declared_seal": "SEAL00000",
+            "ports": ["CNSUD", "CNSHK"],
+        },
     )
 
 
@@ -73,9 +100,15 @@ def detail(client, declaration):
 
 
 def decide(client, declaration, action, message="", expected=None, follow=False):
-    return client.post(reverse("declarations:decide", args=[declaration.pk]), {
-        "action": action, "message": message, "expected_status": expected or declaration.status,
-    }, follow=follow)
+    return client.post(
+        reverse("declarations:decide", args=[declaration.pk]),
+        {
+            "action": action,
+            "message": message,
+            "expected_status": expected or declaration.status,
+        },
+        follow=follow,
+    )
 
 
 def flash(response) -> list[str]:
@@ -145,8 +178,15 @@ def test_traders_see_no_review_panel(trader):
 
 def test_temperature_chart_geometry_flags_readings_outside_the_range():
     now = timezone.now()
-    chart = temperature_chart([(1, now, Decimal("-18")), (2, now + timedelta(hours=1), Decimal("-10")),
-                               (3, now + timedelta(hours=2), Decimal("-25"))], Decimal("-20"), Decimal("-16"))
+    chart = temperature_chart(
+        [
+            (1, now, Decimal("-18")),
+            (2, now + timedelta(hours=1), Decimal("-10")),
+            (3, now + timedelta(hours=2), Decimal("-25")),
+        ],
+        Decimal("-20"),
+        Decimal("-16"),
+    )
     assert [p.outside for p in chart.points] == [False, True, True]
     assert chart.points[0].x == chart.plot["left"] and chart.points[-1].x == chart.plot["right"]
     assert chart.points[1].y < chart.points[0].y < chart.points[2].y  # warmer is higher
@@ -200,8 +240,12 @@ VIEWERS = {
     "bank officer": (lambda d: factories.bank_officer(), "not found"),
     "logistics system": (lambda d: factories.logistics_system(), "not found"),
 }
-RESULT = {Action.RELEASE: Status.RELEASED, Action.REQUEST_AMENDMENT: Status.AMENDMENT_REQUESTED,
-          Action.ORDER_INSPECTION: Status.INSPECTION_REQUIRED, Action.REJECT: Status.REJECTED}
+RESULT = {
+    Action.RELEASE: Status.RELEASED,
+    Action.REQUEST_AMENDMENT: Status.AMENDMENT_REQUESTED,
+    Action.ORDER_INSPECTION: Status.INSPECTION_REQUIRED,
+    Action.REJECT: Status.REJECTED,
+}
 
 
 @pytest.mark.django_db
@@ -248,8 +292,9 @@ def test_a_stale_decision_is_told_who_decided_first(trader):
     declaration_decide(actor=first, declaration_id=declaration.pk, action=Action.ORDER_INSPECTION)
     # The second officer still has the page as it was (under review) and rejects — allowed from
     # inspection_required by the table, but not what they saw: refused.
-    response = decide(client_for(second), declaration, Action.REJECT, message="Undervalued",
-                      expected=Status.UNDER_REVIEW, follow=True)
+    response = decide(
+        client_for(second), declaration, Action.REJECT, message="Undervalued", expected=Status.UNDER_REVIEW, follow=True
+    )
     html = response.content.decode()
     assert f"Declaration {declaration.reference} is now Inspection required by Chen Jing" in html
     assert Declaration.objects.get(pk=declaration.pk).status == Status.INSPECTION_REQUIRED
@@ -258,8 +303,9 @@ def test_a_stale_decision_is_told_who_decided_first(trader):
 @pytest.mark.django_db
 def test_release_through_the_page_is_refused_while_held_naming_port_and_reason(trader):
     declaration = submitted_declaration(trader)
-    hold_place(actor=factories.customs_officer(ports=("CNSHK",)), declaration_id=declaration.pk,
-               reason="Seal photo missing")
+    hold_place(
+        actor=factories.customs_officer(ports=("CNSHK",)), declaration_id=declaration.pk, reason="Seal photo missing"
+    )
     officer = factories.customs_officer(ports=("CNSUD",))
     html = detail(client_for(officer), declaration).content.decode()
     assert "Release is blocked by a hold." in html and "disabled" in html
@@ -302,10 +348,12 @@ def test_two_officers_deciding_at_once_one_wins_and_the_other_sees_a_conflict(ac
     declaration = submitted_declaration(trader)
     officers = [factories.customs_officer(ports=("CNSUD",)) for _ in actions]
     clients = [client_for(officer) for officer in officers]
-    results = race(*[
-        (lambda client=client, action=action: decide(client, declaration, action, message="Reason", follow=True))
-        for client, action in zip(clients, actions, strict=True)
-    ])
+    results = race(
+        *[
+            (lambda client=client, action=action: decide(client, declaration, action, message="Reason", follow=True))
+            for client, action in zip(clients, actions, strict=True)
+        ]
+    )
     assert all(getattr(r, "status_code", None) == 200 for r in results), results
     pages = [r.content.decode() for r in results]
     winners = [p for p in pages if "The trader has been notified" in p]

@@ -57,17 +57,23 @@ def submitted(trader, **header) -> Declaration:
 # Permissions -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("make_user", "expected"), [
-    (lambda: factories.customs_supervisor(), 200),
-    (lambda: factories.customs_officer(), 403),
-    (lambda: factories.trader(), 403),
-    (lambda: factories.bank_officer(), 403),
-    (lambda: factories.logistics_system(), 403),
-])
+@pytest.mark.parametrize(
+    ("make_user", "expected"),
+    [
+        (lambda: factories.customs_supervisor(), 200),
+        (lambda: factories.customs_officer(), 403),
+        (lambda: factories.trader(), 403),
+        (lambda: factories.bank_officer(), 403),
+        (lambda: factories.logistics_system(), 403),
+    ],
+)
 def test_only_supervisors_open_the_rules_editor(client, make_user, expected):
     client.force_login(make_user())
-    for url in (reverse("declarations:rules"), reverse("declarations:rule-create"),
-                reverse("declarations:port-settings", args=["CNSUD"])):
+    for url in (
+        reverse("declarations:rules"),
+        reverse("declarations:rule-create"),
+        reverse("declarations:port-settings", args=["CNSUD"]),
+    ):
         assert client.get(url).status_code == expected
 
 
@@ -82,8 +88,9 @@ def test_officer_cannot_create_rules_or_change_tolerances(cnsud):
     assert not RiskRule.objects.exists()
 
 
-def test_supervisor_of_other_port_cannot_make_or_change_a_rule_of_this_port(supervisor, other_supervisor, cnsud,
-                                                                          client):
+def test_supervisor_of_other_port_cannot_make_or_change_a_rule_of_this_port(
+    supervisor, other_supervisor, cnsud, client
+):
     with pytest.raises(ValidationError) as refused:
         risk_rule_create(actor=other_supervisor, name="Shunde furniture", score=10, port=cnsud)
     assert "port" in refused.value.message_dict
@@ -117,13 +124,16 @@ def test_tolerances_only_by_supervisors_of_the_port(supervisor, other_supervisor
 # Validation --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("values", "field"), [
-    ({"hs_prefix": "94.03"}, "hs_prefix"),
-    ({"hs_prefix": "ab"}, "hs_prefix"),
-    ({"hs_prefix": "999999"}, "hs_prefix"),
-    ({"score": 0, "forced_lane": ""}, "score"),
-    ({"min_value": Decimal("-1")}, "min_value"),
-])
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"hs_prefix": "94.03"}, "hs_prefix"),
+        ({"hs_prefix": "ab"}, "hs_prefix"),
+        ({"hs_prefix": "999999"}, "hs_prefix"),
+        ({"score": 0, "forced_lane": ""}, "score"),
+        ({"min_value": Decimal("-1")}, "min_value"),
+    ],
+)
 def test_invalid_rule_is_refused_with_the_field_named(supervisor, values, field):
     arguments = {"name": "Rule", "score": 10, **values}
     with pytest.raises(ValidationError) as refused:
@@ -144,10 +154,14 @@ def test_thresholds_must_be_ordered(supervisor, cnsud):
     with pytest.raises(ValidationError) as refused:
         port_risk_settings_update(actor=supervisor, port_id=cnsud.pk, gross_mass_tolerance_percent=Decimal("120"))
     assert "gross_mass_tolerance_percent" in refused.value.message_dict
-    settings = port_risk_settings_update(actor=supervisor, port_id=cnsud.pk, yellow_score=20, red_score=60,
-                                         gross_mass_tolerance_percent=Decimal("7.50"))
+    settings = port_risk_settings_update(
+        actor=supervisor, port_id=cnsud.pk, yellow_score=20, red_score=60, gross_mass_tolerance_percent=Decimal("7.50")
+    )
     assert (settings.yellow_score, settings.red_score, settings.gross_mass_tolerance_percent) == (
-        20, 60, Decimal("7.50"))
+        20,
+        60,
+        Decimal("7.50"),
+    )
 
 
 def test_page_shows_the_errors_next_to_their_fields(client, supervisor):
@@ -159,9 +173,17 @@ def test_page_shows_the_errors_next_to_their_fields(client, supervisor):
     assert re.search(r'id="id_score-error">Give a score above 0 or choose a forced lane', page)
     assert not RiskRule.objects.exists()
 
-    response = client.post(reverse("declarations:port-settings", args=["CNSUD"]), {
-        "gross_mass_tolerance_percent": "5", "temperature_tolerance": "1", "value_anomaly_factor": "3",
-        "random_selection_percent": "5", "yellow_score": "40", "red_score": "15"})
+    response = client.post(
+        reverse("declarations:port-settings", args=["CNSUD"]),
+        {
+            "gross_mass_tolerance_percent": "5",
+            "temperature_tolerance": "1",
+            "value_anomaly_factor": "3",
+            "random_selection_percent": "5",
+            "yellow_score": "40",
+            "red_score": "15",
+        },
+    )
     assert response.status_code == 200
     assert 'id="id_red_score-error">The red threshold must be above the yellow one' in response.content.decode()
 
@@ -171,14 +193,24 @@ def test_page_shows_the_errors_next_to_their_fields(client, supervisor):
 
 def test_supervisor_creates_edits_and_disables_a_rule_with_history(client, supervisor, cnsud):
     client.force_login(supervisor)
-    response = client.post(reverse("declarations:rule-create"), {
-        "name": "Furniture from Shunde", "port": cnsud.pk, "hs_prefix": "9403", "score": "20", "forced_lane": ""})
+    response = client.post(
+        reverse("declarations:rule-create"),
+        {"name": "Furniture from Shunde", "port": cnsud.pk, "hs_prefix": "9403", "score": "20", "forced_lane": ""},
+    )
     assert response.status_code == 302
     rule = RiskRule.objects.get(name="Furniture from Shunde")
     assert (rule.port, rule.hs_prefix, rule.score) == (cnsud, "9403", 20)
 
-    response = client.post(reverse("declarations:rule-edit", args=[rule.pk]), {
-        "name": "Furniture from Shunde", "port": cnsud.pk, "hs_prefix": "9403", "score": "35", "forced_lane": "yellow"})
+    response = client.post(
+        reverse("declarations:rule-edit", args=[rule.pk]),
+        {
+            "name": "Furniture from Shunde",
+            "port": cnsud.pk,
+            "hs_prefix": "9403",
+            "score": "35",
+            "forced_lane": "yellow",
+        },
+    )
     assert response.status_code == 302
     assert client.post(reverse("declarations:rule-disable", args=[rule.pk])).status_code == 302
     rule.refresh_from_db()
@@ -203,13 +235,25 @@ def test_supervisor_creates_edits_and_disables_a_rule_with_history(client, super
 
 def test_tolerances_history_records_the_supervisor(client, supervisor, cnsud):
     client.force_login(supervisor)
-    response = client.post(reverse("declarations:port-settings", args=["cnsud"]), {
-        "gross_mass_tolerance_percent": "3.5", "temperature_tolerance": "0.5", "value_anomaly_factor": "4",
-        "random_selection_percent": "10", "yellow_score": "10", "red_score": "30", "auto_release_green": "on"})
+    response = client.post(
+        reverse("declarations:port-settings", args=["cnsud"]),
+        {
+            "gross_mass_tolerance_percent": "3.5",
+            "temperature_tolerance": "0.5",
+            "value_anomaly_factor": "4",
+            "random_selection_percent": "10",
+            "yellow_score": "10",
+            "red_score": "30",
+            "auto_release_green": "on",
+        },
+    )
     assert response.status_code == 302
     settings = PortRiskSettings.objects.get(port=cnsud)
     assert (settings.gross_mass_tolerance_percent, settings.red_score, settings.auto_release_green) == (
-        Decimal("3.50"), 30, True)
+        Decimal("3.50"),
+        30,
+        True,
+    )
     assert settings.history.latest().history_user == supervisor
     page = client.get(reverse("declarations:port-settings", args=["CNSUD"])).content.decode()
     assert 'data-testid="history"' in page and supervisor.username in page
@@ -237,7 +281,8 @@ def open_declarations(supervisor):
 
 
 def test_reverify_job_queues_open_declarations_in_batches_and_applies_new_rules(
-        supervisor, open_declarations, django_capture_on_commit_callbacks, monkeypatch):
+    supervisor, open_declarations, django_capture_on_commit_callbacks, monkeypatch
+):
     from portal.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
@@ -265,8 +310,9 @@ def test_reverify_job_queues_open_declarations_in_batches_and_applies_new_rules(
     assert again.queued == 5  # a finished job is left alone
 
 
-def test_reverify_progress_counts_batches_before_their_runs(supervisor, open_declarations,
-                                                           django_capture_on_commit_callbacks):
+def test_reverify_progress_counts_batches_before_their_runs(
+    supervisor, open_declarations, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         job = reverify_job_start(actor=supervisor)
         reverify_job_run(job_id=job.pk, batch_size=2)  # tasks not sent: nothing verified yet
@@ -280,8 +326,9 @@ def test_reverify_page_polls_until_finished(client, supervisor, open_declaration
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(reverse("declarations:reverify-start"))
     job = ReverifyJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("declarations:reverify-detail",
-                                                                           args=[job.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "declarations:reverify-detail", args=[job.pk]
+    )
     page = client.get(response["Location"]).content.decode()
     assert f'hx-get="{reverse("declarations:reverify-progress", args=[job.pk])}"' in page
     assert "0 of 5 open declarations queued" in page

@@ -66,9 +66,7 @@ def test_a_draft_may_be_incomplete_but_not_wrong():
     data = factories.declaration_input()
     header = {"direction": "export", "procedure": "integrated", "origin_port": "CNSUD"}
     assert declaration_errors(header, [], [], complete=False) == {}
-    assert "containers.0.number" in declaration_errors(
-        header, [], [{"number": "CSQU3054384"}], complete=False
-    )
+    assert "containers.0.number" in declaration_errors(header, [], [{"number": "CSQU3054384"}], complete=False)
     assert declaration_errors(data["header"], data["items"], data["containers"], complete=False) == {}
 
 

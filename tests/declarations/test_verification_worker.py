@@ -37,8 +37,7 @@ def wait_for(condition, *, timeout: float = 30, what: str = "condition"):
 
 @pytest.fixture
 def quiet_port():
-    return PortRiskSettings.objects.create(port=Port.objects.get(locode="CNSUD"),
-                                           random_selection_percent=Decimal("0"))
+    return PortRiskSettings.objects.create(port=Port.objects.get(locode="CNSUD"), random_selection_percent=Decimal("0"))
 
 
 def submitted_declaration():
@@ -55,10 +54,13 @@ def test_submit_then_evidence_gives_warnings_and_lane(celery_worker, quiet_port)
 
     with transaction.atomic():
         evidence.manifest_for(declaration, gross_mass=declaration.total_gross_mass * Decimal("1.3"))
-        verification_request_for_evidence(transport_documents={declaration.transport_document_number},
-                                          container_numbers=set())
-    wait_for(lambda: set(declaration.warnings.values_list("code", flat=True)) == {"GROSS_MASS_MISMATCH"},
-             what="the manifest's warning")
+        verification_request_for_evidence(
+            transport_documents={declaration.transport_document_number}, container_numbers=set()
+        )
+    wait_for(
+        lambda: set(declaration.warnings.values_list("code", flat=True)) == {"GROSS_MASS_MISMATCH"},
+        what="the manifest's warning",
+    )
     declaration.refresh_from_db()
     assert declaration.status == "under_review" and declaration.lane == "yellow"
 
@@ -72,17 +74,20 @@ def test_a_burst_of_500_events_causes_a_handful_of_runs(celery_worker, quiet_por
     carrier = evidence.carrier_organisation()
     for n in range(500):
         with transaction.atomic():
-            evidence.event(container, "gate_in", "CNSUD", minutes_ago=500 - n, source=carrier,
-                           external_id=f"burst-{n}")
+            evidence.event(container, "gate_in", "CNSUD", minutes_ago=500 - n, source=carrier, external_id=f"burst-{n}")
             verification_request_for_evidence(transport_documents=set(), container_numbers={container})
-    wait_for(lambda: not VerificationRequest.objects.filter(declaration=declaration).exists(), timeout=60,
-             what="the queue to drain")
+    wait_for(
+        lambda: not VerificationRequest.objects.filter(declaration=declaration).exists(),
+        timeout=60,
+        what="the queue to drain",
+    )
     run = VerificationRun.objects.get(declaration=declaration)
     assert 1 <= run.runs - runs_before <= 5, f"{run.runs - runs_before} runs for 500 events"
     assert run.warnings.count() == len(set(run.warnings.values_list("code", "key")))
 
 
 # --- faults: a Redis and workers of the test's own, in separate processes -------------------------
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -106,8 +111,22 @@ class OwnRedis:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for(lambda: self._answers(), timeout=10, what="redis to start")
 
     def _answers(self) -> bool:
@@ -136,22 +155,48 @@ def child_environment(broker_url: str) -> dict:
     database = settings.DATABASES["default"]
     url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     env = {key: value for key, value in os.environ.items() if key != "TEST_DATABASE_NAME"}
-    env.update(DATABASE_URL=url, CELERY_BROKER_URL=broker_url, CELERY_RESULT_BACKEND=broker_url,
-               CELERY_TASK_DEFAULT_QUEUE="resilience", VERIFICATION_DEBOUNCE_SECONDS="0")
+    env.update(
+        DATABASE_URL=url,
+        CELERY_BROKER_URL=broker_url,
+        CELERY_RESULT_BACKEND=broker_url,
+        CELERY_TASK_DEFAULT_QUEUE="resilience",
+        VERIFICATION_DEBOUNCE_SECONDS="0",
+    )
     return env
 
 
 def run_django(code: str, broker_url: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=PROJECT,
-                          env=child_environment(broker_url), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=PROJECT,
+        env=child_environment(broker_url),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def start_worker(broker_url: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=PROJECT, env=child_environment(broker_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=PROJECT,
+        env=child_environment(broker_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def stop(process: subprocess.Popen, sig=signal.SIGTERM):
@@ -175,7 +220,8 @@ def test_submits_succeed_while_redis_is_down_and_the_sweep_catches_up(own_redis)
         "from portal.models import User; from declarations.services import declaration_submit\n"
         f"trader = User.objects.get(pk={trader.pk})\n"
         f"for pk in {ids}:\n    declaration_submit(actor=trader, declaration_id=pk)\n",
-        own_redis.url)
+        own_redis.url,
+    )
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started < 45
     assert set(Declaration.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"submitted"}
@@ -184,13 +230,19 @@ def test_submits_succeed_while_redis_is_down_and_the_sweep_catches_up(own_redis)
     own_redis.start()
     worker = start_worker(own_redis.url)
     try:
-        swept = run_django("from datetime import timedelta\n"
-                           "from declarations.services.crosscheck import verification_sweep\n"
-                           "print(verification_sweep(older_than=timedelta(0)))", own_redis.url)
+        swept = run_django(
+            "from datetime import timedelta\n"
+            "from declarations.services.crosscheck import verification_sweep\n"
+            "print(verification_sweep(older_than=timedelta(0)))",
+            own_redis.url,
+        )
         assert swept.returncode == 0, swept.stderr
         assert int(swept.stdout.strip().splitlines()[-1]) >= 3
-        wait_for(lambda: VerificationRun.objects.filter(declaration_id__in=ids).count() == 3, timeout=60,
-                 what="the sweep's verifications")
+        wait_for(
+            lambda: VerificationRun.objects.filter(declaration_id__in=ids).count() == 3,
+            timeout=60,
+            what="the sweep's verifications",
+        )
     finally:
         stop(worker)
 
@@ -207,8 +259,9 @@ def test_a_worker_killed_mid_task_does_not_lose_the_verification(own_redis):
     import psycopg2
 
     database = settings.DATABASES["default"]
-    blocker = psycopg2.connect(dbname=database["NAME"], user=database["USER"], host=database["HOST"],
-                               port=database["PORT"])
+    blocker = psycopg2.connect(
+        dbname=database["NAME"], user=database["USER"], host=database["HOST"], port=database["PORT"]
+    )
     cursor = blocker.cursor()
     # NO KEY UPDATE: blocks the run's FOR UPDATE but not the foreign-key checks of queueing it.
     cursor.execute("SELECT id FROM declarations_declaration WHERE id = %s FOR NO KEY UPDATE", [declaration.pk])
@@ -218,11 +271,14 @@ def test_a_worker_killed_mid_task_does_not_lose_the_verification(own_redis):
         queued = run_django(
             "from django.db import transaction\n"
             "from declarations.services.crosscheck import verification_request\n"
-            f"with transaction.atomic():\n    verification_request([{declaration.pk}])\n", own_redis.url)
+            f"with transaction.atomic():\n    verification_request([{declaration.pk}])\n",
+            own_redis.url,
+        )
         assert queued.returncode == 0, queued.stderr
-        wait_for(lambda: VerificationRequest.objects.filter(declaration=declaration,
-                                                            started_at__isnull=False).exists(),
-                 what="the worker to start the run")
+        wait_for(
+            lambda: VerificationRequest.objects.filter(declaration=declaration, started_at__isnull=False).exists(),
+            what="the worker to start the run",
+        )
         time.sleep(0.5)
         stop(worker, signal.SIGKILL)
     finally:
@@ -233,12 +289,18 @@ def test_a_worker_killed_mid_task_does_not_lose_the_verification(own_redis):
 
     second = start_worker(own_redis.url)
     try:
-        swept = run_django("from datetime import timedelta\n"
-                           "from declarations.services.crosscheck import verification_sweep\n"
-                           "print(verification_sweep(older_than=timedelta(0)))", own_redis.url)
+        swept = run_django(
+            "from datetime import timedelta\n"
+            "from declarations.services.crosscheck import verification_sweep\n"
+            "print(verification_sweep(older_than=timedelta(0)))",
+            own_redis.url,
+        )
         assert swept.returncode == 0, swept.stderr
-        wait_for(lambda: VerificationRun.objects.filter(declaration=declaration).exists(), timeout=60,
-                 what="the re-sent verification")
+        wait_for(
+            lambda: VerificationRun.objects.filter(declaration=declaration).exists(),
+            timeout=60,
+            what="the re-sent verification",
+        )
     finally:
         stop(second)
 
@@ -264,26 +326,61 @@ def test_end_to_end_through_the_api_and_the_worker(celery_worker, quiet_port):
     declared_gross = sum(Decimal(item["gross_mass"]) for item in body["items"])
     containers = [container["number"] for container in body["containers"]]
     api.force_authenticate(carrier)
-    manifest = api.post("/api/v1/logistics/manifests", [{
-        "external_id": "MF-E2E-1", "carrier": "Pearl Delta Barge Lines", "vessel": "Xijiang 18", "voyage": "V1",
-        "port_of_loading": "CNSUD", "port_of_discharge": "CNSHK",
-        "lines": [{"transport_document_number": body["transport_document_number"],
-                   "consignee_name": body["consignee_name"], "packages": sum(i["packages"] for i in body["items"]),
-                   "gross_mass": str((declared_gross * Decimal("1.25")).quantize(Decimal("0.001"))),
-                   "containers": containers}],
-    }], format="json")
+    manifest = api.post(
+        "/api/v1/logistics/manifests",
+        [
+            {
+                "external_id": "MF-E2E-1",
+                "carrier": "Pearl Delta Barge Lines",
+                "vessel": "Xijiang 18",
+                "voyage": "V1",
+                "port_of_loading": "CNSUD",
+                "port_of_discharge": "CNSHK",
+                "lines": [
+                    {
+                        "transport_document_number": body["transport_document_number"],
+                        "consignee_name": body["consignee_name"],
+                        "packages": sum(i["packages"] for i in body["items"]),
+                        "gross_mass": str((declared_gross * Decimal("1.25")).quantize(Decimal("0.001"))),
+                        "containers": containers,
+                    }
+                ],
+            }
+        ],
+        format="json",
+    )
     assert manifest.status_code == 201, manifest.json()
     api.force_authenticate(terminal)
     loaded_at = (timezone.now() - timedelta(minutes=3)).isoformat()
-    events = api.post("/api/v1/logistics/container-events", [
-        {"external_id": f"EV-E2E-{n}", "container_number": number, "event_type": "loaded", "port": "CNSUD",
-         "occurred_at": loaded_at, "seal_number": f"SEAL{n:05d}"}
-        for n, number in enumerate(containers)
-    ], format="json")
+    events = api.post(
+        "/api/v1/logistics/container-events",
+        [
+            {
+                "external_id": f"EV-E2E-{n}",
+                "container_number": number,
+                "event_type": "loaded",
+                "port": "CNSUD",
+                "occurred_at": loaded_at,
+                "seal_number": f"SEAL{n:05d}",
+            }
+            for n, number in enumerate(containers)
+        ],
+        format="json",
+    )
     assert events.status_code == 201, events.json()
 
     expected = {"GROSS_MASS_MISMATCH", "LOADED_BEFORE_RELEASE"}
-    wait_for(lambda: set(Declaration.objects.get(pk=declaration_id).warnings.filter(
-        run__version=1).values_list("code", flat=True)) == expected, timeout=45, what=f"warnings {expected}")
+    wait_for(
+        lambda: (
+            set(
+                Declaration.objects.get(pk=declaration_id)
+                .warnings.filter(run__version=1)
+                .values_list("code", flat=True)
+            )
+            == expected
+        ),
+        timeout=45,
+        what=f"warnings {expected}",
+    )
     declaration = Declaration.objects.get(pk=declaration_id)
     assert declaration.status == "under_review" and declaration.lane == "red"

@@ -26,9 +26,7 @@ from portal.models import Notification
 from tests import factories
 
 ACTORS = {
-    "own trader": lambda declaration: factories.UserFactory(
-        role=Role.TRADER_STAFF, organisation=declaration.declarant
-    ),
+    "own trader": lambda declaration: factories.UserFactory(role=Role.TRADER_STAFF, organisation=declaration.declarant),
     "other trader": lambda declaration: factories.trader(),
     "officer of the clearance port": lambda declaration: factories.customs_officer(ports=("CNSUD",)),
     "officer of the other port": lambda declaration: factories.customs_officer(ports=("CNSHK",)),
@@ -52,8 +50,9 @@ def take(action: str, actor, declaration_id: int) -> Declaration:
     if action in (Action.START_REVIEW, Action.DEPART, Action.ARRIVE):
         raise PermissionDenied("only the system takes this action")
     if action == Action.RECORD_INSPECTION:  # the result of the declaration's ordered inspection
-        inspection, _created = Inspection.objects.get_or_create(declaration_id=declaration_id, result="",
-                                                                defaults={"ordered_by": actor})
+        inspection, _created = Inspection.objects.get_or_create(
+            declaration_id=declaration_id, result="", defaults={"ordered_by": actor}
+        )
         return inspection_result_record(actor=actor, inspection_id=inspection.pk, result="passed")
     return declaration_decide(actor=actor, declaration_id=declaration_id, action=action, message="see remarks")
 
@@ -117,8 +116,12 @@ def test_submit_gives_a_reference_of_port_year_and_sequence(trader):
 def test_amendment_round_trip_keeps_the_reference_and_bumps_the_version(trader, draft):
     officer = factories.customs_officer(ports=("CNSUD",))
     submitted = declaration_submit(actor=trader, declaration_id=draft.pk)
-    asked = declaration_decide(actor=officer, declaration_id=draft.pk, action=Action.REQUEST_AMENDMENT,
-                               message="Net mass of line 2 looks wrong")
+    asked = declaration_decide(
+        actor=officer,
+        declaration_id=draft.pk,
+        action=Action.REQUEST_AMENDMENT,
+        message="Net mass of line 2 looks wrong",
+    )
     assert asked.officer_message == "Net mass of line 2 looks wrong"
     resubmitted = declaration_amend(actor=trader, declaration_id=draft.pk)
     assert resubmitted.status == Status.RESUBMITTED
@@ -205,8 +208,9 @@ def test_two_officers_deciding_at_once_end_with_one_decision(trader, draft):
     shunde_b = factories.customs_officer(ports=("CNSUD",))
     results = race(
         lambda: declaration_decide(actor=shunde_a, declaration_id=draft.pk, action=Action.RELEASE),
-        lambda: declaration_decide(actor=shunde_b, declaration_id=draft.pk, action=Action.REJECT,
-                                   message="Undervalued"),
+        lambda: declaration_decide(
+            actor=shunde_b, declaration_id=draft.pk, action=Action.REJECT, message="Undervalued"
+        ),
     )
     winners = [r for r in results if isinstance(r, Declaration)]
     assert len(winners) == 1, results
@@ -219,9 +223,7 @@ def test_two_officers_deciding_at_once_end_with_one_decision(trader, draft):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_submits_at_one_port_get_distinct_consecutive_references(trader):
     drafts = [declaration_create_draft(actor=trader, **factories.declaration_input()) for _ in range(6)]
-    results = race(*[
-        (lambda pk=d.pk: declaration_submit(actor=trader, declaration_id=pk)) for d in drafts
-    ])
+    results = race(*[(lambda pk=d.pk: declaration_submit(actor=trader, declaration_id=pk)) for d in drafts])
     assert all(isinstance(r, Declaration) for r in results), results
     numbers = sorted(int(r.reference.rsplit("-", 1)[1]) for r in results)
     assert numbers == list(range(1, 7))

@@ -23,7 +23,8 @@ def renders_in_process():
 
 
 def test_officer_issues_a_certificate_anyone_verifies_by_its_qr_code_until_it_is_revoked(
-        page, browser, live_server, settings, tmp_path):
+    page, browser, live_server, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     settings.PORTAL_BASE_URL = live_server.url  # what the printed QR code points at
     demo_seed()

@@ -33,11 +33,18 @@ def shot(page, name: str) -> None:
 def rebate_product_of_gbtb() -> FinancingProduct:
     """The bank's export tax rebate product (the demo's, or made here through the real service)."""
     officer = User.objects.get(username="bank.gbtb")
-    product = FinancingProduct.objects.filter(bank=officer.organisation, kind=ProductKind.EXPORT_TAX_REBATE,
-                                              active=True).first()
+    product = FinancingProduct.objects.filter(
+        bank=officer.organisation, kind=ProductKind.EXPORT_TAX_REBATE, active=True
+    ).first()
     return product or product_upsert(
-        actor=officer, kind=ProductKind.EXPORT_TAX_REBATE, name_en="Export tax rebate advance",
-        currencies=["CNY", "USD"], max_advance_percent=Decimal("80"), min_tenor_days=30, max_tenor_days=180)
+        actor=officer,
+        kind=ProductKind.EXPORT_TAX_REBATE,
+        name_en="Export tax rebate advance",
+        currencies=["CNY", "USD"],
+        max_advance_percent=Decimal("80"),
+        min_tenor_days=30,
+        max_tenor_days=180,
+    )
 
 
 def test_trader_finances_a_departed_export_the_bank_checks_the_proof_approves_and_disburses(page, browser, live_server):
@@ -45,8 +52,12 @@ def test_trader_finances_a_departed_export_the_bank_checks_the_proof_approves_an
     demo_declarations_seed()
     product = rebate_product_of_gbtb()
     trader = User.objects.get(username="trader")
-    declaration = (Declaration.objects.filter(declarant=trader.organisation, direction="export", status="departed")
-                   .exclude(pledges__active=True).order_by("id").first())
+    declaration = (
+        Declaration.objects.filter(declarant=trader.organisation, direction="export", status="departed")
+        .exclude(pledges__active=True)
+        .order_by("id")
+        .first()
+    )
     assert declaration is not None, "the demo has a departed export no financing holds"
     checkpoint_create()  # the declaration's ledger entry is in a signed checkpoint
 
@@ -67,8 +78,9 @@ def test_trader_finances_a_departed_export_the_bank_checks_the_proof_approves_an
     form.get_by_role("button", name="Send to the bank").click()
     request = FinancingRequest.objects.get(pledges__declaration=declaration)
     expect(page.get_by_role("heading", name=f"Financing request {request.reference}")).to_be_visible()
-    expect(page.get_by_text(f"Financing request {request.reference} was sent to Greater Bay Trade Bank"))\
-        .to_be_visible()
+    expect(
+        page.get_by_text(f"Financing request {request.reference} was sent to Greater Bay Trade Bank")
+    ).to_be_visible()
 
     # The bank's officer works the request from the queue.
     bank = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}).new_page()
@@ -119,8 +131,9 @@ def test_trader_finances_a_departed_export_the_bank_checks_the_proof_approves_an
     stale.get_by_label("Amount").fill("1000.00")
     stale.get_by_label("Tenor (days)").fill("60")
     stale.get_by_role("button", name="Send to the bank").click()
-    expect(second_tab.get_by_text(re.compile(rf"already pledged in financing request {request.reference}")))\
-        .to_be_visible()
+    expect(
+        second_tab.get_by_text(re.compile(rf"already pledged in financing request {request.reference}"))
+    ).to_be_visible()
     shot(second_tab, "second-request-refused")
 
     request.refresh_from_db()

@@ -30,9 +30,16 @@ def test_trader_books_a_slot_and_the_officer_records_a_pass(page, browser, live_
     demo_seed()
     trader = User.objects.get(username="trader")
     officer = User.objects.get(username="officer.shunde")
-    site = InspectionSite.objects.create(port=Port.objects.get(locode="CNSUD"), name_en="Shunde Inspection Yard",
-                                         opens_at=time(9), closes_at=time(17), weekdays="0,1,2,3,4,5,6",
-                                         slot_minutes=60, capacity_per_slot=2, cutoff_hours=24)
+    site = InspectionSite.objects.create(
+        port=Port.objects.get(locode="CNSUD"),
+        name_en="Shunde Inspection Yard",
+        opens_at=time(9),
+        closes_at=time(17),
+        weekdays="0,1,2,3,4,5,6",
+        slot_minutes=60,
+        capacity_per_slot=2,
+        cutoff_hours=24,
+    )
     draft = declaration_create_draft(actor=trader, **factories.declaration_input(items=1, containers=1))
     declaration_submit(actor=trader, declaration_id=draft.pk)
     declaration_system_transition(declaration_id=draft.pk, action=Action.START_REVIEW, lane=Lane.RED)

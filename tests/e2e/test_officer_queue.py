@@ -38,17 +38,25 @@ def verified_demo() -> tuple[Declaration, str]:
     demo_declarations_seed()
     for declaration_id in Declaration.objects.filter(status__in=VERIFIABLE).values_list("pk", flat=True):
         declaration_verify(declaration_id=declaration_id)
-    red = (Declaration.objects.filter(status__in=AWAITING_DECISION, lane=Lane.RED, origin_port__locode="CNSUD")
-           .order_by("submitted_at", "id").first())
+    red = (
+        Declaration.objects.filter(status__in=AWAITING_DECISION, lane=Lane.RED, origin_port__locode="CNSUD")
+        .order_by("submitted_at", "id")
+        .first()
+    )
     assert red is not None, "the verified demo has no red declaration awaiting a decision at Shunde"
-    code = (VerificationWarning.objects.filter(declaration=red, run__version=red.version)
-            .order_by("code").values_list("code", flat=True).first())
+    code = (
+        VerificationWarning.objects.filter(declaration=red, run__version=red.version)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
+    )
     assert code, f"{red} is red without a current warning"
     return red, code
 
 
 def test_officer_filters_the_queue_by_a_warning_opens_a_red_declaration_and_orders_an_inspection(
-        page, browser, live_server):
+    page, browser, live_server
+):
     red, code = verified_demo()
 
     sign_in(page, "officer.shunde")
@@ -101,8 +109,9 @@ def test_officer_filters_the_queue_by_a_warning_opens_a_red_declaration_and_orde
         trader_page.get_by_role("heading", name="Drafts to finish").wait_for()
         trader_page.goto("/notifications/")
         trader_page.get_by_role("heading", name="Notifications").wait_for()
-        notification = trader_page.get_by_test_id("notification").filter(
-            has_text=f"{red.reference}: Inspection required").first
+        notification = (
+            trader_page.get_by_test_id("notification").filter(has_text=f"{red.reference}: Inspection required").first
+        )
         assert "Open the container" in notification.inner_text()
         shot(trader_page, "3-trader-notification")
     finally:

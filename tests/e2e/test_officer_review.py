@@ -77,8 +77,11 @@ def test_officer_orders_an_inspection_from_the_review_page_and_the_trader_is_not
         assert int(trader_page.get_by_test_id("unread-count").inner_text()) >= 1
         trader_page.get_by_role("link", name="Notifications").click()
         trader_page.get_by_role("heading", name="Notifications").wait_for()
-        notification = trader_page.get_by_test_id("notification").filter(
-            has_text=f"{declaration.reference}: Inspection required").first
+        notification = (
+            trader_page.get_by_test_id("notification")
+            .filter(has_text=f"{declaration.reference}: Inspection required")
+            .first
+        )
         notification.wait_for()
         assert "Count the packages" in notification.inner_text()
         assert notification.get_attribute("data-read") == "false"

@@ -21,8 +21,7 @@ from tests import factories
 
 def submitted_declaration(*, trader: User, items: int = 2, **header) -> Declaration:
     """An integrated export (8,800.00 USD an item), submitted."""
-    draft = declaration_create_draft(actor=trader, **factories.declaration_input(items=items, containers=1,
-                                                                                 **header))
+    draft = declaration_create_draft(actor=trader, **factories.declaration_input(items=items, containers=1, **header))
     return declaration_submit(actor=trader, declaration_id=draft.pk)
 
 
@@ -45,18 +44,35 @@ def bank_with_products(officer: User | None = None) -> tuple[User, dict[str, Fin
     officer = officer or factories.bank_officer()
     products = {
         ProductKind.EXPORT_TAX_REBATE: product_upsert(
-            actor=officer, kind=ProductKind.EXPORT_TAX_REBATE, name_en="Export tax rebate advance",
-            currencies=["CNY", "USD"], max_advance_percent=Decimal("80"), min_tenor_days=30, max_tenor_days=180),
+            actor=officer,
+            kind=ProductKind.EXPORT_TAX_REBATE,
+            name_en="Export tax rebate advance",
+            currencies=["CNY", "USD"],
+            max_advance_percent=Decimal("80"),
+            min_tenor_days=30,
+            max_tenor_days=180,
+        ),
         ProductKind.CROSS_BORDER_ECOMMERCE: product_upsert(
-            actor=officer, kind=ProductKind.CROSS_BORDER_ECOMMERCE, name_en="E-commerce receivables",
-            currencies=["USD", "EUR"], max_advance_percent=Decimal("90"), min_tenor_days=15, max_tenor_days=120,
-            accepted_statuses=["released", "departed", "arrived"]),
+            actor=officer,
+            kind=ProductKind.CROSS_BORDER_ECOMMERCE,
+            name_en="E-commerce receivables",
+            currencies=["USD", "EUR"],
+            max_advance_percent=Decimal("90"),
+            min_tenor_days=15,
+            max_tenor_days=120,
+            accepted_statuses=["released", "departed", "arrived"],
+        ),
         ProductKind.PRE_SHIPMENT: product_upsert(
-            actor=officer, kind=ProductKind.PRE_SHIPMENT, name_en="Order financing", currencies=["USD"],
-            max_advance_percent=Decimal("50"), min_tenor_days=30, max_tenor_days=90,
-            accepted_statuses=["submitted", "under_review", "resubmitted", "released"]),
+            actor=officer,
+            kind=ProductKind.PRE_SHIPMENT,
+            name_en="Order financing",
+            currencies=["USD"],
+            max_advance_percent=Decimal("50"),
+            min_tenor_days=30,
+            max_tenor_days=90,
+            accepted_statuses=["submitted", "under_review", "resubmitted", "released"],
+        ),
     }
     exchange_rate_set(actor=officer, base="USD", quote="CNY", rate=Decimal("7.20"))
     exchange_rate_set(actor=officer, base="CNY", quote="EUR", rate=Decimal("0.125"))
     return officer, products
-

@@ -20,8 +20,14 @@ def api(user) -> APIClient:
 
 
 def body(rebate, declaration, **overrides):
-    return {"product": rebate.pk, "amount": "5000.00", "currency": "USD", "tenor_days": 60,
-            "declarations": [declaration.pk], **overrides}
+    return {
+        "product": rebate.pk,
+        "amount": "5000.00",
+        "currency": "USD",
+        "tenor_days": 60,
+        "declarations": [declaration.pk],
+        **overrides,
+    }
 
 
 def test_trader_creates_reads_and_lists_a_request(trader, rebate, released):
@@ -70,8 +76,9 @@ def test_bank_and_customs_cannot_create_or_withdraw(trader, bank, rebate, releas
     created = api(trader).post("/api/v1/finance/requests", body(rebate, released), format="json").json()
     for person in (bank[0], factories.customs_officer()):
         assert api(person).post("/api/v1/finance/requests", body(rebate, released), format="json").status_code == 403
-        assert api(person).post(f"/api/v1/finance/requests/{created['id']}/withdraw", {},
-                                format="json").status_code == 403
+        assert (
+            api(person).post(f"/api/v1/finance/requests/{created['id']}/withdraw", {}, format="json").status_code == 403
+        )
     # the bank reads requests addressed to it
     assert api(bank[0]).get(f"/api/v1/finance/requests/{created['id']}").status_code == 200
 
@@ -93,7 +100,6 @@ def test_withdraw_and_provide_information(trader, bank, rebate, released):
 
 def test_products_of_every_bank_are_listed(bank, other_bank):
     rows = api(factories.trader()).get("/api/v1/finance/products").json()
-    assert len(rows) == 6 and {row["bank"] for row in rows} == {bank[0].organisation_id,
-                                                                  other_bank[0].organisation_id}
+    assert len(rows) == 6 and {row["bank"] for row in rows} == {bank[0].organisation_id, other_bank[0].organisation_id}
     rebate = next(row for row in rows if row["kind"] == "export_tax_rebate")
     assert sorted(rebate["accepted_statuses"]) == ["departed", "released"] and rebate["exports_only"]

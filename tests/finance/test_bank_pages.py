@@ -29,8 +29,14 @@ from .support import colleague, released_declaration
 
 
 def ask(trader, product, declarations, *, amount="10000.00", currency="USD") -> FinancingRequest:
-    return financing_request_create(actor=trader, product_id=product.pk, amount=Decimal(amount), currency=currency,
-                                    tenor_days=90, declaration_ids=[d.pk for d in declarations])
+    return financing_request_create(
+        actor=trader,
+        product_id=product.pk,
+        amount=Decimal(amount),
+        currency=currency,
+        tenor_days=90,
+        declaration_ids=[d.pk for d in declarations],
+    )
 
 
 def signed_in(user) -> Client:
@@ -77,8 +83,12 @@ def test_bank_sees_only_requests_addressed_to_it(trader, officer, rebate, other_
 
     client = signed_in(officer)
     assert client.get(detail_url(theirs)).status_code == 404
-    assert client.post(action_url(theirs, "approve"), {"approve-approved_amount": "1.00",
-                                                       "approve-interest_rate_percent": "5"}).status_code == 404
+    assert (
+        client.post(
+            action_url(theirs, "approve"), {"approve-approved_amount": "1.00", "approve-interest_rate_percent": "5"}
+        ).status_code
+        == 404
+    )
     assert client.post(action_url(theirs, "reject"), {"reject-reason": "no"}).status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == RequestStatus.UNDER_REVIEW
@@ -100,8 +110,9 @@ def test_the_requesting_trader_cannot_use_the_bank_pages_of_its_own_request(trad
 
 
 @pytest.mark.django_db
-def test_bank_sees_pledged_declarations_read_only_and_nothing_else_of_the_trader(trader, officer, departed,
-                                                                                request_to_bank):
+def test_bank_sees_pledged_declarations_read_only_and_nothing_else_of_the_trader(
+    trader, officer, departed, request_to_bank
+):
     other = released_declaration(trader=trader)
     client = signed_in(officer)
     page = client.get(detail_url(request_to_bank)).content.decode()
@@ -125,10 +136,15 @@ def test_queue_filters_by_status_product_trader_and_amount(trader, officer, bank
     second_trader = factories.trader()
     small = ask(trader, rebate, [released_declaration(trader=trader, departed=True)], amount="1000.00")
     large = ask(trader, rebate, [released_declaration(trader=trader, departed=True)], amount="12000.00")
-    ecommerce = ask(second_trader, products["cross_border_ecommerce"],
-                    [released_declaration(trader=second_trader)], amount="5000.00")
-    financing_request_approve(actor=officer, request_id=large.pk, approved_amount=Decimal("12000"),
-                              interest_rate_percent=Decimal("4.5"))
+    ecommerce = ask(
+        second_trader,
+        products["cross_border_ecommerce"],
+        [released_declaration(trader=second_trader)],
+        amount="5000.00",
+    )
+    financing_request_approve(
+        actor=officer, request_id=large.pk, approved_amount=Decimal("12000"), interest_rate_percent=Decimal("4.5")
+    )
     client = signed_in(officer)
 
     def rows(**query):
@@ -148,8 +164,10 @@ def test_queue_filters_by_status_product_trader_and_amount(trader, officer, bank
 
 @pytest.mark.django_db
 def test_queue_pages_by_keyset(trader, officer, rebate):
-    requests = [ask(trader, rebate, [released_declaration(trader=trader, items=1, departed=True)], amount="100")
-                for _ in range(3)]
+    requests = [
+        ask(trader, rebate, [released_declaration(trader=trader, items=1, departed=True)], amount="100")
+        for _ in range(3)
+    ]
     newest_first = [r.pk for r in reversed(requests)]
     first = financing_request_page_for_bank(actor=officer, size=2)
     assert [row.pk for row in first["rows"]] == newest_first[:2] and first["previous"] == ""
@@ -162,15 +180,13 @@ def test_queue_pages_by_keyset(trader, officer, rebate):
 
 
 @pytest.mark.django_db
-def test_queue_queries_do_not_grow_with_the_number_of_requests(trader, officer, rebate,
-                                                               django_assert_max_num_queries):
+def test_queue_queries_do_not_grow_with_the_number_of_requests(trader, officer, rebate, django_assert_max_num_queries):
     client = signed_in(officer)
     ask(trader, rebate, [released_declaration(trader=trader, items=1, departed=True)], amount="100")
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("finance:bank_queue"))
     for _ in range(6):
-        ask(trader, rebate,
-            [released_declaration(trader=trader, items=1, departed=True)], amount="100")
+        ask(trader, rebate, [released_declaration(trader=trader, items=1, departed=True)], amount="100")
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(reverse("finance:bank_queue"))
     assert len(response.context["page"]["rows"]) == 7
@@ -224,18 +240,33 @@ def test_flagged_request_is_shown_prominently(officer, departed, request_to_bank
 
 @pytest.mark.django_db
 def test_review_page_queries_do_not_grow_with_history_movements_and_documents(
-        trader, officer, departed, request_to_bank, django_assert_max_num_queries):
+    trader, officer, departed, request_to_bank, django_assert_max_num_queries
+):
     checkpoint_create()
     client = signed_in(officer)
     with CaptureQueriesContext(connection) as before:
         client.get(detail_url(request_to_bank))
-    financing_request_approve(actor=officer, request_id=request_to_bank.pk, approved_amount=Decimal("10000"),
-                              interest_rate_percent=Decimal("4"))
-    financing_request_disburse(actor=officer, request_id=request_to_bank.pk, amount=Decimal("10000"),
-                               value_date=date(2026, 1, 2), bank_reference="TT1")
+    financing_request_approve(
+        actor=officer,
+        request_id=request_to_bank.pk,
+        approved_amount=Decimal("10000"),
+        interest_rate_percent=Decimal("4"),
+    )
+    financing_request_disburse(
+        actor=officer,
+        request_id=request_to_bank.pk,
+        amount=Decimal("10000"),
+        value_date=date(2026, 1, 2),
+        bank_reference="TT1",
+    )
     for day in range(3, 7):
-        financing_request_repay(actor=officer, request_id=request_to_bank.pk, amount=Decimal("1000"),
-                                value_date=date(2026, 1, day), bank_reference=f"RP{day}")
+        financing_request_repay(
+            actor=officer,
+            request_id=request_to_bank.pk,
+            amount=Decimal("1000"),
+            value_date=date(2026, 1, day),
+            bank_reference=f"RP{day}",
+        )
     checkpoint_create()
     with django_assert_max_num_queries(len(before.captured_queries)):
         response = client.get(detail_url(request_to_bank))
@@ -248,24 +279,35 @@ def test_review_page_queries_do_not_grow_with_history_movements_and_documents(
 @pytest.mark.django_db
 def test_bank_approves_disburses_repays_and_closes_through_the_page(trader, officer, departed, request_to_bank):
     client = signed_in(officer)
-    response = client.post(action_url(request_to_bank, "approve"), {
-        "approve-approved_amount": "9000.00", "approve-interest_rate_percent": "4.250",
-        "approve-conditions": "Rebate assigned to the bank"})
+    response = client.post(
+        action_url(request_to_bank, "approve"),
+        {
+            "approve-approved_amount": "9000.00",
+            "approve-interest_rate_percent": "4.250",
+            "approve-conditions": "Rebate assigned to the bank",
+        },
+    )
     assert response.status_code == 302
     request_to_bank.refresh_from_db()
     assert (request_to_bank.status, request_to_bank.approved_amount) == (RequestStatus.APPROVED, Decimal("9000.00"))
     assert request_to_bank.conditions == "Rebate assigned to the bank"
 
-    response = client.post(action_url(request_to_bank, "disburse"), {
-        "disburse-amount": "9000.00", "disburse-value_date": "2026-03-02", "disburse-bank_reference": "TT-0001"})
+    response = client.post(
+        action_url(request_to_bank, "disburse"),
+        {"disburse-amount": "9000.00", "disburse-value_date": "2026-03-02", "disburse-bank_reference": "TT-0001"},
+    )
     assert response.status_code == 302
-    response = client.post(action_url(request_to_bank, "repay"), {
-        "repay-amount": "9100.00", "repay-value_date": "2026-06-01", "repay-bank_reference": "RP-1"})
+    response = client.post(
+        action_url(request_to_bank, "repay"),
+        {"repay-amount": "9100.00", "repay-value_date": "2026-06-01", "repay-bank_reference": "RP-1"},
+    )
     assert response.status_code == 302
     request_to_bank.refresh_from_db()
     assert request_to_bank.status == RequestStatus.DISBURSED
     assert list(request_to_bank.movements.values_list("kind", "amount")) == [
-        (MoneyMovement.Kind.DISBURSEMENT, Decimal("9000.00")), (MoneyMovement.Kind.REPAYMENT, Decimal("9100.00"))]
+        (MoneyMovement.Kind.DISBURSEMENT, Decimal("9000.00")),
+        (MoneyMovement.Kind.REPAYMENT, Decimal("9100.00")),
+    ]
 
     response = client.post(action_url(request_to_bank, "close"), {"close-note": "Repaid in full"})
     assert response.status_code == 302
@@ -279,8 +321,12 @@ def test_bank_approves_disburses_repays_and_closes_through_the_page(trader, offi
 @pytest.mark.django_db
 def test_bank_asks_for_information_then_rejects_through_the_page(trader, officer, request_to_bank):
     client = signed_in(officer)
-    assert client.post(action_url(request_to_bank, "ask_information"),
-                       {"ask-message": "Send the export invoice"}).status_code == 302
+    assert (
+        client.post(
+            action_url(request_to_bank, "ask_information"), {"ask-message": "Send the export invoice"}
+        ).status_code
+        == 302
+    )
     request_to_bank.refresh_from_db()
     assert request_to_bank.status == RequestStatus.INFORMATION_REQUESTED
     assert request_to_bank.bank_message == "Send the export invoice"
@@ -293,8 +339,10 @@ def test_bank_asks_for_information_then_rejects_through_the_page(trader, officer
 @pytest.mark.django_db
 def test_invalid_actions_show_the_errors_on_the_form(officer, request_to_bank):
     client = signed_in(officer)
-    response = client.post(action_url(request_to_bank, "approve"), {
-        "approve-approved_amount": "10000.01", "approve-interest_rate_percent": "4"})
+    response = client.post(
+        action_url(request_to_bank, "approve"),
+        {"approve-approved_amount": "10000.01", "approve-interest_rate_percent": "4"},
+    )
     assert response.status_code == 400
     assert "At most the 10000.00 USD requested." in response.content.decode()
     response = client.post(action_url(request_to_bank, "reject"), {"reject-reason": ""})
@@ -310,8 +358,9 @@ def test_an_action_the_status_no_longer_allows_says_what_the_request_is_now(offi
     colleague_client = signed_in(colleague(officer))
     rejected = colleague_client.post(action_url(request_to_bank, "reject"), {"reject-reason": "Too risky"})
     assert rejected.status_code == 302
-    response = client.post(action_url(request_to_bank, "approve"), {
-        "approve-approved_amount": "100", "approve-interest_rate_percent": "4"})
+    response = client.post(
+        action_url(request_to_bank, "approve"), {"approve-approved_amount": "100", "approve-interest_rate_percent": "4"}
+    )
     assert response.status_code == 302
     [message] = messages_of(response)
     assert f"{request_to_bank.reference} is now “Rejected”" in message and "reload" in message
@@ -322,8 +371,10 @@ def test_an_action_the_status_no_longer_allows_says_what_the_request_is_now(offi
 def test_two_officers_deciding_at_once_end_with_one_winner_and_a_conflict_message(trader, officer, request_to_bank):
     first, second = signed_in(officer), signed_in(colleague(officer))
     results = race(
-        lambda: first.post(action_url(request_to_bank, "approve"), {
-            "approve-approved_amount": "10000", "approve-interest_rate_percent": "4"}),
+        lambda: first.post(
+            action_url(request_to_bank, "approve"),
+            {"approve-approved_amount": "10000", "approve-interest_rate_percent": "4"},
+        ),
         lambda: second.post(action_url(request_to_bank, "reject"), {"reject-reason": "Too risky"}),
     )
     assert all(response.status_code == 302 for response in results), results
@@ -342,8 +393,9 @@ def test_two_officers_deciding_at_once_end_with_one_winner_and_a_conflict_messag
 @pytest.mark.django_db
 def test_bank_home_lists_requests_to_review_and_money_due(trader, officer, rebate, request_to_bank):
     approved = ask(trader, rebate, [released_declaration(trader=trader, departed=True)], amount="500")
-    financing_request_approve(actor=officer, request_id=approved.pk, approved_amount=Decimal("500"),
-                              interest_rate_percent=Decimal("3"))
+    financing_request_approve(
+        actor=officer, request_id=approved.pk, approved_amount=Decimal("500"), interest_rate_percent=Decimal("3")
+    )
     response = signed_in(officer).get(reverse("home"))
     assert [item["url"] for item in response.context["to_review"]] == [detail_url(request_to_bank)]
     assert [item["url"] for item in response.context["due"]] == [detail_url(approved)]

@@ -12,8 +12,14 @@ from tests.finance.support import bank_with_products
 pytestmark = pytest.mark.django_db
 
 NEW_PRODUCT = {
-    "kind": "export_tax_rebate", "name_en": "Rebate bridge", "name_zh": "退税桥", "currencies": "cny, USD",
-    "max_advance_percent": "75", "min_tenor_days": "30", "max_tenor_days": "120", "active": "on",
+    "kind": "export_tax_rebate",
+    "name_en": "Rebate bridge",
+    "name_zh": "退税桥",
+    "currencies": "cny, USD",
+    "max_advance_percent": "75",
+    "min_tenor_days": "30",
+    "max_tenor_days": "120",
+    "active": "on",
 }
 
 
@@ -30,10 +36,16 @@ def test_a_bank_officer_creates_a_product_and_sees_it_listed(client):
 
 def test_service_rules_come_back_on_the_named_fields(client):
     client.force_login(factories.bank_officer())
-    response = client.post(reverse("finance:bank_product_new"), {
-        **NEW_PRODUCT, "currencies": "XXX", "min_tenor_days": "90", "max_tenor_days": "30",
-        "accepted_statuses": ["submitted"],
-    })
+    response = client.post(
+        reverse("finance:bank_product_new"),
+        {
+            **NEW_PRODUCT,
+            "currencies": "XXX",
+            "min_tenor_days": "90",
+            "max_tenor_days": "30",
+            "accepted_statuses": ["submitted"],
+        },
+    )
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert "Unknown currency codes: XXX." in errors["currencies"][0]
@@ -45,8 +57,12 @@ def test_an_officer_edits_only_their_own_banks_products(client):
     officer, products = bank_with_products()
     product = products["export_tax_rebate"]
     client.force_login(officer)
-    assert client.post(reverse("finance:bank_product_edit", args=[product.pk]),
-                       {**NEW_PRODUCT, "name_en": "Renamed"}).status_code == 302
+    assert (
+        client.post(
+            reverse("finance:bank_product_edit", args=[product.pk]), {**NEW_PRODUCT, "name_en": "Renamed"}
+        ).status_code
+        == 302
+    )
     product.refresh_from_db()
     assert product.name_en == "Renamed" and product.history.first().history_user == officer
     client.force_login(factories.bank_officer())

@@ -28,8 +28,14 @@ pytestmark = pytest.mark.django_db
 
 def ask(trader, product, declarations, amount="1000.00", currency="USD", tenor=60, **extra):
     return services.financing_request_create(
-        actor=trader, product_id=product.pk, amount=Decimal(amount), currency=currency, tenor_days=tenor,
-        declaration_ids=[d.pk for d in declarations], **extra)
+        actor=trader,
+        product_id=product.pk,
+        amount=Decimal(amount),
+        currency=currency,
+        tenor_days=tenor,
+        declaration_ids=[d.pk for d in declarations],
+        **extra,
+    )
 
 
 # --- products ------------------------------------------------------------------------------------------------
@@ -38,33 +44,67 @@ def ask(trader, product, declarations, amount="1000.00", currency="USD", tenor=6
 def test_export_tax_rebate_product_accepts_only_released_and_departed_exports():
     officer = factories.bank_officer()
     with pytest.raises(ValidationError) as refused:
-        services.product_upsert(actor=officer, kind=ProductKind.EXPORT_TAX_REBATE, name_en="Rebate",
-                                currencies=["CNY"], max_advance_percent=80, min_tenor_days=30, max_tenor_days=90,
-                                accepted_statuses=["released", "under_review"])
+        services.product_upsert(
+            actor=officer,
+            kind=ProductKind.EXPORT_TAX_REBATE,
+            name_en="Rebate",
+            currencies=["CNY"],
+            max_advance_percent=80,
+            min_tenor_days=30,
+            max_tenor_days=90,
+            accepted_statuses=["released", "under_review"],
+        )
     assert "accepted_statuses" in refused.value.message_dict
-    product = services.product_upsert(actor=officer, kind=ProductKind.EXPORT_TAX_REBATE, name_en="Rebate",
-                                      currencies=["CNY"], max_advance_percent=80, min_tenor_days=30,
-                                      max_tenor_days=90)
+    product = services.product_upsert(
+        actor=officer,
+        kind=ProductKind.EXPORT_TAX_REBATE,
+        name_en="Rebate",
+        currencies=["CNY"],
+        max_advance_percent=80,
+        min_tenor_days=30,
+        max_tenor_days=90,
+    )
     assert sorted(product.accepted_statuses) == ["departed", "released"] and product.exports_only
     assert product.bank == officer.organisation
 
 
 def test_product_validation_names_each_field():
     with pytest.raises(ValidationError) as refused:
-        services.product_upsert(actor=factories.bank_officer(), kind="loan", name_en="X", currencies=["XXX"],
-                                max_advance_percent=120, min_tenor_days=90, max_tenor_days=30)
+        services.product_upsert(
+            actor=factories.bank_officer(),
+            kind="loan",
+            name_en="X",
+            currencies=["XXX"],
+            max_advance_percent=120,
+            min_tenor_days=90,
+            max_tenor_days=30,
+        )
     assert {"kind", "currencies", "max_advance_percent", "max_tenor_days"} <= set(refused.value.message_dict)
 
 
 def test_only_bank_officers_configure_products_and_only_their_own(bank):
     officer, products = bank
     with pytest.raises(PermissionDenied):
-        services.product_upsert(actor=factories.trader(), kind=ProductKind.PRE_SHIPMENT, name_en="X",
-                                currencies=["USD"], max_advance_percent=50, min_tenor_days=1, max_tenor_days=9)
+        services.product_upsert(
+            actor=factories.trader(),
+            kind=ProductKind.PRE_SHIPMENT,
+            name_en="X",
+            currencies=["USD"],
+            max_advance_percent=50,
+            min_tenor_days=1,
+            max_tenor_days=9,
+        )
     with pytest.raises(Http404):
-        services.product_upsert(actor=factories.bank_officer(), product_id=products[ProductKind.PRE_SHIPMENT].pk,
-                                kind=ProductKind.PRE_SHIPMENT, name_en="Taken over", currencies=["USD"],
-                                max_advance_percent=50, min_tenor_days=1, max_tenor_days=9)
+        services.product_upsert(
+            actor=factories.bank_officer(),
+            product_id=products[ProductKind.PRE_SHIPMENT].pk,
+            kind=ProductKind.PRE_SHIPMENT,
+            name_en="Taken over",
+            currencies=["USD"],
+            max_advance_percent=50,
+            min_tenor_days=1,
+            max_tenor_days=9,
+        )
 
 
 # --- eligibility and the limit --------------------------------------------------------------------------------
@@ -97,8 +137,7 @@ def test_pre_shipment_accepts_a_declaration_under_customs_review(trader, bank):
 
 def test_amount_is_limited_by_the_advance_rate(trader, rebate, released):
     # two items of 8,800.00 USD; 80 % of 17,600.00 USD = 14,080.00 USD
-    assert services.financing_max_amount(product=rebate, declarations=[released], currency="USD") == Decimal(
-        "14080.00")
+    assert services.financing_max_amount(product=rebate, declarations=[released], currency="USD") == Decimal("14080.00")
     with pytest.raises(ValidationError) as refused:
         ask(trader, rebate, [released], amount="14080.01")
     assert "14080.00" in refused.value.message_dict["amount"][0]
@@ -108,30 +147,34 @@ def test_amount_is_limited_by_the_advance_rate(trader, rebate, released):
 def test_conversion_uses_the_direct_rate(rebate, released):
     # 17,600 USD × 7.20 = 126,720 CNY; × 80 % = 101,376.00
     assert services.financing_max_amount(product=rebate, declarations=[released], currency="CNY") == Decimal(
-        "101376.00")
+        "101376.00"
+    )
 
 
 def test_conversion_uses_the_inverse_rate(bank, trader):
     officer, products = bank
     declaration = released_declaration(trader=trader, invoice_currency="EUR")  # bank has CNY→EUR only
     # 17,600 EUR ÷ 0.125 = 140,800 CNY; × 80 % = 112,640.00
-    assert services.financing_max_amount(product=products[ProductKind.EXPORT_TAX_REBATE],
-                                         declarations=[declaration], currency="CNY") == Decimal("112640.00")
+    assert services.financing_max_amount(
+        product=products[ProductKind.EXPORT_TAX_REBATE], declarations=[declaration], currency="CNY"
+    ) == Decimal("112640.00")
 
 
 def test_the_latest_rate_counts(bank, rebate, released):
     officer, _products = bank
     services.exchange_rate_set(actor=officer, base="CNY", quote="USD", rate=Decimal("0.125"))  # newer, inverse
     assert services.financing_max_amount(product=rebate, declarations=[released], currency="CNY") == Decimal(
-        "112640.00")
+        "112640.00"
+    )
 
 
 def test_missing_rate_names_the_pair(bank, trader):
     products = bank[1]
     declaration = released_declaration(trader=trader, invoice_currency="EUR")
     with pytest.raises(DomainError) as refused:
-        services.financing_max_amount(product=products[ProductKind.CROSS_BORDER_ECOMMERCE],
-                                      declarations=[declaration], currency="USD")
+        services.financing_max_amount(
+            product=products[ProductKind.CROSS_BORDER_ECOMMERCE], declarations=[declaration], currency="USD"
+        )
     assert "EUR" in refused.value.message and "USD" in refused.value.message
 
 
@@ -167,8 +210,9 @@ def test_after_the_first_request_ends_the_declaration_may_be_pledged_again(end, 
     elif end == "reject":
         services.financing_request_reject(actor=officer, request_id=first.pk, reason="Too risky")
     else:
-        services.financing_request_approve(actor=officer, request_id=first.pk, approved_amount="1000",
-                                           interest_rate_percent="4.5")
+        services.financing_request_approve(
+            actor=officer, request_id=first.pk, approved_amount="1000", interest_rate_percent="4.5"
+        )
         services.financing_request_close(actor=officer, request_id=first.pk)
     pledge = first.pledges.get()
     assert not pledge.active and pledge.released_at is not None
@@ -256,8 +300,9 @@ def test_every_action_by_every_role_from_every_status(status, trader, bank, rele
     request = ask(trader, products[ProductKind.EXPORT_TAX_REBATE], [released])
     for step in SETUP[status]:
         fields, who = ACTIONS[step]
-        services.financing_request_transition(actor=officer if who == "bank officer" else trader,
-                                              request_id=request.pk, action=step, **fields)
+        services.financing_request_transition(
+            actor=officer if who == "bank officer" else trader, request_id=request.pk, action=step, **fields
+        )
     request.refresh_from_db()
     assert request.status == status
     people = _people(officer, trader)
@@ -268,8 +313,7 @@ def test_every_action_by_every_role_from_every_status(status, trader, bank, rele
             expected = who == allowed_who and status in sources
             try:
                 with transaction.atomic():
-                    services.financing_request_transition(actor=person, request_id=request.pk, action=action,
-                                                          **fields)
+                    services.financing_request_transition(actor=person, request_id=request.pk, action=action, **fields)
                     raise _Undo
             except _Undo:
                 outcome = True
@@ -292,29 +336,48 @@ def test_full_lifecycle_records_history_ledger_and_notifications(trader, bank, r
     services.financing_request_ask_information(actor=officer, request_id=request.pk, message="Contract?")
     services.financing_request_provide_information(actor=trader, request_id=request.pk, message="Here it is")
     with pytest.raises(ValidationError):
-        services.financing_request_approve(actor=officer, request_id=request.pk, approved_amount="10000.01",
-                                           interest_rate_percent="4")
-    services.financing_request_approve(actor=officer, request_id=request.pk, approved_amount="8000",
-                                       interest_rate_percent="4.25", conditions="Rebate paid to our account")
+        services.financing_request_approve(
+            actor=officer, request_id=request.pk, approved_amount="10000.01", interest_rate_percent="4"
+        )
+    services.financing_request_approve(
+        actor=officer,
+        request_id=request.pk,
+        approved_amount="8000",
+        interest_rate_percent="4.25",
+        conditions="Rebate paid to our account",
+    )
     with pytest.raises(ValidationError):
-        services.financing_request_disburse(actor=officer, request_id=request.pk, amount="8000.01",
-                                            value_date=date(2026, 3, 1))
-    services.financing_request_disburse(actor=officer, request_id=request.pk, amount="8000",
-                                        value_date=date(2026, 3, 1), bank_reference="TT-1")
-    services.financing_request_repay(actor=officer, request_id=request.pk, amount="8000",
-                                     value_date=date(2026, 5, 1))
+        services.financing_request_disburse(
+            actor=officer, request_id=request.pk, amount="8000.01", value_date=date(2026, 3, 1)
+        )
+    services.financing_request_disburse(
+        actor=officer, request_id=request.pk, amount="8000", value_date=date(2026, 3, 1), bank_reference="TT-1"
+    )
+    services.financing_request_repay(actor=officer, request_id=request.pk, amount="8000", value_date=date(2026, 5, 1))
     request.refresh_from_db()
     assert request.status == RequestStatus.DISBURSED  # closing stays explicit
     services.financing_request_close(actor=officer, request_id=request.pk)
     request.refresh_from_db()
     assert request.status == RequestStatus.CLOSED and not request.pledges.get().active
-    kinds = list(LedgerEntry.objects.filter(subject=request.ledger_subject).order_by("seq")
-                 .values_list("kind", flat=True))
-    assert kinds == ["financing.request", "financing.ask_information", "financing.provide_information",
-                     "financing.approve", "financing.disburse", "financing.repay", "financing.close"]
+    kinds = list(
+        LedgerEntry.objects.filter(subject=request.ledger_subject).order_by("seq").values_list("kind", flat=True)
+    )
+    assert kinds == [
+        "financing.request",
+        "financing.ask_information",
+        "financing.provide_information",
+        "financing.approve",
+        "financing.disburse",
+        "financing.repay",
+        "financing.close",
+    ]
     assert request.history.count() >= 7
-    assert Notification.objects.filter(recipient__organisation=trader.organisation,
-                                       subject__contains=request.reference).count() >= 5
+    assert (
+        Notification.objects.filter(
+            recipient__organisation=trader.organisation, subject__contains=request.reference
+        ).count()
+        >= 5
+    )
 
 
 def test_ledger_entry_keeps_amounts_private_and_pledges_public(trader, rebate, released):
@@ -330,8 +393,12 @@ def test_rejecting_a_pledged_declaration_flags_the_request_and_tells_the_bank(tr
     officer, products = bank
     declaration = submitted_declaration(trader=trader)
     request = ask(trader, products[ProductKind.PRE_SHIPMENT], [declaration])
-    declaration_decide(actor=factories.customs_officer(ports=("CNSUD",)), declaration_id=declaration.pk,
-                       action=DeclarationAction.REJECT, message="Wrong goods")
+    declaration_decide(
+        actor=factories.customs_officer(ports=("CNSUD",)),
+        declaration_id=declaration.pk,
+        action=DeclarationAction.REJECT,
+        message="Wrong goods",
+    )
     request.refresh_from_db()
     assert request.flagged and declaration.reference in request.flag_reason
     assert Notification.objects.filter(recipient=officer, subject__contains="collateral").exists()
@@ -347,14 +414,22 @@ def test_cancelling_a_pledged_declaration_flags_the_request(trader, bank):
 
 
 def _amend(trader, declaration, value):
-    declaration_decide(actor=factories.customs_officer(ports=("CNSUD",)), declaration_id=declaration.pk,
-                       action=DeclarationAction.REQUEST_AMENDMENT, message="Check the values")
+    declaration_decide(
+        actor=factories.customs_officer(ports=("CNSUD",)),
+        declaration_id=declaration.pk,
+        action=DeclarationAction.REQUEST_AMENDMENT,
+        message="Check the values",
+    )
     declaration.refresh_from_db()
     items = [declaration_item_values(item) for item in declaration.items.all()]
     items[0]["value"] = value
-    declaration_update_draft(actor=trader, declaration_id=declaration.pk, header=declaration_header(declaration),
-                             items=items,
-                             containers=[declaration_container_values(c) for c in declaration.containers.all()])
+    declaration_update_draft(
+        actor=trader,
+        declaration_id=declaration.pk,
+        header=declaration_header(declaration),
+        items=items,
+        containers=[declaration_container_values(c) for c in declaration.containers.all()],
+    )
     return declaration_amend(actor=trader, declaration_id=declaration.pk)
 
 

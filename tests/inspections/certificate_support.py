@@ -37,12 +37,18 @@ def released_declaration(*, items: int = 2, trader=None) -> Declaration:
     return declaration_decide(actor=officer, declaration_id=draft.pk, action=Action.RELEASE)
 
 
-def issued_certificate(declaration: Declaration, *, officer=None, kind: str = "phytosanitary",
-                       items=None) -> Certificate:
+def issued_certificate(
+    declaration: Declaration, *, officer=None, kind: str = "phytosanitary", items=None
+) -> Certificate:
     officer = officer or factories.customs_officer(ports=("CNSUD",))
     item_ids = [item.pk for item in (items or declaration.items.all())]
-    return certificate_issue(actor=officer, declaration_id=declaration.pk, kind=kind, item_ids=item_ids,
-                             remarks="Fumigated with methyl bromide")
+    return certificate_issue(
+        actor=officer,
+        declaration_id=declaration.pk,
+        kind=kind,
+        item_ids=item_ids,
+        remarks="Fumigated with methyl bromide",
+    )
 
 
 @contextmanager

@@ -14,8 +14,15 @@ from tests import factories
 
 
 def site_at(locode: str, **overrides) -> InspectionSite:
-    values = {"name_en": f"{locode} inspection yard", "opens_at": time(9), "closes_at": time(17),
-              "weekdays": "0,1,2,3,4,5,6", "slot_minutes": 60, "capacity_per_slot": 2, "cutoff_hours": 24}
+    values = {
+        "name_en": f"{locode} inspection yard",
+        "opens_at": time(9),
+        "closes_at": time(17),
+        "weekdays": "0,1,2,3,4,5,6",
+        "slot_minutes": 60,
+        "capacity_per_slot": 2,
+        "cutoff_hours": 24,
+    }
     values.update(overrides)
     return InspectionSite.objects.create(port=Port.objects.get(locode=locode), **values)
 
@@ -29,8 +36,9 @@ def red_declaration(trader, **header):
 def future_slot(site: InspectionSite, *, capacity: int | None = None, days: int = 3, hour: int = 10) -> InspectionSlot:
     """A slot well past the cut-off window, made directly (the slot generator is tested on its own)."""
     start = (timezone.now() + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return InspectionSlot.objects.create(site=site, starts_at=start, ends_at=start + timedelta(hours=1),
-                                         capacity=capacity or site.capacity_per_slot)
+    return InspectionSlot.objects.create(
+        site=site, starts_at=start, ends_at=start + timedelta(hours=1), capacity=capacity or site.capacity_per_slot
+    )
 
 
 @pytest.fixture

@@ -57,11 +57,15 @@ def test_book_reschedule_cancel_through_the_api_with_idempotency(trader, inspect
 def test_the_last_place_taken_is_a_409_slot_taken(trader, inspection, shunde):
     slot = future_slot(shunde, capacity=1)
     InspectionSlot.objects.filter(pk=slot.pk).update(booked=1)
-    response = client_for(trader).post("/api/v1/inspections/bookings", {"inspection": inspection.pk,
-                                                                        "slot": slot.pk}, format="json")
+    response = client_for(trader).post(
+        "/api/v1/inspections/bookings", {"inspection": inspection.pk, "slot": slot.pk}, format="json"
+    )
     assert response.status_code == 409
-    assert response.json() == {"code": "slot_taken", "detail": "This slot was just taken — choose another.",
-                               "fields": {}}
+    assert response.json() == {
+        "code": "slot_taken",
+        "detail": "This slot was just taken — choose another.",
+        "fields": {},
+    }
 
 
 def test_another_organisations_booking_and_inspection_are_not_found(trader, inspection, shunde):
@@ -69,9 +73,14 @@ def test_another_organisations_booking_and_inspection_are_not_found(trader, insp
     stranger = client_for(factories.trader())
     assert stranger.get(f"/api/v1/inspections/bookings/{booking.pk}").status_code == 404
     assert stranger.post(f"/api/v1/inspections/bookings/{booking.pk}/cancel").status_code == 404
-    assert stranger.post("/api/v1/inspections/bookings", {"inspection": inspection.pk,
-                                                           "slot": future_slot(shunde, days=5).pk},
-                         format="json").status_code == 404
+    assert (
+        stranger.post(
+            "/api/v1/inspections/bookings",
+            {"inspection": inspection.pk, "slot": future_slot(shunde, days=5).pk},
+            format="json",
+        ).status_code
+        == 404
+    )
     assert stranger.get("/api/v1/inspections/bookings").json()["results"] == []
     other_port = client_for(factories.customs_officer(ports=("CNNSA",)))
     assert other_port.get(f"/api/v1/inspections/bookings/{booking.pk}").status_code == 404

@@ -28,11 +28,16 @@ def test_many_traders_booking_the_last_place_at_once_leave_exactly_one_winner(sh
         inspection = inspection_order(actor=officer, declaration_id=red_declaration(trader).pk)
         contenders.append((trader, inspection.pk))
 
-    results = race(*[
-        (lambda trader=trader, inspection_id=inspection_id:
-         booking_create(actor=trader, inspection_id=inspection_id, slot_id=slot.pk))
-        for trader, inspection_id in contenders
-    ])
+    results = race(
+        *[
+            (
+                lambda trader=trader, inspection_id=inspection_id: booking_create(
+                    actor=trader, inspection_id=inspection_id, slot_id=slot.pk
+                )
+            )
+            for trader, inspection_id in contenders
+        ]
+    )
 
     winners = [result for result in results if isinstance(result, Booking)]
     losers = [result for result in results if isinstance(result, SlotTaken)]

@@ -23,5 +23,6 @@ def test_demo_certificates_are_one_valid_and_one_revoked_and_verify(settings, tm
         assert verification.status == "awaiting_checkpoint", certificate.number  # matches; signed by the last step
     # Certificates are issued before the last step signs the checkpoint that covers them.
     assert DEMO_STEPS.index("inspections.demo_certificates.demo_certificates_seed") < DEMO_STEPS.index(
-        "portal.demo.demo_checkpoint")
+        "portal.demo.demo_checkpoint"
+    )
     assert DEMO_STEPS[-1] == "portal.demo.demo_checkpoint"

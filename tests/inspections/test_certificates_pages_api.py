@@ -9,8 +9,13 @@ from tests import factories
 
 from .certificate_support import ACTORS, MAY_ISSUE, MAY_SEE, issued_certificate, released_declaration
 
-CUSTOMS = {"officer of the clearance port", "officer of the transfer port", "officer of an unrelated port",
-           "supervisor of both ports", "supervisor of an unrelated port"}
+CUSTOMS = {
+    "officer of the clearance port",
+    "officer of the transfer port",
+    "officer of an unrelated port",
+    "supervisor of both ports",
+    "supervisor of an unrelated port",
+}
 
 
 @pytest.fixture
@@ -111,8 +116,9 @@ def test_the_api_lists_and_reads_only_what_the_caller_may_see(client, certificat
     if who in MAY_SEE:
         assert [row["number"] for row in listed.json()["results"]] == [certificate.number]
         assert one.status_code == 200 and one.json()["status"] == "valid"
-        assert one.json()["verification_url"].endswith(f"/verify/{certificate.number}/"
-                                                       + one.json()["verification_url"].rsplit("/", 2)[1] + "/")
+        assert one.json()["verification_url"].endswith(
+            f"/verify/{certificate.number}/" + one.json()["verification_url"].rsplit("/", 2)[1] + "/"
+        )
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     else:
         assert listed.json()["results"] == []
@@ -125,8 +131,9 @@ def test_the_api_lists_and_reads_only_what_the_caller_may_see(client, certificat
 def test_the_api_issues_for_officers_of_the_route_only(client, declaration, who):
     client.force_login(ACTORS[who](declaration))
     body = {"declaration": declaration.pk, "kind": "origin", "items": [declaration.items.first().pk]}
-    response = client.post("/api/v1/certificates", body, content_type="application/json",
-                           headers={"Idempotency-Key": f"issue-{who}"})
+    response = client.post(
+        "/api/v1/certificates", body, content_type="application/json", headers={"Idempotency-Key": f"issue-{who}"}
+    )
     if who in MAY_ISSUE:
         assert response.status_code == 201, response.json()
         assert response.json()["number"].startswith("CERT-") and response.json()["pdf_ready"] is False
@@ -139,15 +146,18 @@ def test_the_api_issues_for_officers_of_the_route_only(client, declaration, who)
 def test_the_api_issue_is_idempotent_and_reports_bad_items(client, declaration):
     client.force_login(factories.customs_officer(ports=("CNSUD",)))
     body = {"declaration": declaration.pk, "kind": "origin", "items": [item.pk for item in declaration.items.all()]}
-    first = client.post("/api/v1/certificates", body, content_type="application/json",
-                        headers={"Idempotency-Key": "k-1"})
-    again = client.post("/api/v1/certificates", body, content_type="application/json",
-                        headers={"Idempotency-Key": "k-1"})
+    first = client.post(
+        "/api/v1/certificates", body, content_type="application/json", headers={"Idempotency-Key": "k-1"}
+    )
+    again = client.post(
+        "/api/v1/certificates", body, content_type="application/json", headers={"Idempotency-Key": "k-1"}
+    )
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true" and Certificate.objects.count() == 1
     other = released_declaration(items=1)
-    bad = client.post("/api/v1/certificates", {**body, "items": [other.items.first().pk]},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/certificates", {**body, "items": [other.items.first().pk]}, content_type="application/json"
+    )
     assert bad.status_code == 400 and "items" in bad.json()["fields"]
 
 

@@ -67,7 +67,8 @@ def test_the_pdf_carries_the_chinese_text_in_the_builtin_cjk_font(media):
 
 @pytest.mark.django_db
 def test_revocation_renders_the_pdf_again_with_a_revoked_mark_and_replaces_the_old_file(
-        media, django_capture_on_commit_callbacks):
+    media, django_capture_on_commit_callbacks
+):
     certificate = issued_certificate(released_declaration(items=1))
     first = certificate_pdf_render(certificate_id=certificate.pk)
     first_name, first_hash = first.pdf.name, first.pdf_sha256

@@ -36,8 +36,15 @@ def declaration(db):
 @pytest.mark.parametrize("who", ACTORS)
 def test_only_officers_of_the_route_ports_may_issue(declaration, who):
     actor = ACTORS[who](declaration)
-    issue = lambda: certificate_issue(actor=actor, declaration_id=declaration.pk, kind="health",  # noqa: E731
-                                      item_ids=[declaration.items.first().pk])
+
+    def issue():
+        return certificate_issue(
+            actor=actor,
+            declaration_id=declaration.pk,
+            kind="health",  # noqa: E731
+            item_ids=[declaration.items.first().pk],
+        )
+
     if who in MAY_ISSUE:
         assert issue().status == CertificateStatus.VALID
     else:
@@ -53,7 +60,8 @@ def test_only_officers_of_the_route_ports_may_revoke(declaration, who):
     actor = ACTORS[who](declaration)
     if who in MAY_ISSUE:
         assert certificate_revoke(actor=actor, certificate_id=certificate.pk, reason="Wrong consignee").status == (
-            CertificateStatus.REVOKED)
+            CertificateStatus.REVOKED
+        )
     else:
         with pytest.raises(TransitionNotAllowed):
             certificate_revoke(actor=actor, certificate_id=certificate.pk, reason="Wrong consignee")
@@ -68,12 +76,10 @@ def test_a_declaration_not_yet_inspected_or_released_gets_no_certificate():
     declaration_submit(actor=trader, declaration_id=draft.pk)
     officer = factories.customs_officer(ports=("CNSUD",))
     with pytest.raises(TransitionNotAllowed, match="inspected or released"):
-        certificate_issue(actor=officer, declaration_id=draft.pk, kind="quality",
-                          item_ids=[draft.items.first().pk])
+        certificate_issue(actor=officer, declaration_id=draft.pk, kind="quality", item_ids=[draft.items.first().pk])
     declaration_decide(actor=officer, declaration_id=draft.pk, action=Action.REJECT, message="Undervalued")
     with pytest.raises(TransitionNotAllowed):
-        certificate_issue(actor=officer, declaration_id=draft.pk, kind="quality",
-                          item_ids=[draft.items.first().pk])
+        certificate_issue(actor=officer, declaration_id=draft.pk, kind="quality", item_ids=[draft.items.first().pk])
 
 
 @pytest.mark.django_db
@@ -81,14 +87,19 @@ def test_items_must_belong_to_the_declaration_and_at_least_one_is_needed(declara
     other = released_declaration(items=1)
     officer = factories.customs_officer(ports=("CNSUD",))
     with pytest.raises(DomainError, match="belong") as error:
-        certificate_issue(actor=officer, declaration_id=declaration.pk, kind="health",
-                          item_ids=[declaration.items.first().pk, other.items.first().pk])
+        certificate_issue(
+            actor=officer,
+            declaration_id=declaration.pk,
+            kind="health",
+            item_ids=[declaration.items.first().pk, other.items.first().pk],
+        )
     assert error.value.field == "item_ids"
     with pytest.raises(DomainError, match="at least one"):
         certificate_issue(actor=officer, declaration_id=declaration.pk, kind="health", item_ids=[])
     with pytest.raises(DomainError):
-        certificate_issue(actor=officer, declaration_id=declaration.pk, kind="beauty",
-                          item_ids=[declaration.items.first().pk])
+        certificate_issue(
+            actor=officer, declaration_id=declaration.pk, kind="beauty", item_ids=[declaration.items.first().pk]
+        )
     assert not Certificate.objects.exists()
 
 
@@ -149,11 +160,16 @@ def test_concurrent_issues_take_distinct_consecutive_numbers(renders_in_process)
     declaration = released_declaration(items=1)
     officers = [factories.customs_officer(ports=("CNSUD",)) for _ in range(6)]
     item_ids = [declaration.items.first().pk]
-    results = race(*[
-        (lambda officer=officer: certificate_issue(actor=officer, declaration_id=declaration.pk, kind="health",
-                                                    item_ids=item_ids))
-        for officer in officers
-    ])
+    results = race(
+        *[
+            (
+                lambda officer=officer: certificate_issue(
+                    actor=officer, declaration_id=declaration.pk, kind="health", item_ids=item_ids
+                )
+            )
+            for officer in officers
+        ]
+    )
     assert all(isinstance(result, Certificate) for result in results), results
     numbers = sorted(int(result.number.rsplit("-", 1)[1]) for result in results)
     assert numbers == list(range(numbers[0], numbers[0] + 6))
@@ -166,10 +182,12 @@ def test_two_concurrent_revocations_end_with_one_winner(renders_in_process):
     declaration = released_declaration(items=1)
     certificate = issued_certificate(declaration)
     officers = [factories.customs_officer(ports=("CNSUD",)) for _ in range(2)]
-    results = race(*[
-        (lambda officer=officer: certificate_revoke(actor=officer, certificate_id=certificate.pk, reason="Error"))
-        for officer in officers
-    ])
+    results = race(
+        *[
+            (lambda officer=officer: certificate_revoke(actor=officer, certificate_id=certificate.pk, reason="Error"))
+            for officer in officers
+        ]
+    )
     assert sum(isinstance(result, Certificate) for result in results) == 1, results
     assert sum(isinstance(result, TransitionNotAllowed) for result in results) == 1, results
     assert LedgerEntry.objects.filter(subject=certificate.ledger_subject, kind="certificate.revoke").count() == 1

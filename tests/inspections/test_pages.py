@@ -24,8 +24,9 @@ def test_trader_sees_the_calendar_and_books_from_it(client, trader, inspection, 
     assert page.status_code == 200 and 'data-testid="calendar"' in page.content.decode()
     assert InspectionSlot.objects.filter(site=shekou).exists()  # generated on demand when the calendar opened
     slot = InspectionSlot.objects.filter(site=shunde, starts_at__gte=timezone.now() + timedelta(days=2)).first()
-    response = client.post(f"/inspections/declaration/{inspection.declaration_id}/book/", {"slot": slot.pk},
-                           follow=True)
+    response = client.post(
+        f"/inspections/declaration/{inspection.declaration_id}/book/", {"slot": slot.pk}, follow=True
+    )
     assert "Booked:" in response.content.decode()
     assert Booking.objects.get().slot == slot
 
@@ -34,15 +35,20 @@ def test_the_loser_of_the_last_place_is_told_to_choose_another(client, trader, i
     slot = future_slot(shunde, capacity=1)
     InspectionSlot.objects.filter(pk=slot.pk).update(booked=1)
     client.force_login(trader)
-    response = client.post(f"/inspections/declaration/{inspection.declaration_id}/book/", {"slot": slot.pk},
-                           follow=True)
+    response = client.post(
+        f"/inspections/declaration/{inspection.declaration_id}/book/", {"slot": slot.pk}, follow=True
+    )
     assert "This slot was just taken — choose another." in response.content.decode()
 
 
 @pytest.mark.parametrize("who", ["other trader", "bank", "logistics", "officer elsewhere"])
 def test_strangers_do_not_find_the_inspection_page(client, inspection, who):
-    user = {"other trader": factories.trader, "bank": factories.bank_officer, "logistics": factories.logistics_system,
-            "officer elsewhere": lambda: factories.customs_officer(ports=("CNNSA",))}[who]()
+    user = {
+        "other trader": factories.trader,
+        "bank": factories.bank_officer,
+        "logistics": factories.logistics_system,
+        "officer elsewhere": lambda: factories.customs_officer(ports=("CNNSA",)),
+    }[who]()
     client.force_login(user)
     assert client.get(f"/inspections/declaration/{inspection.declaration_id}/").status_code == 404
     assert client.post(f"/inspections/declaration/{inspection.declaration_id}/book/", {"slot": 1}).status_code == 404
@@ -74,8 +80,13 @@ def _all_conform(inspection) -> dict:
 def test_officer_records_a_pass_with_a_photo_through_the_page(client, officer, inspection):
     client.force_login(officer)
     item = inspection.declaration.items.first()
-    data = {**_all_conform(inspection), "result": "passed", "remarks": "", f"note_{item.pk}": "ok",
-            "photos": [SimpleUploadedFile("yard.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 32, content_type="image/png")]}
+    data = {
+        **_all_conform(inspection),
+        "result": "passed",
+        "remarks": "",
+        f"note_{item.pk}": "ok",
+        "photos": [SimpleUploadedFile("yard.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 32, content_type="image/png")],
+    }
     response = client.post(f"/inspections/{inspection.pk}/record/", data)
     assert response.status_code == 302
     inspection.refresh_from_db()
@@ -89,9 +100,14 @@ def test_officer_records_a_pass_with_a_photo_through_the_page(client, officer, i
 
 def test_a_fake_photo_is_refused_on_the_page(client, officer, inspection):
     client.force_login(officer)
-    response = client.post(f"/inspections/{inspection.pk}/record/", {
-        **_all_conform(inspection), "result": "passed",
-        "photos": [SimpleUploadedFile("x.jpg", b"%PDF-1.4 " + b"0" * 32)]})
+    response = client.post(
+        f"/inspections/{inspection.pk}/record/",
+        {
+            **_all_conform(inspection),
+            "result": "passed",
+            "photos": [SimpleUploadedFile("x.jpg", b"%PDF-1.4 " + b"0" * 32)],
+        },
+    )
     assert response.status_code == 400 and "not a JPEG or PNG" in response.content.decode()
 
 
@@ -100,9 +116,19 @@ def test_supervisor_edits_a_site_and_closes_a_day(client, supervisor, officer, s
     assert client.get("/inspections/sites/").status_code == 403
     client.force_login(supervisor)
     assert client.get("/inspections/sites/").status_code == 200
-    response = client.post(f"/inspections/sites/{shunde.pk}/edit/", {
-        "name_en": "Shunde yard", "opens_at": "08:00", "closes_at": "12:00", "weekdays": ["0", "1"],
-        "slot_minutes": 30, "capacity_per_slot": 4, "cutoff_hours": 12, "active": "on"})
+    response = client.post(
+        f"/inspections/sites/{shunde.pk}/edit/",
+        {
+            "name_en": "Shunde yard",
+            "opens_at": "08:00",
+            "closes_at": "12:00",
+            "weekdays": ["0", "1"],
+            "slot_minutes": 30,
+            "capacity_per_slot": 4,
+            "cutoff_hours": 12,
+            "active": "on",
+        },
+    )
     assert response.status_code == 302
     shunde.refresh_from_db()
     assert (shunde.slot_minutes, shunde.capacity_per_slot, shunde.weekdays) == (30, 4, "0,1")

@@ -58,8 +58,10 @@ def test_slot_generation_skips_closed_weekdays_and_closures_and_is_idempotent(su
     site_closure_add(actor=supervisor, site_id=site.pk, day=monday + timedelta(days=2), reason="Holiday")
     first = slots_generate(days_ahead=7, today=monday)
     again = slots_generate(days_ahead=7, today=monday)
-    days = {start.astimezone(SHANGHAI).date() for start in
-            InspectionSlot.objects.filter(site=site).values_list("starts_at", flat=True)}
+    days = {
+        start.astimezone(SHANGHAI).date()
+        for start in InspectionSlot.objects.filter(site=site).values_list("starts_at", flat=True)
+    }
     assert first == 8 and again == 0  # 4 open days × 2 slots; nothing twice
     assert days == {monday, monday + timedelta(days=1), monday + timedelta(days=3), monday + timedelta(days=4)}
 
@@ -89,8 +91,14 @@ def test_only_a_supervisor_of_the_port_edits_its_sites(officer, shunde):
 
 
 def test_supervisor_changes_opening_hours_and_capacity(supervisor, shunde):
-    site = site_save(actor=supervisor, port_id=shunde.port_id, site_id=shunde.pk, capacity_per_slot=5,
-                     opens_at=time(8), weekdays="5,6")
+    site = site_save(
+        actor=supervisor,
+        port_id=shunde.port_id,
+        site_id=shunde.pk,
+        capacity_per_slot=5,
+        opens_at=time(8),
+        weekdays="5,6",
+    )
     assert (site.capacity_per_slot, site.opens_at, site.open_weekdays) == (5, time(8), {5, 6})
     assert site.history.first().history_user == supervisor
     with pytest.raises(ValidationError):
@@ -114,8 +122,12 @@ def _passed_then_back_for_a_second_order(trader, officer, shunde):
     declaration = red_declaration(trader)
     inspection = inspection_order(actor=officer, declaration_id=declaration.pk)
     inspection_result_record(actor=officer, inspection_id=inspection.pk, result=InspectionResult.PASSED)
-    declaration_decide(actor=officer, declaration_id=declaration.pk, action=Action.REQUEST_AMENDMENT,
-                       message="Correct the consignee address")
+    declaration_decide(
+        actor=officer,
+        declaration_id=declaration.pk,
+        action=Action.REQUEST_AMENDMENT,
+        message="Correct the consignee address",
+    )
     declaration_amend(actor=trader, declaration_id=declaration.pk)
     declaration.refresh_from_db()
     return declaration
@@ -137,8 +149,11 @@ def test_a_supervisor_needs_a_reason_to_order_a_second_inspection(trader, office
     declaration = _passed_then_back_for_a_second_order(trader, officer, shunde)
     with pytest.raises(TransitionNotAllowed, match="Only a customs supervisor"):
         inspection_order(actor=supervisor, declaration_id=declaration.pk, override_reason="  ")
-    second = inspection_order(actor=supervisor, declaration_id=declaration.pk,
-                              override_reason="Seal seen broken at Shekou after the first inspection")
+    second = inspection_order(
+        actor=supervisor,
+        declaration_id=declaration.pk,
+        override_reason="Seal seen broken at Shekou after the first inspection",
+    )
     assert second.override_reason.startswith("Seal seen broken")
     assert Inspection.objects.filter(declaration=declaration).count() == 2
 
@@ -241,8 +256,9 @@ def test_cancel_frees_the_place_and_allows_a_new_booking(trader, inspection, shu
     assert booking_create(actor=trader, inspection_id=inspection.pk, slot_id=slot.pk).status == BookingStatus.BOOKED
 
 
-def test_no_show_only_after_the_start_and_only_by_customs_of_the_site(trader, officer, other_officer, inspection,
-                                                                      shunde):
+def test_no_show_only_after_the_start_and_only_by_customs_of_the_site(
+    trader, officer, other_officer, inspection, shunde
+):
     slot = future_slot(shunde)
     booking = booking_create(actor=trader, inspection_id=inspection.pk, slot_id=slot.pk)
     with pytest.raises(TransitionNotAllowed, match="once the slot has started"):
@@ -268,8 +284,12 @@ def test_a_pass_goes_back_to_the_officer_for_release(trader, officer, inspection
     item = inspection.declaration.items.first()
     container = inspection.declaration.containers.first()
     declaration = inspection_result_record(
-        actor=officer, inspection_id=inspection.pk, result=InspectionResult.PASSED,
-        findings={item.pk: Finding(conforms=True, note="as declared")}, new_seals={container.number: "CIQ000777"})
+        actor=officer,
+        inspection_id=inspection.pk,
+        result=InspectionResult.PASSED,
+        findings={item.pk: Finding(conforms=True, note="as declared")},
+        new_seals={container.number: "CIQ000777"},
+    )
     inspection.refresh_from_db()
     booking.refresh_from_db()
     assert declaration.status == Status.INSPECTED
@@ -285,8 +305,12 @@ def test_a_pass_goes_back_to_the_officer_for_release(trader, officer, inspection
 
 def test_a_pass_is_released_at_once_where_the_port_enables_it(trader, officer, inspection):
     PortInspectionSettings.objects.create(port=inspection.declaration.origin_port, release_on_pass=True)
-    declaration = inspection_result_record(actor=officer, inspection_id=inspection.pk,
-                                           result=InspectionResult.PASSED_WITH_REMARKS, remarks="Repacked two cartons")
+    declaration = inspection_result_record(
+        actor=officer,
+        inspection_id=inspection.pk,
+        result=InspectionResult.PASSED_WITH_REMARKS,
+        remarks="Repacked two cartons",
+    )
     assert declaration.status == Status.RELEASED
     kinds = list(LedgerEntry.objects.order_by("-seq").values_list("kind", flat=True)[:2])
     assert kinds == ["declaration.release", "declaration.record_inspection"]
@@ -298,30 +322,39 @@ def test_release_on_pass_of_the_other_port_does_not_release(trader, officer, ins
     assert declaration.status == Status.INSPECTED
 
 
-@pytest.mark.parametrize(("decision", "status"), [(Action.REJECT, Status.REJECTED),
-                                                  (Action.REQUEST_AMENDMENT, Status.AMENDMENT_REQUESTED)])
+@pytest.mark.parametrize(
+    ("decision", "status"), [(Action.REJECT, Status.REJECTED), (Action.REQUEST_AMENDMENT, Status.AMENDMENT_REQUESTED)]
+)
 def test_a_fail_leads_where_the_officer_chooses(trader, officer, inspection, decision, status):
     declaration = inspection_result_record(
-        actor=officer, inspection_id=inspection.pk, result=InspectionResult.FAILED, remarks="Undeclared goods",
+        actor=officer,
+        inspection_id=inspection.pk,
+        result=InspectionResult.FAILED,
+        remarks="Undeclared goods",
         findings={inspection.declaration.items.first().pk: Finding(conforms=False, note="Pine, not oak")},
-        fail_decision=decision, fail_message="Line 1 is pine")
+        fail_decision=decision,
+        fail_message="Line 1 is pine",
+    )
     assert declaration.status == status and declaration.officer_message == "Line 1 is pine"
 
 
 def test_a_fail_at_the_clearance_port_needs_the_officers_choice(officer, inspection):
     with pytest.raises(ValidationError) as excinfo:
-        inspection_result_record(actor=officer, inspection_id=inspection.pk, result=InspectionResult.FAILED,
-                                 remarks="Undeclared goods")
+        inspection_result_record(
+            actor=officer, inspection_id=inspection.pk, result=InspectionResult.FAILED, remarks="Undeclared goods"
+        )
     assert "fail_decision" in excinfo.value.message_dict
     assert Declaration.objects.get(pk=inspection.declaration_id).status == Status.INSPECTION_REQUIRED
 
 
 def test_a_fail_recorded_at_the_other_port_waits_for_the_clearance_port(officer, other_officer, inspection):
-    declaration = inspection_result_record(actor=other_officer, inspection_id=inspection.pk,
-                                           result=InspectionResult.FAILED, remarks="Undeclared goods")
+    declaration = inspection_result_record(
+        actor=other_officer, inspection_id=inspection.pk, result=InspectionResult.FAILED, remarks="Undeclared goods"
+    )
     assert declaration.status == Status.INSPECTED
-    rejected = declaration_decide(actor=officer, declaration_id=declaration.pk, action=Action.REJECT,
-                                  message="Failed inspection at Shekou")
+    rejected = declaration_decide(
+        actor=officer, declaration_id=declaration.pk, action=Action.REJECT, message="Failed inspection at Shekou"
+    )
     assert rejected.status == Status.REJECTED
 
 
@@ -333,17 +366,25 @@ def test_a_result_is_recorded_once(officer, other_officer, inspection):
 
 @pytest.mark.parametrize("actor_name", ["trader", "stranger officer", "bank", "logistics"])
 def test_only_customs_of_the_route_record_results(trader, inspection, actor_name):
-    actor = {"trader": trader, "stranger officer": factories.customs_officer(ports=("CNNSA",)),
-             "bank": factories.bank_officer(), "logistics": factories.logistics_system()}[actor_name]
+    actor = {
+        "trader": trader,
+        "stranger officer": factories.customs_officer(ports=("CNNSA",)),
+        "bank": factories.bank_officer(),
+        "logistics": factories.logistics_system(),
+    }[actor_name]
     with pytest.raises(TransitionNotAllowed):
         inspection_result_record(actor=actor, inspection_id=inspection.pk, result=InspectionResult.PASSED)
 
 
 def test_remarks_and_findings_are_checked(officer, inspection):
     with pytest.raises(ValidationError) as excinfo:
-        inspection_result_record(actor=officer, inspection_id=inspection.pk,
-                                 result=InspectionResult.PASSED_WITH_REMARKS,
-                                 findings={999999: Finding(conforms=True)}, new_seals={"MSKU0000000": "X1"})
+        inspection_result_record(
+            actor=officer,
+            inspection_id=inspection.pk,
+            result=InspectionResult.PASSED_WITH_REMARKS,
+            findings={999999: Finding(conforms=True)},
+            new_seals={"MSKU0000000": "X1"},
+        )
     assert set(excinfo.value.message_dict) == {"remarks", "findings", "new_seals"}
 
 
@@ -352,22 +393,28 @@ def test_remarks_and_findings_are_checked(officer, inspection):
 
 def test_jpeg_and_png_photos_are_kept_with_their_checksum(officer, inspection):
     photos = [SimpleUploadedFile("a.jpg", JPEG), SimpleUploadedFile("b.png", PNG)]
-    inspection_result_record(actor=officer, inspection_id=inspection.pk, result=InspectionResult.PASSED,
-                             photos=photos)
+    inspection_result_record(actor=officer, inspection_id=inspection.pk, result=InspectionResult.PASSED, photos=photos)
     stored = sorted(inspection.photos.values_list("content_type", flat=True))
     assert stored == ["image/jpeg", "image/png"]
     assert all(len(photo.sha256) == 64 for photo in inspection.photos.all())
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("photo.jpg", b"%PDF-1.7\n" + b"0" * 64),  # a PDF named .jpg
-    ("photo.png", b"GIF89a" + b"0" * 64),
-    ("photo.jpg", b"MZ\x90\x00" + b"0" * 64),
-])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("photo.jpg", b"%PDF-1.7\n" + b"0" * 64),  # a PDF named .jpg
+        ("photo.png", b"GIF89a" + b"0" * 64),
+        ("photo.jpg", b"MZ\x90\x00" + b"0" * 64),
+    ],
+)
 def test_photos_are_checked_by_their_content_not_their_name(officer, inspection, name, content):
     with pytest.raises(ValidationError, match="not a JPEG or PNG"):
-        inspection_result_record(actor=officer, inspection_id=inspection.pk, result=InspectionResult.PASSED,
-                                 photos=[SimpleUploadedFile(name, content)])
+        inspection_result_record(
+            actor=officer,
+            inspection_id=inspection.pk,
+            result=InspectionResult.PASSED,
+            photos=[SimpleUploadedFile(name, content)],
+        )
     assert not inspection.photos.exists()
     assert Declaration.objects.get(pk=inspection.declaration_id).status == Status.INSPECTION_REQUIRED
 
@@ -375,5 +422,6 @@ def test_photos_are_checked_by_their_content_not_their_name(officer, inspection,
 def test_photos_over_5_mb_are_refused(officer, inspection):
     big = SimpleUploadedFile("big.jpg", JPEG + b"\x00" * (5 * 1024 * 1024))
     with pytest.raises(ValidationError, match="at most 5 MB"):
-        inspection_result_record(actor=officer, inspection_id=inspection.pk, result=InspectionResult.PASSED,
-                                 photos=[big])
+        inspection_result_record(
+            actor=officer, inspection_id=inspection.pk, result=InspectionResult.PASSED, photos=[big]
+        )

@@ -12,13 +12,18 @@ def run_suite_with(**env) -> subprocess.CompletedProcess:
     environment = {**os.environ, "CI": "true", **env}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "tests/portal/test_validators.py", "-q", "-p", "no:cacheprovider"],
-        cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_ci_run_fails_naming_a_stopped_postgres_and_redis():
-    result = run_suite_with(DATABASE_URL="postgres://postgres@127.0.0.1:1/harbour",
-                            CELERY_BROKER_URL="redis://127.0.0.1:1/0")
+    result = run_suite_with(
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/harbour", CELERY_BROKER_URL="redis://127.0.0.1:1/0"
+    )
     assert result.returncode != 0
     assert "PostgreSQL at postgres@127.0.0.1:1 does not answer" in result.stdout + result.stderr
     assert "Redis at 127.0.0.1:1 does not answer" in result.stdout + result.stderr

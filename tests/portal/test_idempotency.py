@@ -34,8 +34,13 @@ def api(trader):
 
 
 def post(api, body=None, key="key-1", **kwargs):
-    return api.post(URL, body if body is not None else factories.declaration_payload(), format="json",
-                    HTTP_IDEMPOTENCY_KEY=key, **kwargs)
+    return api.post(
+        URL,
+        body if body is not None else factories.declaration_payload(),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+        **kwargs,
+    )
 
 
 def test_same_key_and_body_replays_the_stored_response(api):
@@ -52,10 +57,18 @@ def test_same_key_and_body_replays_the_stored_response(api):
 
 
 def test_json_key_order_and_white_space_do_not_make_another_request(api):
-    first = api.post(URL, '{"origin_port": "CNSUD", "procedure": "integrated"}', content_type="application/json",
-                     HTTP_IDEMPOTENCY_KEY="k")
-    retry = api.post(URL, '{ "procedure":"integrated",\n "origin_port":"CNSUD" }', content_type="application/json",
-                     HTTP_IDEMPOTENCY_KEY="k")
+    first = api.post(
+        URL,
+        '{"origin_port": "CNSUD", "procedure": "integrated"}',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    retry = api.post(
+        URL,
+        '{ "procedure":"integrated",\n "origin_port":"CNSUD" }',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
 
     assert first.status_code == 201 and retry["Idempotent-Replayed"] == "true"
     assert Declaration.objects.count() == 1
@@ -220,7 +233,8 @@ def test_two_concurrent_requests_with_one_key_run_once(trader, monkeypatch):
 
 def test_every_post_endpoint_of_the_api_honours_the_key():
     posts = [
-        (path, callback) for path, _regex, method, callback in EndpointEnumerator().get_api_endpoints()
+        (path, callback)
+        for path, _regex, method, callback in EndpointEnumerator().get_api_endpoints()
         if method == "POST" and path.startswith("/api/v1/")
     ]
 

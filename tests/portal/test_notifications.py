@@ -21,9 +21,13 @@ def client_for(user) -> Client:
 def notify(user, count: int = 1, **kwargs) -> list[Notification]:
     start = timezone.now() - timedelta(hours=count)
     return [
-        Notification.objects.create(recipient=user, subject=kwargs.get("subject", f"Message {n}"),
-                                    body=kwargs.get("body", ""), link=kwargs.get("link", ""),
-                                    created_at=start + timedelta(minutes=n))
+        Notification.objects.create(
+            recipient=user,
+            subject=kwargs.get("subject", f"Message {n}"),
+            body=kwargs.get("body", ""),
+            link=kwargs.get("link", ""),
+            created_at=start + timedelta(minutes=n),
+        )
         for n in range(count)
     ]
 
@@ -97,8 +101,16 @@ def test_marking_read_needs_post_and_the_inbox_needs_sign_in():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("make", [factories.trader, factories.customs_officer, factories.customs_supervisor,
-                                  factories.bank_officer, factories.logistics_system])
+@pytest.mark.parametrize(
+    "make",
+    [
+        factories.trader,
+        factories.customs_officer,
+        factories.customs_supervisor,
+        factories.bank_officer,
+        factories.logistics_system,
+    ],
+)
 def test_every_role_sees_the_unread_count_in_the_navigation(make):
     me = make()
     notify(me, 3)
@@ -157,8 +169,9 @@ def test_notification_send_stores_rows_and_mails_after_commit(mailoutbox, django
     me = factories.trader()
     inactive = factories.trader(is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
-        sent = notification_send(recipients=[me, inactive], subject="CNSUD-2026-000001: Released", body="Done",
-                                 link="/declarations/1/")
+        sent = notification_send(
+            recipients=[me, inactive], subject="CNSUD-2026-000001: Released", body="Done", link="/declarations/1/"
+        )
     assert sent == 1
     assert list(Notification.objects.values_list("recipient_id", flat=True)) == [me.pk]
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [me.email]

@@ -28,8 +28,10 @@ def test_home_needs_login(client):
 @pytest.mark.parametrize("role", list(HOME_HEADINGS))
 def test_each_role_sees_its_own_home(client, role):
     maker = {
-        Role.TRADER_STAFF: factories.trader, Role.CUSTOMS_OFFICER: factories.customs_officer,
-        Role.CUSTOMS_SUPERVISOR: factories.customs_supervisor, Role.BANK_OFFICER: factories.bank_officer,
+        Role.TRADER_STAFF: factories.trader,
+        Role.CUSTOMS_OFFICER: factories.customs_officer,
+        Role.CUSTOMS_SUPERVISOR: factories.customs_supervisor,
+        Role.BANK_OFFICER: factories.bank_officer,
         Role.LOGISTICS_SYSTEM: factories.logistics_system,
     }[role]
     client.force_login(maker())
@@ -80,11 +82,14 @@ def test_password_reset_sends_a_working_link(client):
 def test_password_change(client):
     user = factories.trader()
     client.force_login(user)
-    response = client.post(reverse("password_change"), {
-        "old_password": "correct-horse-battery",
-        "new_password1": "another-long-pass-7",
-        "new_password2": "another-long-pass-7",
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "correct-horse-battery",
+            "new_password1": "another-long-pass-7",
+            "new_password2": "another-long-pass-7",
+        },
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("another-long-pass-7")

@@ -43,8 +43,13 @@ class PageParser(HTMLParser):
         if tag == "style":
             self.inline_styles.append("<style>")
         if tag == "form":
-            self.forms.append({"method": (attributes.get("method") or "get").lower(),
-                               "action": attributes.get("action", ""), "csrf": False})
+            self.forms.append(
+                {
+                    "method": (attributes.get("method") or "get").lower(),
+                    "action": attributes.get("action", ""),
+                    "csrf": False,
+                }
+            )
         if tag == "input" and attributes.get("name") == "csrfmiddlewaretoken" and self.forms:
             self.forms[-1]["csrf"] = bool(attributes.get("value"))
         if tag == "script":
@@ -73,13 +78,18 @@ def submitted_declaration(trader, **header):
 
 # --- Content-Security-Policy and the other headers -------------------------------------------------------------
 
+
 def test_pages_carry_a_strict_content_security_policy_and_the_other_security_headers(client):
     trader = factories.trader()
     declaration = submitted_declaration(trader)
     client.force_login(trader)
-    for url in [reverse("login"), reverse("home"), reverse("declarations:list"),
-                reverse("declarations:detail", args=[declaration.pk]),
-                reverse("declarations:receipt", args=[declaration.pk])]:
+    for url in [
+        reverse("login"),
+        reverse("home"),
+        reverse("declarations:list"),
+        reverse("declarations:detail", args=[declaration.pk]),
+        reverse("declarations:receipt", args=[declaration.pk]),
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         policy = csp(response)
@@ -98,8 +108,16 @@ def test_pages_carry_a_strict_content_security_policy_and_the_other_security_hea
         assert response.headers["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.parametrize("maker", [factories.trader, factories.customs_officer, factories.customs_supervisor,
-                                   factories.bank_officer, factories.logistics_system])
+@pytest.mark.parametrize(
+    "maker",
+    [
+        factories.trader,
+        factories.customs_officer,
+        factories.customs_supervisor,
+        factories.bank_officer,
+        factories.logistics_system,
+    ],
+)
 def test_pages_have_no_inline_script_or_style_the_policy_would_block(client, maker):
     user = maker()
     client.force_login(user)
@@ -107,8 +125,10 @@ def test_pages_have_no_inline_script_or_style_the_policy_would_block(client, mak
         page = parse(client.get(url))
         assert page.inline_styles == [], url
         assert [script for script in page.scripts if not script["src"] or script["body"].strip()] == [], url
-        assert all(script["src"].startswith(settings.STATIC_URL) or script["src"].startswith("/static/")
-                   for script in page.scripts), url
+        assert all(
+            script["src"].startswith(settings.STATIC_URL) or script["src"].startswith("/static/")
+            for script in page.scripts
+        ), url
 
 
 def test_api_docs_load_every_script_from_the_portal_itself(client):
@@ -142,6 +162,7 @@ def test_redoc_alone_may_use_inline_styles_never_inline_scripts(client):
 
 
 # --- Sign-in throttling ------------------------------------------------------------------------------------------
+
 
 def sign_in(client, username, password, address="10.0.0.1"):
     return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
@@ -202,6 +223,7 @@ def test_the_lockout_lasts_fifteen_minutes_per_user_and_address():
 
 # --- Session expiry ----------------------------------------------------------------------------------------------
 
+
 def test_a_session_ends_with_the_browser_and_after_a_shift_at_most(client):
     user = factories.trader()
     response = sign_in(client, user.username, PASSWORD)
@@ -216,8 +238,17 @@ def test_a_session_ends_with_the_browser_and_after_a_shift_at_most(client):
 
 # --- CSRF on every form ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("maker", [factories.trader, factories.customs_officer, factories.customs_supervisor,
-                                   factories.bank_officer, factories.logistics_system])
+
+@pytest.mark.parametrize(
+    "maker",
+    [
+        factories.trader,
+        factories.customs_officer,
+        factories.customs_supervisor,
+        factories.bank_officer,
+        factories.logistics_system,
+    ],
+)
 def test_every_post_form_on_the_main_screens_carries_a_csrf_token(client, maker):
     trader = factories.trader()
     declaration = submitted_declaration(trader)
@@ -226,10 +257,19 @@ def test_every_post_form_on_the_main_screens_carries_a_csrf_token(client, maker)
     if maker is factories.trader:
         user = trader
     client.force_login(user)
-    urls = [reverse("home"), reverse("notifications"), reverse("api-token"), reverse("password_change"),
-            reverse("declarations:list"), reverse("declarations:create"), reverse("declarations:officer-queue"),
-            reverse("declarations:detail", args=[declaration.pk]), reverse("declarations:edit", args=[draft.pk]),
-            reverse("declarations:review", args=[draft.pk]), reverse("inspections:home")]
+    urls = [
+        reverse("home"),
+        reverse("notifications"),
+        reverse("api-token"),
+        reverse("password_change"),
+        reverse("declarations:list"),
+        reverse("declarations:create"),
+        reverse("declarations:officer-queue"),
+        reverse("declarations:detail", args=[declaration.pk]),
+        reverse("declarations:edit", args=[draft.pk]),
+        reverse("declarations:review", args=[draft.pk]),
+        reverse("inspections:home"),
+    ]
     post_forms = 0
     for url in urls:
         response = client.get(url)
@@ -250,6 +290,7 @@ def test_a_post_without_the_csrf_token_is_refused():
 
 
 # --- Nothing a user typed is rendered as HTML --------------------------------------------------------------------
+
 
 def test_a_script_in_the_consignee_name_is_shown_as_text_on_every_page():
     trader = factories.trader()
@@ -291,11 +332,13 @@ def test_no_template_marks_user_data_safe():
 
 # --- In a real browser: nothing the policy refuses -----------------------------------------------------------------
 
+
 def csp_violations(page) -> list[str]:
     """Collects Chromium's "Refused to … Content Security Policy" console messages for this page."""
     refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
-            else None)
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     return refused
 
 
@@ -336,8 +379,12 @@ def test_portal_pages_and_htmx_run_under_the_policy(page):
     trader = factories.trader()
     declaration = submitted_declaration(trader)
     browser_sign_in(page, trader)
-    for url in [reverse("home"), reverse("declarations:list"), reverse("declarations:detail", args=[declaration.pk]),
-                reverse("declarations:receipt", args=[declaration.pk])]:
+    for url in [
+        reverse("home"),
+        reverse("declarations:list"),
+        reverse("declarations:detail", args=[declaration.pk]),
+        reverse("declarations:receipt", args=[declaration.pk]),
+    ]:
         page.goto(url)
         page.wait_for_load_state("networkidle")
     # htmx (a static file) is running: it has processed the page's polling element.

@@ -29,8 +29,17 @@ PRINT_SETTINGS = (
 
 def clean_environment(**extra) -> dict:
     """This process's environment without any of the settings' variables, plus ``extra``."""
-    names = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_HOST",
-             "EMAIL_BACKEND", "CELERY_TASK_DEFAULT_QUEUE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    names = {
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "EMAIL_HOST",
+        "EMAIL_BACKEND",
+        "CELERY_TASK_DEFAULT_QUEUE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     env = {key: value for key, value in os.environ.items() if key not in names}
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     env.update(extra)
@@ -38,8 +47,9 @@ def clean_environment(**extra) -> dict:
 
 
 def run_python(code: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_nothing_set_gives_the_embedded_portal():
@@ -77,7 +87,11 @@ def test_debug_off_without_a_secret_key_refuses_to_start():
 def test_check_deploy_is_clean_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=PROJECT, env=clean_environment(**PRODUCTION_ENV), capture_output=True, text=True, timeout=120,
+        cwd=PROJECT,
+        env=clean_environment(**PRODUCTION_ENV),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -87,7 +101,11 @@ def test_check_deploy_flags_debug_settings():
     """The test above would be meaningless if --deploy never complained: with DEBUG on, it does."""
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=PROJECT, env=clean_environment(), capture_output=True, text=True, timeout=120,
+        cwd=PROJECT,
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "security.W018" in result.stdout + result.stderr

@@ -91,8 +91,11 @@ def url_routes() -> list[Route]:
                 key = f"{name}.<format>"  # DRF's format-suffix twin of a named route
             else:
                 key = name
-            found.append(Route(key=key, name=name, route=route, params=entry_params,
-                               other_methods=_other_methods(entry.callback)))
+            found.append(
+                Route(
+                    key=key, name=name, route=route, params=entry_params, other_methods=_other_methods(entry.callback)
+                )
+            )
 
     walk(get_resolver(), "/", None, ())
     return found
@@ -176,10 +179,15 @@ def world() -> dict:
     declaration_verify(declaration_id=declaration.pk)
     declaration.refresh_from_db()
     if declaration.status == "submitted":
-        declaration = declaration_system_transition(declaration_id=declaration.pk, action=Action.START_REVIEW,
-                                                    lane="yellow")
-    document = document_attach(actor=trader, declaration_id=declaration.pk, kind="invoice",
-                               upload=SimpleUploadedFile("invoice.pdf", PDF, content_type="application/pdf"))
+        declaration = declaration_system_transition(
+            declaration_id=declaration.pk, action=Action.START_REVIEW, lane="yellow"
+        )
+    document = document_attach(
+        actor=trader,
+        declaration_id=declaration.pk,
+        kind="invoice",
+        upload=SimpleUploadedFile("invoice.pdf", PDF, content_type="application/pdf"),
+    )
     hold = hold_place(actor=users["offT"], declaration_id=declaration.pk, reason="Seal seen differently at Shekou")
 
     # An inspection ordered and booked at Shunde.
@@ -189,47 +197,82 @@ def world() -> dict:
     booked = red_declaration(trader)
     inspection = inspection_order(actor=officer, declaration_id=booked.pk, message="Check the wood")
     booking = booking_create(actor=trader, inspection_id=inspection.pk, slot_id=slot.pk)
-    closure, _moved = site_closure_add(actor=supervisor, site_id=site.pk, day=timezone.localdate() + timedelta(days=9),
-                                       reason="Holiday")
+    closure, _moved = site_closure_add(
+        actor=supervisor, site_id=site.pk, day=timezone.localdate() + timedelta(days=9), reason="Holiday"
+    )
 
     # An inspection passed (with a photo) and a certificate issued for it.
     inspected = red_declaration(trader)
     passed = inspection_order(actor=officer, declaration_id=inspected.pk)
-    inspection_result_record(actor=officer, inspection_id=passed.pk, result="passed",
-                             photos=[SimpleUploadedFile("yard.png", PNG, content_type="image/png")])
+    inspection_result_record(
+        actor=officer,
+        inspection_id=passed.pk,
+        result="passed",
+        photos=[SimpleUploadedFile("yard.png", PNG, content_type="image/png")],
+    )
     photo = passed.photos.get()
-    certificate = certificate_issue(actor=officer, declaration_id=inspected.pk, kind="phytosanitary",
-                                    item_ids=list(inspected.items.values_list("pk", flat=True)))
+    certificate = certificate_issue(
+        actor=officer,
+        declaration_id=inspected.pk,
+        kind="phytosanitary",
+        item_ids=list(inspected.items.values_list("pk", flat=True)),
+    )
     certificate_pdf_render(certificate_id=certificate.pk)
 
     # A financing request of trader A to bank A pledging A's departed export, with a document.
     departed = released_declaration(trader=trader, departed=True)
     financing = financing_request_create(
-        actor=trader, product_id=products[ProductKind.EXPORT_TAX_REBATE].pk, amount=Decimal("10000"),
-        currency="CNY", tenor_days=90, declaration_ids=[departed.pk], message="Rebate advance",
-        documents=[SimpleUploadedFile("contract.pdf", PDF, content_type="application/pdf")])
+        actor=trader,
+        product_id=products[ProductKind.EXPORT_TAX_REBATE].pk,
+        amount=Decimal("10000"),
+        currency="CNY",
+        tenor_days=90,
+        declaration_ids=[departed.pk],
+        message="Rebate advance",
+        documents=[SimpleUploadedFile("contract.pdf", PDF, content_type="application/pdf")],
+    )
     financing_document = financing.documents.first()
 
     # The supervisor's workspace: a rule of Shunde and a re-verification run.
-    rule = risk_rule_create(actor=supervisor, name="Tables from anywhere", score=10,
-                            port=Port.objects.get(locode="CNSUD"), hs_prefix="9403")
+    rule = risk_rule_create(
+        actor=supervisor, name="Tables from anywhere", score=10, port=Port.objects.get(locode="CNSUD"), hs_prefix="9403"
+    )
     reverify = reverify_job_start(actor=supervisor)
 
     # Carrier A's CSV upload, a notification of trader A, a signed checkpoint of the ledger.
-    upload = logistics_upload_create(actor=users["lgA"], kind="manifests", file=SimpleUploadedFile(
-        "manifests.csv", b"external_id,carrier\nM-9,\n", content_type="text/csv"))
+    upload = logistics_upload_create(
+        actor=users["lgA"],
+        kind="manifests",
+        file=SimpleUploadedFile("manifests.csv", b"external_id,carrier\nM-9,\n", content_type="text/csv"),
+    )
     logistics_upload_process(upload_id=upload.pk)  # the worker's step: the row is refused, so errors.csv exists
     notification_send(recipients=[trader], subject="Matrix notification", body="", link="/")
     notification = trader.notifications.order_by("-pk").first()
     checkpoint_create(only_if_grown=False)
 
     return {
-        "users": users, "declaration": declaration, "document": document, "hold": hold, "site": site,
-        "slot": slot, "other_slot": other_slot, "booked": booked, "inspection": inspection, "booking": booking,
+        "users": users,
+        "declaration": declaration,
+        "document": document,
+        "hold": hold,
+        "site": site,
+        "slot": slot,
+        "other_slot": other_slot,
+        "booked": booked,
+        "inspection": inspection,
+        "booking": booking,
         "closure": closure,
-        "inspected": inspected, "passed": passed, "photo": photo, "certificate": certificate,
-        "departed": departed, "financing": financing, "financing_document": financing_document, "rule": rule,
-        "reverify": reverify, "upload": upload, "notification": notification,
+        "inspected": inspected,
+        "passed": passed,
+        "photo": photo,
+        "certificate": certificate,
+        "departed": departed,
+        "financing": financing,
+        "financing_document": financing_document,
+        "rule": rule,
+        "reverify": reverify,
+        "upload": upload,
+        "notification": notification,
         "verify_reference": declaration_verification_reference(declaration),
         "check": check_code(declaration_verification_reference(declaration)),
     }

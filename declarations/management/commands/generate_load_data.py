@@ -60,19 +60,42 @@ LANE_RANK = {Lane.RED: 0, Lane.YELLOW: 1, Lane.GREEN: 2, "": 3}
 OWNER_CODES = ["CSQU", "MSKU", "TGHU", "OOLU", "CMAU", "HLXU", "EGHU", "TCLU"]
 ORIGIN_PORTS = ["CNSUD", "CNSHK"]
 FOREIGN_PORTS = ["NLRTM", "DEHAM", "USLAX", "SGSIN", "AUSYD", "BEANR", "AEJEA"]
-CONSIGNEES = ["Holland Home Interiors B.V.", "Hamburg Möbel GmbH", "Pacific Coast Imports Inc.",
-              "Lion City Trading Pte. Ltd.", "Harbour Retail Pty Ltd", "Antwerp Garden Supply NV",
-              "Gulf Household Trading LLC"]
-GOODS = ["Wooden dining tables", "Upholstered sofas", "LED lamps", "Ceramic tiles", "Kitchen cabinets",
-         "Steel shelving", "Garden chairs", "Cotton bed linen", "Air conditioners", "Frozen shrimps"]
+CONSIGNEES = [
+    "Holland Home Interiors B.V.",
+    "Hamburg Möbel GmbH",
+    "Pacific Coast Imports Inc.",
+    "Lion City Trading Pte. Ltd.",
+    "Harbour Retail Pty Ltd",
+    "Antwerp Garden Supply NV",
+    "Gulf Household Trading LLC",
+]
+GOODS = [
+    "Wooden dining tables",
+    "Upholstered sofas",
+    "LED lamps",
+    "Ceramic tiles",
+    "Kitchen cabinets",
+    "Steel shelving",
+    "Garden chairs",
+    "Cotton bed linen",
+    "Air conditioners",
+    "Frozen shrimps",
+]
 WARNING_WEIGHTS = [
-    (WarningCode.GROSS_MASS_MISMATCH, Severity.MEDIUM, 20), (WarningCode.PACKAGE_COUNT_MISMATCH, Severity.LOW, 14),
-    (WarningCode.MANIFEST_MISSING, Severity.HIGH, 8), (WarningCode.CONSIGNEE_MISMATCH, Severity.LOW, 10),
-    (WarningCode.CONTAINER_NOT_ON_MANIFEST, Severity.MEDIUM, 6), (WarningCode.UNDECLARED_CONTAINER, Severity.MEDIUM, 4),
-    (WarningCode.SEAL_MISMATCH, Severity.HIGH, 4), (WarningCode.SEAL_BROKEN, Severity.HIGH, 2),
-    (WarningCode.ROUTE_MISMATCH, Severity.MEDIUM, 3), (WarningCode.LOADED_BEFORE_RELEASE, Severity.HIGH, 2),
-    (WarningCode.TEMPERATURE_EXCURSION, Severity.MEDIUM, 3), (WarningCode.SENSITIVE_GOODS, Severity.MEDIUM, 8),
-    (WarningCode.VALUE_ANOMALY, Severity.MEDIUM, 12), (WarningCode.MANIFEST_WRITE_OFF_EXCEEDED, Severity.LOW, 4),
+    (WarningCode.GROSS_MASS_MISMATCH, Severity.MEDIUM, 20),
+    (WarningCode.PACKAGE_COUNT_MISMATCH, Severity.LOW, 14),
+    (WarningCode.MANIFEST_MISSING, Severity.HIGH, 8),
+    (WarningCode.CONSIGNEE_MISMATCH, Severity.LOW, 10),
+    (WarningCode.CONTAINER_NOT_ON_MANIFEST, Severity.MEDIUM, 6),
+    (WarningCode.UNDECLARED_CONTAINER, Severity.MEDIUM, 4),
+    (WarningCode.SEAL_MISMATCH, Severity.HIGH, 4),
+    (WarningCode.SEAL_BROKEN, Severity.HIGH, 2),
+    (WarningCode.ROUTE_MISMATCH, Severity.MEDIUM, 3),
+    (WarningCode.LOADED_BEFORE_RELEASE, Severity.HIGH, 2),
+    (WarningCode.TEMPERATURE_EXCURSION, Severity.MEDIUM, 3),
+    (WarningCode.SENSITIVE_GOODS, Severity.MEDIUM, 8),
+    (WarningCode.VALUE_ANOMALY, Severity.MEDIUM, 12),
+    (WarningCode.MANIFEST_WRITE_OFF_EXCEEDED, Severity.LOW, 4),
 ]
 WINDOW = dt.timedelta(weeks=12)
 
@@ -140,8 +163,13 @@ class TableWriter:
                 cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
         else:
             placeholders = ", ".join(["%s"] * len(self.fields))
-            values = [[field.get_db_prep_save(row.get(field.attname, self.defaults[field.attname]), connection)
-                       for field in self.fields] for row in self.rows]
+            values = [
+                [
+                    field.get_db_prep_save(row.get(field.attname, self.defaults[field.attname]), connection)
+                    for field in self.fields
+                ]
+                for row in self.rows
+            ]
             with connection.cursor() as cursor:
                 cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)  # noqa: S608
         self.rows = []
@@ -155,8 +183,9 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
             return [row[0] for row in cursor.fetchall()]
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
         start = cursor.fetchone()[0] + 1
@@ -188,11 +217,19 @@ class Command(BaseCommand):
             self.stdout.write(f"{done:,} of {declarations:,} declarations ({rate:,.0f}/s)")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in (Declaration, DeclarationItem, DeclarationContainer, VerificationRun,
-                              VerificationWarning, ContainerEvent, Declaration.history.model):
+                for model in (
+                    Declaration,
+                    DeclarationItem,
+                    DeclarationContainer,
+                    VerificationRun,
+                    VerificationWarning,
+                    ContainerEvent,
+                    Declaration.history.model,
+                ):
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-        self.stdout.write(self.style.SUCCESS(
-            f"Added {declarations:,} declarations in {time.perf_counter() - started:,.1f} s."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Added {declarations:,} declarations in {time.perf_counter() - started:,.1f} s.")
+        )
 
     # Reference data -----------------------------------------------------------------------------
 
@@ -214,8 +251,11 @@ class Command(BaseCommand):
             base = f"91440606LT{number:07d}"
             organisation, _created = Organisation.objects.get_or_create(
                 name_en=f"Load-test trader {number:02d} Co., Ltd.",
-                defaults={"kind": OrganisationKind.TRADER, "country_id": "CN",
-                          "uscc": base + uscc_check_character(base)},
+                defaults={
+                    "kind": OrganisationKind.TRADER,
+                    "country_id": "CN",
+                    "uscc": base + uscc_check_character(base),
+                },
             )
             user, created = User.objects.get_or_create(
                 username=f"loadtest-trader-{number:02d}",
@@ -228,8 +268,11 @@ class Command(BaseCommand):
         base = "91440606LC0000001"
         self.carrier, _created = Organisation.objects.get_or_create(
             name_en="Load-test carrier Co., Ltd.",
-            defaults={"kind": OrganisationKind.LOGISTICS, "country_id": "CN",
-                      "uscc": base + uscc_check_character(base)},
+            defaults={
+                "kind": OrganisationKind.LOGISTICS,
+                "country_id": "CN",
+                "uscc": base + uscc_check_character(base),
+            },
         )
 
     # One batch ----------------------------------------------------------------------------------
@@ -253,17 +296,16 @@ class Command(BaseCommand):
             if result < 0.25:
                 outcome["amended_at"] = submitted_at + duration * 0.5
                 outcome["version"] = 2
-            return {**outcome, "status": self._released_status(decided_at), "lane": Lane.RED,
-                    "decided_at": decided_at}
+            return {**outcome, "status": self._released_status(decided_at), "lane": Lane.RED, "decided_at": decided_at}
         lane = self.random.choices([Lane.GREEN, Lane.YELLOW, Lane.RED], weights=[65, 30, 5])[0]
         if not finished:
             status = self.random.choices(
                 [Status.UNDER_REVIEW, Status.SUBMITTED, Status.AMENDMENT_REQUESTED, Status.RESUBMITTED],
-                weights=[80, 5, 10, 5])[0]
+                weights=[80, 5, 10, 5],
+            )[0]
             if status in (Status.SUBMITTED, Status.RESUBMITTED):
                 lane = ""
-            return {**outcome, "status": status, "lane": lane,
-                    "version": 2 if status == Status.RESUBMITTED else 1}
+            return {**outcome, "status": status, "lane": lane, "version": 2 if status == Status.RESUBMITTED else 1}
         if self.random.random() < 0.03:
             return {**outcome, "status": Status.REJECTED, "lane": lane, "decided_at": decided_at}
         return {**outcome, "status": self._released_status(decided_at), "lane": lane, "decided_at": decided_at}
@@ -281,17 +323,36 @@ class Command(BaseCommand):
         ids = allocate_ids(Declaration, size)
         manifest_ids = allocate_ids(Manifest, math.ceil(size / 100))
         history = Declaration.history.model
-        writers = {model: TableWriter(model, with_pk=model in (Declaration, Manifest, VerificationRun))
-                   for model in (Declaration, DeclarationItem, DeclarationContainer, Manifest, ManifestLine,
-                                 ContainerEvent, SensorReading, VerificationRun, VerificationWarning, history)}
+        writers = {
+            model: TableWriter(model, with_pk=model in (Declaration, Manifest, VerificationRun))
+            for model in (
+                Declaration,
+                DeclarationItem,
+                DeclarationContainer,
+                Manifest,
+                ManifestLine,
+                ContainerEvent,
+                SensorReading,
+                VerificationRun,
+                VerificationWarning,
+                history,
+            )
+        }
         verified_rows: list[tuple[dict, list[str]]] = []
         for manifest_number, manifest_id in enumerate(manifest_ids):
-            writers[Manifest].add({
-                "id": manifest_id, "source_id": self.carrier.pk, "external_id": f"LOAD-MF-{manifest_id}",
-                "received_at": self.now, "carrier": "Pearl River Barge Lines", "vessel": f"YUE HAI {manifest_id % 90}",
-                "voyage": f"{manifest_id % 9000:04d}S", "port_of_loading_id": self.origin_ids[manifest_number % 2],
-                "port_of_discharge_id": self.origin_ids[(manifest_number + 1) % 2],
-            })
+            writers[Manifest].add(
+                {
+                    "id": manifest_id,
+                    "source_id": self.carrier.pk,
+                    "external_id": f"LOAD-MF-{manifest_id}",
+                    "received_at": self.now,
+                    "carrier": "Pearl River Barge Lines",
+                    "vessel": f"YUE HAI {manifest_id % 90}",
+                    "voyage": f"{manifest_id % 9000:04d}S",
+                    "port_of_loading_id": self.origin_ids[manifest_number % 2],
+                    "port_of_discharge_id": self.origin_ids[(manifest_number + 1) % 2],
+                }
+            )
         for index, pk in enumerate(ids):
             declarant_id, user_id, _name = self.traders[pk % len(self.traders)]
             integrated = rnd.random() < 0.7
@@ -300,52 +361,92 @@ class Command(BaseCommand):
             submitted_at = None if draft else self.now - WINDOW * rnd.random()
             duration = dt.timedelta(hours=rnd.lognormvariate(math.log(30), 0.6))
             created_at = (submitted_at or self.now - WINDOW * rnd.random()) - dt.timedelta(hours=rnd.uniform(0.5, 48))
-            outcome = ({"status": Status.DRAFT, "lane": "", "version": 1, "decided_at": None, "inspection_at": None,
-                        "amended_at": None} if draft else self._outcome(submitted_at, duration))
+            outcome = (
+                {
+                    "status": Status.DRAFT,
+                    "lane": "",
+                    "version": 1,
+                    "decided_at": None,
+                    "inspection_at": None,
+                    "amended_at": None,
+                }
+                if draft
+                else self._outcome(submitted_at, duration)
+            )
             items = []
             for line in range(1, rnd.choice((1, 1, 2, 3)) + 1):
                 quantity = Decimal(rnd.randint(10, 500))
                 gross = Decimal(rnd.randint(200, 12000)) + Decimal(rnd.randint(0, 999)) / 1000
                 value = (quantity * Decimal(rnd.randint(5, 400))).quantize(Decimal("0.01"))
-                items.append({"declaration_id": pk, "line_number": line, "hs_code_id": rnd.choice(self.hs_codes),
-                              "description": rnd.choice(GOODS), "origin_country_id": rnd.choice(self.countries),
-                              "quantity": quantity, "unit": "PCE", "packages": rnd.randint(1, 200),
-                              "gross_mass": gross, "net_mass": (gross * Decimal("0.9")).quantize(Decimal("0.001")),
-                              "value": value})
+                items.append(
+                    {
+                        "declaration_id": pk,
+                        "line_number": line,
+                        "hs_code_id": rnd.choice(self.hs_codes),
+                        "description": rnd.choice(GOODS),
+                        "origin_country_id": rnd.choice(self.countries),
+                        "quantity": quantity,
+                        "unit": "PCE",
+                        "packages": rnd.randint(1, 200),
+                        "gross_mass": gross,
+                        "net_mass": (gross * Decimal("0.9")).quantize(Decimal("0.001")),
+                        "value": value,
+                    }
+                )
             reefer = rnd.random() < 0.05
             container_total = rnd.choice((1, 1, 2)) if integrated else rnd.choice((0, 1))
             containers = []
             for k in range(container_total):
                 number = container_number(pk * 3 + k)
-                containers.append({"declaration_id": pk, "number": number, "size_type": "45R1" if reefer else "45G1",
-                                   "seal_number": f"SL{pk % 10_000_000:07d}{k}",
-                                   "temperature_min": Decimal("-20.0") if reefer else None,
-                                   "temperature_max": Decimal("-16.0") if reefer else None})
+                containers.append(
+                    {
+                        "declaration_id": pk,
+                        "number": number,
+                        "size_type": "45R1" if reefer else "45G1",
+                        "seal_number": f"SL{pk % 10_000_000:07d}{k}",
+                        "temperature_min": Decimal("-20.0") if reefer else None,
+                        "temperature_max": Decimal("-16.0") if reefer else None,
+                    }
+                )
             lane = outcome["lane"]
             reference = None if draft else f"{'CNSUD' if origin == self.origin_ids[0] else 'CNSHK'}-L{pk:011d}"
             document = f"LOADBL{pk:012d}"
             declaration = {
-                "id": pk, "reference": reference, "public_id": uuid.uuid4(), "declarant_id": declarant_id,
-                "status": outcome["status"], "lane": lane, "queue_rank": LANE_RANK[lane],
+                "id": pk,
+                "reference": reference,
+                "public_id": uuid.uuid4(),
+                "declarant_id": declarant_id,
+                "status": outcome["status"],
+                "lane": lane,
+                "queue_rank": LANE_RANK[lane],
                 "version": outcome["version"],
                 "direction": Direction.EXPORT if rnd.random() < 0.75 else Direction.IMPORT,
                 "procedure": Procedure.INTEGRATED if integrated else Procedure.STANDARD,
                 "origin_port_id": origin,
                 "transfer_port_id": (self.origin_ids[1] if origin == self.origin_ids[0] else self.origin_ids[0])
-                if integrated else None,
-                "foreign_port_id": rnd.choice(self.foreign_ids), "transport_document_number": document,
-                "consignor_name": self.traders[pk % len(self.traders)][2], "consignor_address": "Shunde, Foshan",
-                "consignee_name": rnd.choice(CONSIGNEES), "consignee_address": "Port district",
-                "consignee_country_id": rnd.choice(self.consignee_countries), "incoterm": "FOB",
+                if integrated
+                else None,
+                "foreign_port_id": rnd.choice(self.foreign_ids),
+                "transport_document_number": document,
+                "consignor_name": self.traders[pk % len(self.traders)][2],
+                "consignor_address": "Shunde, Foshan",
+                "consignee_name": rnd.choice(CONSIGNEES),
+                "consignee_address": "Port district",
+                "consignee_country_id": rnd.choice(self.consignee_countries),
+                "incoterm": "FOB",
                 "invoice_currency_id": "USD",
                 "total_packages": sum(i["packages"] for i in items),
                 "total_gross_mass": sum(i["gross_mass"] for i in items),
                 "total_net_mass": sum(i["net_mass"] for i in items),
                 "total_value": sum(i["value"] for i in items),
-                "item_count": len(items), "container_count": len(containers), "officer_message": "",
-                "created_by_id": user_id, "created_at": created_at,
+                "item_count": len(items),
+                "container_count": len(containers),
+                "officer_message": "",
+                "created_by_id": user_id,
+                "created_at": created_at,
                 "updated_at": outcome["decided_at"] or submitted_at or created_at,
-                "submitted_at": submitted_at, "decided_at": outcome["decided_at"],
+                "submitted_at": submitted_at,
+                "decided_at": outcome["decided_at"],
             }
             if outcome["status"] == Status.REJECTED:
                 declaration["officer_message"] = "Goods do not match the declaration."
@@ -359,28 +460,51 @@ class Command(BaseCommand):
                 continue
             # Logistics evidence: the manifest line (5 % missing), events and readings per container.
             if rnd.random() >= 0.05:
-                writers[ManifestLine].add({
-                    "manifest_id": manifest_ids[index // 100], "transport_document_number": document,
-                    "consignee_name": declaration["consignee_name"], "packages": declaration["total_packages"],
-                    "gross_mass": declaration["total_gross_mass"], "containers": [c["number"] for c in containers],
-                })
+                writers[ManifestLine].add(
+                    {
+                        "manifest_id": manifest_ids[index // 100],
+                        "transport_document_number": document,
+                        "consignee_name": declaration["consignee_name"],
+                        "packages": declaration["total_packages"],
+                        "gross_mass": declaration["total_gross_mass"],
+                        "containers": [c["number"] for c in containers],
+                    }
+                )
             released = outcome["decided_at"] is not None and outcome["status"] != Status.REJECTED
             for k, container in enumerate(containers):
                 events = [(ContainerEventType.GATE_IN, submitted_at - dt.timedelta(hours=6))]
                 if released:
                     events.append((ContainerEventType.LOADED, outcome["decided_at"] + dt.timedelta(hours=4)))
                 for number, (event_type, occurred_at) in enumerate(events):
-                    writers[ContainerEvent].add({
-                        "source_id": self.carrier.pk, "external_id": f"LOAD-EV-{pk}-{k}-{number}",
-                        "received_at": occurred_at, "container_number": container["number"],
-                        "event_type": event_type, "port_id": origin, "vessel": "", "voyage": "",
-                        "occurred_at": occurred_at, "seal_number": container["seal_number"], "weight": None})
+                    writers[ContainerEvent].add(
+                        {
+                            "source_id": self.carrier.pk,
+                            "external_id": f"LOAD-EV-{pk}-{k}-{number}",
+                            "received_at": occurred_at,
+                            "container_number": container["number"],
+                            "event_type": event_type,
+                            "port_id": origin,
+                            "vessel": "",
+                            "voyage": "",
+                            "occurred_at": occurred_at,
+                            "seal_number": container["seal_number"],
+                            "weight": None,
+                        }
+                    )
                 if reefer or rnd.random() < 0.2:
                     kind, value = ("temperature", "-18.0") if reefer else ("seal_status", "closed")
-                    writers[SensorReading].add({
-                        "source_id": self.carrier.pk, "external_id": f"LOAD-RD-{pk}-{k}", "received_at": submitted_at,
-                        "container_number": container["number"], "device": f"DEV-{pk % 5000}", "kind": kind,
-                        "value": value, "read_at": submitted_at})
+                    writers[SensorReading].add(
+                        {
+                            "source_id": self.carrier.pk,
+                            "external_id": f"LOAD-RD-{pk}-{k}",
+                            "received_at": submitted_at,
+                            "container_number": container["number"],
+                            "device": f"DEV-{pk % 5000}",
+                            "kind": kind,
+                            "value": value,
+                            "read_at": submitted_at,
+                        }
+                    )
             if lane:
                 verified_rows.append((declaration, [c["number"] for c in containers]))
         run_ids = allocate_ids(VerificationRun, len(verified_rows))
@@ -398,17 +522,33 @@ class Command(BaseCommand):
             # As the verification services keep it (the COPY of this batch's declarations runs below).
             declaration["current_warning_codes"] = warning_codes_text(code for code, _s, _k in warnings)
             finished_at = declaration["submitted_at"] + dt.timedelta(seconds=rnd.randint(3, 120))
-            writers[VerificationRun].add({
-                "id": run_id, "declaration_id": declaration["id"], "version": declaration["version"],
-                "state": "done", "score": sum(SEVERITY_SCORES[s] for _c, s, _k in warnings),
-                "lane": declaration["lane"],
-                "lane_reason": "Generated load-test data.", "randomly_selected": False, "runs": 1,
-                "finished_at": finished_at})
+            writers[VerificationRun].add(
+                {
+                    "id": run_id,
+                    "declaration_id": declaration["id"],
+                    "version": declaration["version"],
+                    "state": "done",
+                    "score": sum(SEVERITY_SCORES[s] for _c, s, _k in warnings),
+                    "lane": declaration["lane"],
+                    "lane_reason": "Generated load-test data.",
+                    "randomly_selected": False,
+                    "runs": 1,
+                    "finished_at": finished_at,
+                }
+            )
             for code, severity, key in warnings:
-                writers[VerificationWarning].add({
-                    "run_id": run_id, "declaration_id": declaration["id"], "code": code, "severity": severity,
-                    "message": f"{WarningCode(code).label} (generated)", "evidence": {"generated": True},
-                    "key": key, "raised_at": finished_at})
+                writers[VerificationWarning].add(
+                    {
+                        "run_id": run_id,
+                        "declaration_id": declaration["id"],
+                        "code": code,
+                        "severity": severity,
+                        "message": f"{WarningCode(code).label} (generated)",
+                        "evidence": {"generated": True},
+                        "key": key,
+                        "raised_at": finished_at,
+                    }
+                )
         for writer in writers.values():
             writer.flush()
 
@@ -420,6 +560,18 @@ class Command(BaseCommand):
             if outcome["amended_at"] is not None:
                 rows.append((outcome["amended_at"], Status.AMENDMENT_REQUESTED, "request_amendment"))
         for moment, status, reason in rows:
-            writer.add({**declaration, "status": status, "lane": Lane.RED, "queue_rank": LANE_RANK[Lane.RED],
-                        "version": 1, "decided_at": None, "updated_at": moment, "history_date": moment,
-                        "history_change_reason": reason, "history_type": "~", "history_user_id": None})
+            writer.add(
+                {
+                    **declaration,
+                    "status": status,
+                    "lane": Lane.RED,
+                    "queue_rank": LANE_RANK[Lane.RED],
+                    "version": 1,
+                    "decided_at": None,
+                    "updated_at": moment,
+                    "history_date": moment,
+                    "history_change_reason": reason,
+                    "history_type": "~",
+                    "history_user_id": None,
+                }
+            )

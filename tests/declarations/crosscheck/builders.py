@@ -35,9 +35,16 @@ def at(hours: float) -> datetime:
 
 def item(**overrides) -> ItemFacts:
     values = {
-        "line": 1, "hs_code": "8516500000", "description": "Microwave ovens", "origin_country": "CN",
-        "quantity": Decimal("500"), "unit": "PCE", "packages": 50, "gross_mass": Decimal("6000"),
-        "net_mass": Decimal("5000"), "value": Decimal("25000"),
+        "line": 1,
+        "hs_code": "8516500000",
+        "description": "Microwave ovens",
+        "origin_country": "CN",
+        "quantity": Decimal("500"),
+        "unit": "PCE",
+        "packages": 50,
+        "gross_mass": Decimal("6000"),
+        "net_mass": Decimal("5000"),
+        "value": Decimal("25000"),
     }
     values.update(overrides)
     return ItemFacts(**values)
@@ -57,12 +64,25 @@ def reefer(number: str = REEFER, **overrides) -> ContainerFacts:
 
 def declaration(**overrides) -> DeclarationFacts:
     values = {
-        "id": 1, "reference": "HSW-2025-000001", "version": 1, "status": "submitted", "direction": "export",
-        "procedure": "integrated", "origin_port": ORIGIN, "transfer_port": TRANSFER, "foreign_port": FOREIGN,
-        "transport_document_number": DOCUMENT, "consignee_name": "Rotterdam Appliances B.V.",
-        "invoice_currency": "USD", "declarant_id": 7, "total_packages": 100,
-        "total_gross_mass": Decimal("12000"), "total_value": Decimal("50000"), "released_at": None,
-        "items": (item(line=1), item(line=2)), "containers": (container(CONTAINER_A), container(CONTAINER_B)),
+        "id": 1,
+        "reference": "HSW-2025-000001",
+        "version": 1,
+        "status": "submitted",
+        "direction": "export",
+        "procedure": "integrated",
+        "origin_port": ORIGIN,
+        "transfer_port": TRANSFER,
+        "foreign_port": FOREIGN,
+        "transport_document_number": DOCUMENT,
+        "consignee_name": "Rotterdam Appliances B.V.",
+        "invoice_currency": "USD",
+        "declarant_id": 7,
+        "total_packages": 100,
+        "total_gross_mass": Decimal("12000"),
+        "total_value": Decimal("50000"),
+        "released_at": None,
+        "items": (item(line=1), item(line=2)),
+        "containers": (container(CONTAINER_A), container(CONTAINER_B)),
     }
     values.update(overrides)
     return DeclarationFacts(**values)
@@ -70,33 +90,65 @@ def declaration(**overrides) -> DeclarationFacts:
 
 def manifest_line(**overrides) -> ManifestLineFacts:
     values = {
-        "manifest_id": 10, "line_id": 100, "carrier": "COSCO", "vessel": "Shunde Barge 8", "voyage": "SB8-031",
-        "port_of_loading": ORIGIN, "port_of_discharge": TRANSFER, "transport_document_number": DOCUMENT,
-        "consignee_name": "ROTTERDAM APPLIANCES BV", "packages": 100, "gross_mass": Decimal("12000"),
+        "manifest_id": 10,
+        "line_id": 100,
+        "carrier": "COSCO",
+        "vessel": "Shunde Barge 8",
+        "voyage": "SB8-031",
+        "port_of_loading": ORIGIN,
+        "port_of_discharge": TRANSFER,
+        "transport_document_number": DOCUMENT,
+        "consignee_name": "ROTTERDAM APPLIANCES BV",
+        "packages": 100,
+        "gross_mass": Decimal("12000"),
         "containers": (CONTAINER_A, CONTAINER_B),
     }
     values.update(overrides)
     return ManifestLineFacts(**values)
 
 
-def event(id: int, container_number: str = CONTAINER_A, event_type: str = "gate_in", port: str = ORIGIN,
-          hours: float = 0, **overrides) -> ContainerEventFacts:
+def event(
+    id: int,
+    container_number: str = CONTAINER_A,
+    event_type: str = "gate_in",
+    port: str = ORIGIN,
+    hours: float = 0,
+    **overrides,
+) -> ContainerEventFacts:
     return ContainerEventFacts(
-        id=id, container_number=container_number, event_type=event_type, port=port, occurred_at=at(hours),
+        id=id,
+        container_number=container_number,
+        event_type=event_type,
+        port=port,
+        occurred_at=at(hours),
         **overrides,
     )
 
 
-def reading(id: int, container_number: str = CONTAINER_A, kind: str = "seal_status", value: str = "closed",
-            hours: float = 0, device: str = "ESEAL-1") -> SensorReadingFacts:
+def reading(
+    id: int,
+    container_number: str = CONTAINER_A,
+    kind: str = "seal_status",
+    value: str = "closed",
+    hours: float = 0,
+    device: str = "ESEAL-1",
+) -> SensorReadingFacts:
     return SensorReadingFacts(
-        id=id, container_number=container_number, device=device, kind=kind, value=value, read_at=at(hours),
+        id=id,
+        container_number=container_number,
+        device=device,
+        kind=kind,
+        value=value,
+        read_at=at(hours),
     )
 
 
 def sibling(**overrides) -> SiblingFacts:
     values = {
-        "id": 2, "reference": "HSW-2025-000002", "total_packages": 40, "total_gross_mass": Decimal("4000"),
+        "id": 2,
+        "reference": "HSW-2025-000002",
+        "total_packages": 40,
+        "total_gross_mass": Decimal("4000"),
         "container_numbers": frozenset({CONTAINER_C}),
     }
     values.update(overrides)

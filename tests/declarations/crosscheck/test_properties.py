@@ -39,17 +39,26 @@ def container_facts(draw) -> ContainerFacts:
     number = draw(st.sampled_from(CONTAINERS))
     reefer = draw(st.booleans())
     return ContainerFacts(
-        number=number, size_type="45R1" if reefer else "45G1", seal_number=draw(st.sampled_from(SEALS)),
-        temperature_min=Decimal("-20") if reefer else None, temperature_max=Decimal("-18") if reefer else None,
+        number=number,
+        size_type="45R1" if reefer else "45G1",
+        seal_number=draw(st.sampled_from(SEALS)),
+        temperature_min=Decimal("-20") if reefer else None,
+        temperature_max=Decimal("-18") if reefer else None,
     )
 
 
 @st.composite
 def item_facts(draw, line: int) -> ItemFacts:
     return ItemFacts(
-        line=line, hs_code=draw(st.sampled_from(["8516500000", "9301900000", "0301110000"])), description="goods",
-        origin_country=draw(st.sampled_from(["CN", "VN"])), quantity=draw(st.decimals(0, 1000, places=0)),
-        unit="PCE", packages=draw(st.integers(0, 100)), gross_mass=draw(masses), net_mass=draw(masses),
+        line=line,
+        hs_code=draw(st.sampled_from(["8516500000", "9301900000", "0301110000"])),
+        description="goods",
+        origin_country=draw(st.sampled_from(["CN", "VN"])),
+        quantity=draw(st.decimals(0, 1000, places=0)),
+        unit="PCE",
+        packages=draw(st.integers(0, 100)),
+        gross_mass=draw(masses),
+        net_mass=draw(masses),
         value=draw(st.decimals(0, 100000, places=2)),
         sensitive_reason=draw(st.sampled_from(["", "dual_use", "cites", "hazardous", "quarantine"])),
         unit_value_min=draw(st.sampled_from([None, Decimal("3")])),
@@ -64,35 +73,51 @@ def bundles(draw) -> EvidenceBundle:
     items = tuple(draw(item_facts(line)) for line in range(1, draw(st.integers(0, 3)) + 1))
     integrated = draw(st.booleans())
     facts = declaration(
-        procedure="integrated" if integrated else "standard", transfer_port=TRANSFER if integrated else None,
+        procedure="integrated" if integrated else "standard",
+        transfer_port=TRANSFER if integrated else None,
         direction=draw(st.sampled_from(["export", "import"])),
         invoice_currency=draw(st.sampled_from(["USD", "EUR"])),
         consignee_name=draw(st.sampled_from(["Rotterdam Appliances B.V.", "Other Ltd", ""])),
-        total_packages=draw(st.integers(0, 300)), total_gross_mass=draw(masses),
-        released_at=draw(st.one_of(st.none(), hours.map(at))), items=items, containers=containers,
+        total_packages=draw(st.integers(0, 300)),
+        total_gross_mass=draw(masses),
+        released_at=draw(st.one_of(st.none(), hours.map(at))),
+        items=items,
+        containers=containers,
     )
     lines = tuple(
         ManifestLineFacts(
-            manifest_id=1, line_id=100 + index, carrier="C", vessel="V", voyage="1", port_of_loading=ORIGIN,
-            port_of_discharge=TRANSFER, transport_document_number=facts.transport_document_number,
+            manifest_id=1,
+            line_id=100 + index,
+            carrier="C",
+            vessel="V",
+            voyage="1",
+            port_of_loading=ORIGIN,
+            port_of_discharge=TRANSFER,
+            transport_document_number=facts.transport_document_number,
             consignee_name=draw(st.sampled_from(["ROTTERDAM APPLIANCES BV", "Someone Else", ""])),
-            packages=draw(st.integers(0, 300)), gross_mass=draw(masses),
+            packages=draw(st.integers(0, 300)),
+            gross_mass=draw(masses),
             containers=tuple(draw(st.lists(st.sampled_from(CONTAINERS), max_size=4))),
         )
         for index in range(draw(st.integers(0, 3)))
     )
     events = tuple(
         ContainerEventFacts(
-            id=index, container_number=draw(st.sampled_from(CONTAINERS)),
-            event_type=draw(st.sampled_from(ContainerEventType.values)), port=draw(st.sampled_from(PORTS)),
-            occurred_at=at(draw(hours)), seal_number=draw(st.sampled_from(SEALS)),
+            id=index,
+            container_number=draw(st.sampled_from(CONTAINERS)),
+            event_type=draw(st.sampled_from(ContainerEventType.values)),
+            port=draw(st.sampled_from(PORTS)),
+            occurred_at=at(draw(hours)),
+            seal_number=draw(st.sampled_from(SEALS)),
             weight=draw(st.one_of(st.none(), masses)),
         )
         for index in range(draw(st.integers(0, 8)))
     )
     readings = tuple(
         SensorReadingFacts(
-            id=index, container_number=draw(st.sampled_from(CONTAINERS)), device="D",
+            id=index,
+            container_number=draw(st.sampled_from(CONTAINERS)),
+            device="D",
             kind=draw(st.sampled_from(SensorKind.values)),
             value=draw(st.sampled_from([*SEAL_OPEN_VALUES, "closed", "-19", "-10", "-25", "x"])),
             read_at=at(draw(hours)),
@@ -101,18 +126,27 @@ def bundles(draw) -> EvidenceBundle:
     )
     siblings = tuple(
         SiblingFacts(
-            id=10 + index, reference=f"HSW-S{index}", total_packages=draw(st.integers(0, 100)),
+            id=10 + index,
+            reference=f"HSW-S{index}",
+            total_packages=draw(st.integers(0, 100)),
             total_gross_mass=draw(masses),
             container_numbers=frozenset(draw(st.lists(st.sampled_from(CONTAINERS), max_size=2))),
         )
         for index in range(draw(st.integers(0, 2)))
     )
     tolerances = Tolerances(
-        gross_mass_percent=draw(st.decimals(0, 20, places=1)), temperature=draw(st.decimals(0, 3, places=1)),
+        gross_mass_percent=draw(st.decimals(0, 20, places=1)),
+        temperature=draw(st.decimals(0, 3, places=1)),
         value_anomaly_factor=draw(st.decimals(1, 5, places=1)),
     )
-    return EvidenceBundle(declaration=facts, manifest_lines=lines, events=events, readings=readings,
-                          siblings=siblings, tolerances=tolerances)
+    return EvidenceBundle(
+        declaration=facts,
+        manifest_lines=lines,
+        events=events,
+        readings=readings,
+        siblings=siblings,
+        tolerances=tolerances,
+    )
 
 
 @PROPERTY_SETTINGS
@@ -153,12 +187,17 @@ def test_verifying_twice_gives_the_same_findings(bundle):
 severities = st.sampled_from(Severity.values)
 risk_rules = st.builds(
     RiskRuleFacts,
-    id=st.integers(1, 100), name=st.sampled_from(["a", "b", "c"]),
-    port=st.sampled_from(["", ORIGIN, TRANSFER]), hs_prefix=st.sampled_from(["", "85", "93"]),
-    origin_country=st.sampled_from(["", "CN", "VN"]), trader_id=st.sampled_from([None, 7, 8]),
+    id=st.integers(1, 100),
+    name=st.sampled_from(["a", "b", "c"]),
+    port=st.sampled_from(["", ORIGIN, TRANSFER]),
+    hs_prefix=st.sampled_from(["", "85", "93"]),
+    origin_country=st.sampled_from(["", "CN", "VN"]),
+    trader_id=st.sampled_from([None, 7, 8]),
     route_port=st.sampled_from(["", FOREIGN, "HKHKG"]),
     min_value=st.one_of(st.none(), st.decimals(0, 100000, places=2)),
-    score=st.integers(0, 60), forced_lane=st.sampled_from(["", *Lane.values]), active=st.booleans(),
+    score=st.integers(0, 60),
+    forced_lane=st.sampled_from(["", *Lane.values]),
+    active=st.booleans(),
 )
 
 
@@ -166,19 +205,25 @@ risk_rules = st.builds(
 def port_settings(draw) -> PortSettingsFacts:
     yellow = draw(st.integers(0, 100))
     return PortSettingsFacts(
-        random_selection_percent=draw(st.decimals(0, 100, places=2)), yellow_score=yellow,
+        random_selection_percent=draw(st.decimals(0, 100, places=2)),
+        yellow_score=yellow,
         red_score=draw(st.integers(yellow, 150)),
     )
 
 
 @PROPERTY_SETTINGS
 @given(
-    bundle=bundles(), severity_list=st.lists(severities, max_size=6), rule_list=st.lists(risk_rules, max_size=4),
-    settings_facts=port_settings(), draw=st.decimals(0, Decimal("99.99"), places=2),
+    bundle=bundles(),
+    severity_list=st.lists(severities, max_size=6),
+    rule_list=st.lists(risk_rules, max_size=4),
+    settings_facts=port_settings(),
+    draw=st.decimals(0, Decimal("99.99"), places=2),
 )
 def test_adding_a_high_finding_never_lowers_the_lane(bundle, severity_list, rule_list, settings_facts, draw):
-    findings = [Finding(WarningCode.SEAL_MISMATCH, severity, "m", key=str(index))
-                for index, severity in enumerate(severity_list)]
+    findings = [
+        Finding(WarningCode.SEAL_MISMATCH, severity, "m", key=str(index))
+        for index, severity in enumerate(severity_list)
+    ]
     before = risk_assessment(bundle, findings, rule_list, settings_facts, selection_draw=draw)
     worse = [*findings, Finding(WarningCode.SEAL_BROKEN, Severity.HIGH, "seal open", key="x")]
     after = risk_assessment(bundle, worse, rule_list, settings_facts, selection_draw=draw)
@@ -187,8 +232,12 @@ def test_adding_a_high_finding_never_lowers_the_lane(bundle, severity_list, rule
 
 
 @PROPERTY_SETTINGS
-@given(bundle=bundles(), rule_list=st.lists(risk_rules, max_size=4), settings_facts=port_settings(),
-       draw=st.decimals(0, Decimal("99.99"), places=2))
+@given(
+    bundle=bundles(),
+    rule_list=st.lists(risk_rules, max_size=4),
+    settings_facts=port_settings(),
+    draw=st.decimals(0, Decimal("99.99"), places=2),
+)
 def test_the_same_draw_gives_the_same_lane(bundle, rule_list, settings_facts, draw):
     findings = rules.findings_for(bundle)
     first = risk_assessment(bundle, findings, rule_list, settings_facts, selection_draw=draw)

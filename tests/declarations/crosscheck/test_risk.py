@@ -28,7 +28,10 @@ def assess(findings=(), rules=(), settings=SETTINGS, draw=NOT_DRAWN, evidence=No
 def test_a_clean_declaration_goes_green_with_score_zero():
     assessment = assess()
     assert (assessment.score, assessment.lane, assessment.forced_by, assessment.randomly_selected) == (
-        0, Lane.GREEN, "", False,
+        0,
+        Lane.GREEN,
+        "",
+        False,
     )
     assert assessment.reasons == ["Score 0 is below the yellow threshold 15."]
 
@@ -43,8 +46,10 @@ def test_score_adds_the_severity_of_every_finding():
 
 
 def test_score_adds_matching_rules_and_names_them():
-    rules = [RiskRuleFacts(id=1, name="Shunde surcharge", port=ORIGIN, score=7),
-             RiskRuleFacts(id=2, name="Other port", port="CNNSA", score=50)]
+    rules = [
+        RiskRuleFacts(id=1, name="Shunde surcharge", port=ORIGIN, score=7),
+        RiskRuleFacts(id=2, name="Other port", port="CNNSA", score=50),
+    ]
     assessment = assess([finding(Severity.LOW)], rules)
     assert assessment.score == 17
     assert assessment.lane == Lane.YELLOW
@@ -56,17 +61,20 @@ def test_score_adds_matching_rules_and_names_them():
 # Rule conditions --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("condition", "matching", "not_matching"), [
-    ("port", ORIGIN, TRANSFER),  # the port of clearance only
-    ("hs_prefix", "85", "84"),
-    ("hs_prefix", "8516", "8517"),
-    ("hs_prefix", "8516.50", "8516.60"),
-    ("origin_country", "cn", "VN"),
-    ("trader_id", 7, 8),
-    ("route_port", FOREIGN, "USLAX"),
-    ("route_port", TRANSFER, "HKHKG"),
-    ("min_value", Decimal("50000"), Decimal("50000.01")),  # total value 50,000
-])
+@pytest.mark.parametrize(
+    ("condition", "matching", "not_matching"),
+    [
+        ("port", ORIGIN, TRANSFER),  # the port of clearance only
+        ("hs_prefix", "85", "84"),
+        ("hs_prefix", "8516", "8517"),
+        ("hs_prefix", "8516.50", "8516.60"),
+        ("origin_country", "cn", "VN"),
+        ("trader_id", 7, 8),
+        ("route_port", FOREIGN, "USLAX"),
+        ("route_port", TRANSFER, "HKHKG"),
+        ("min_value", Decimal("50000"), Decimal("50000.01")),  # total value 50,000
+    ],
+)
 def test_each_rule_condition(condition, matching, not_matching):
     evidence = bundle()
     assert rule_matches(RiskRuleFacts(id=1, name="r", score=1, **{condition: matching}), evidence)
@@ -74,8 +82,10 @@ def test_each_rule_condition(condition, matching, not_matching):
 
 
 def test_hs_prefix_and_origin_match_any_item():
-    items = (item(line=1, hs_code="8516500000", origin_country="CN"), item(line=2, hs_code="9301900000",
-                                                                             origin_country="VN"))
+    items = (
+        item(line=1, hs_code="8516500000", origin_country="CN"),
+        item(line=2, hs_code="9301900000", origin_country="VN"),
+    )
     evidence = bundle(declaration(items=items))
     assert rule_matches(RiskRuleFacts(id=1, name="arms", hs_prefix="93", score=1), evidence)
     assert rule_matches(RiskRuleFacts(id=1, name="vietnam", origin_country="VN", score=1), evidence)
@@ -124,7 +134,9 @@ def test_a_forced_green_lane_wins_over_the_score_and_is_not_randomly_selected():
     rules = [RiskRuleFacts(id=1, name="Trusted trader", trader_id=7, forced_lane=Lane.GREEN)]
     assessment = assess([finding(Severity.HIGH)], rules, draw=Decimal("0"))
     assert (assessment.lane, assessment.forced_by, assessment.randomly_selected) == (
-        Lane.GREEN, "Trusted trader", False,
+        Lane.GREEN,
+        "Trusted trader",
+        False,
     )
     assert assessment.score == 40
 
@@ -162,9 +174,15 @@ def test_threshold_reasons_say_which_threshold_was_reached():
 # Random selection -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("draw", "selected"), [
-    (Decimal("0"), True), (Decimal("4.99"), True), (Decimal("5"), False), (Decimal("5.01"), False),
-])
+@pytest.mark.parametrize(
+    ("draw", "selected"),
+    [
+        (Decimal("0"), True),
+        (Decimal("4.99"), True),
+        (Decimal("5"), False),
+        (Decimal("5.01"), False),
+    ],
+)
 def test_random_selection_at_the_boundary(draw, selected):
     assessment = assess(draw=draw)
     assert assessment.randomly_selected is selected

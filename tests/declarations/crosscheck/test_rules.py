@@ -159,7 +159,8 @@ def test_gross_mass_just_beyond_the_tolerance_is_a_mismatch(declared):
 
 def test_gross_mass_tolerance_comes_from_the_bundle():
     evidence = bundle(
-        declaration(total_gross_mass=Decimal("10800")), manifest_lines=(manifest_line(gross_mass=Decimal("10000")),),
+        declaration(total_gross_mass=Decimal("10800")),
+        manifest_lines=(manifest_line(gross_mass=Decimal("10000")),),
     )
     assert keys(rules.gross_mass_mismatch(evidence)) == ["manifest"]
     relaxed = replace(evidence, tolerances=Tolerances(gross_mass_percent=Decimal("10")))
@@ -178,7 +179,8 @@ def test_gross_mass_counts_every_declaration_of_the_document():
 
 def test_gross_mass_sums_the_manifest_lines():
     lines = (
-        manifest_line(line_id=100, gross_mass=Decimal("7000")), manifest_line(line_id=101, gross_mass=Decimal("5000")),
+        manifest_line(line_id=100, gross_mass=Decimal("7000")),
+        manifest_line(line_id=101, gross_mass=Decimal("5000")),
     )
     assert rules.gross_mass_mismatch(bundle(manifest_lines=lines)) == []
 
@@ -222,7 +224,8 @@ def test_weighing_exactly_at_the_tolerance_is_not_a_mismatch():
     # declared 12,600 kg against 12,000 kg weighed: exactly 5 %
     events = (weighed(1, CONTAINER_A, "6000"), weighed(2, CONTAINER_B, "6000"))
     evidence = bundle(
-        declaration(total_gross_mass=Decimal("12600")), manifest_lines=(manifest_line(gross_mass=Decimal("12600")),),
+        declaration(total_gross_mass=Decimal("12600")),
+        manifest_lines=(manifest_line(gross_mass=Decimal("12600")),),
         events=events,
     )
     assert rules.gross_mass_mismatch(evidence) == []
@@ -281,10 +284,15 @@ def test_consignee_differs_from_the_manifest():
     assert findings[0].evidence["manifest_normalised"] == ["hamburg appliances"]
 
 
-@pytest.mark.parametrize("manifest_name", [
-    "ROTTERDAM APPLIANCES BV", "Rotterdam  Appliances, B. V.", "ｒｏｔｔｅｒｄａｍ ａｐｐｌｉａｎｃｅｓ Ｂ．Ｖ．",
-    "Rotterdam-Appliances",
-])
+@pytest.mark.parametrize(
+    "manifest_name",
+    [
+        "ROTTERDAM APPLIANCES BV",
+        "Rotterdam  Appliances, B. V.",
+        "ｒｏｔｔｅｒｄａｍ ａｐｐｌｉａｎｃｅｓ Ｂ．Ｖ．",
+        "Rotterdam-Appliances",
+    ],
+)
 def test_consignee_spelt_differently_is_the_same_consignee(manifest_name):
     assert rules.consignee_mismatch(bundle(manifest_lines=(manifest_line(consignee_name=manifest_name),))) == []
 
@@ -295,34 +303,37 @@ def test_consignee_needs_both_names():
     assert rules.consignee_mismatch(bundle(manifest_lines=())) == []
 
 
-@pytest.mark.parametrize(("name", "normalised"), [
-    ("Shenzhen Huaqiang Co., Ltd.", "shenzhen huaqiang"),
-    ("SHENZHEN HUAQIANG COMPANY LIMITED", "shenzhen huaqiang"),
-    ("Acme Inc.", "acme"),
-    ("Acme Incorporated", "acme"),
-    ("Acme Corp", "acme"),
-    ("Acme Corporation", "acme"),
-    ("Acme, LLC", "acme"),
-    ("Acme PLC", "acme"),
-    ("Müller Logistik GmbH", "müller logistik"),
-    ("MÜLLER LOGISTIK GMBH", "müller logistik"),
-    ("Straße AG", "strasse"),
-    ("Nestlé S.A.", "nestlé"),
-    ("Rossi S.r.l.", "rossi"),
-    ("Rossi S.p.A.", "rossi"),
-    ("Lion City Pte. Ltd.", "lion city"),
-    ("Kangaroo Pty Ltd", "kangaroo"),
-    ("Sakura K.K.", "sakura"),
-    ("Van Dijk B.V.", "van dijk"),
-    ("Van Dijk B V", "van dijk"),
-    ("Van Dijk BV", "van dijk"),
-    ("深圳市华强股份有限公司", "深圳市华强"),
-    ("深圳市华强有限公司", "深圳市华强"),
-    ("深圳市华强公司", "深圳市华强"),
-    ("ＡＣＭＥ　ＬＴＤ", "acme"),
-    ("  A.  B.  Trading   ", "a b trading"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("name", "normalised"),
+    [
+        ("Shenzhen Huaqiang Co., Ltd.", "shenzhen huaqiang"),
+        ("SHENZHEN HUAQIANG COMPANY LIMITED", "shenzhen huaqiang"),
+        ("Acme Inc.", "acme"),
+        ("Acme Incorporated", "acme"),
+        ("Acme Corp", "acme"),
+        ("Acme Corporation", "acme"),
+        ("Acme, LLC", "acme"),
+        ("Acme PLC", "acme"),
+        ("Müller Logistik GmbH", "müller logistik"),
+        ("MÜLLER LOGISTIK GMBH", "müller logistik"),
+        ("Straße AG", "strasse"),
+        ("Nestlé S.A.", "nestlé"),
+        ("Rossi S.r.l.", "rossi"),
+        ("Rossi S.p.A.", "rossi"),
+        ("Lion City Pte. Ltd.", "lion city"),
+        ("Kangaroo Pty Ltd", "kangaroo"),
+        ("Sakura K.K.", "sakura"),
+        ("Van Dijk B.V.", "van dijk"),
+        ("Van Dijk B V", "van dijk"),
+        ("Van Dijk BV", "van dijk"),
+        ("深圳市华强股份有限公司", "深圳市华强"),
+        ("深圳市华强有限公司", "深圳市华强"),
+        ("深圳市华强公司", "深圳市华强"),
+        ("ＡＣＭＥ　ＬＴＤ", "acme"),
+        ("  A.  B.  Trading   ", "a b trading"),
+        ("", ""),
+    ],
+)
 def test_party_names_are_normalised(name, normalised):
     assert rules.normalise_party_name(name) == normalised
 
@@ -404,7 +415,8 @@ def test_seal_status_closed_and_other_kinds_do_not_count():
 
 def test_seal_broken_only_for_integrated_declarations():
     evidence = bundle(
-        declaration(procedure="standard", transfer_port=None), events=LEG,
+        declaration(procedure="standard", transfer_port=None),
+        events=LEG,
         readings=(reading(10, value="open", hours=2),),
     )
     assert rules.seal_broken(evidence) == []
@@ -444,8 +456,9 @@ def test_events_on_every_port_of_the_route_are_not_off_route():
 
 
 def test_route_of_a_standard_declaration_has_no_transfer_port():
-    evidence = bundle(declaration(procedure="standard", transfer_port=None),
-                      events=(event(1, CONTAINER_A, "gate_in", TRANSFER, 0),))
+    evidence = bundle(
+        declaration(procedure="standard", transfer_port=None), events=(event(1, CONTAINER_A, "gate_in", TRANSFER, 0),)
+    )
     assert keys(rules.route_mismatch(evidence)) == [f"{CONTAINER_A}@{TRANSFER}"]
 
 
@@ -499,17 +512,23 @@ def reefer_bundle(*values: str, **container_overrides) -> object:
         reading(20 + index, REEFER, kind="temperature", value=value, hours=index, device="TEMP-1")
         for index, value in enumerate(values)
     )
-    return bundle(declaration(containers=(reefer(**container_overrides),)),
-                  manifest_lines=(manifest_line(containers=(REEFER,)),), readings=readings)
+    return bundle(
+        declaration(containers=(reefer(**container_overrides),)),
+        manifest_lines=(manifest_line(containers=(REEFER,)),),
+        readings=readings,
+    )
 
 
-@pytest.mark.parametrize(("value", "severity"), [
-    ("-16.9", Severity.MEDIUM),  # 1.1 °C above the maximum
-    ("-16", Severity.MEDIUM),  # exactly twice the tolerance: still medium
-    ("-15.9", Severity.HIGH),  # beyond twice the tolerance
-    ("-21.01", Severity.MEDIUM),
-    ("-22.5", Severity.HIGH),
-])
+@pytest.mark.parametrize(
+    ("value", "severity"),
+    [
+        ("-16.9", Severity.MEDIUM),  # 1.1 °C above the maximum
+        ("-16", Severity.MEDIUM),  # exactly twice the tolerance: still medium
+        ("-15.9", Severity.HIGH),  # beyond twice the tolerance
+        ("-21.01", Severity.MEDIUM),
+        ("-22.5", Severity.HIGH),
+    ],
+)
 def test_reefer_reading_outside_the_declared_range(value, severity):
     findings = rules.temperature_excursion(reefer_bundle("-19", value))
     assert keys(findings) == [REEFER]
@@ -543,10 +562,15 @@ def test_temperature_needs_a_reefer_with_a_declared_range_and_readings():
 # SENSITIVE_GOODS --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("reason", "severity"), [
-    ("quarantine", Severity.INFO), ("cites", Severity.MEDIUM),
-    ("dual_use", Severity.HIGH), ("hazardous", Severity.HIGH),
-])
+@pytest.mark.parametrize(
+    ("reason", "severity"),
+    [
+        ("quarantine", Severity.INFO),
+        ("cites", Severity.MEDIUM),
+        ("dual_use", Severity.HIGH),
+        ("hazardous", Severity.HIGH),
+    ],
+)
 def test_sensitive_goods_by_reason(reason, severity):
     items = (item(line=1), item(line=2, hs_code="9301900000", sensitive_reason=reason, sensitive_note="Licence 12"))
     findings = rules.sensitive_goods(bundle(declaration(items=items)))
@@ -569,8 +593,13 @@ def test_declaration_without_items_has_no_sensitive_goods():
 
 
 def priced(**overrides):
-    values = {"unit_value_min": Decimal("3"), "unit_value_max": Decimal("10"), "value_unit": "USD/kg",
-              "net_mass": Decimal("5000"), "quantity": Decimal("500")}
+    values = {
+        "unit_value_min": Decimal("3"),
+        "unit_value_max": Decimal("10"),
+        "value_unit": "USD/kg",
+        "net_mass": Decimal("5000"),
+        "quantity": Decimal("500"),
+    }
     values.update(overrides)
     return bundle(declaration(items=(item(line=1, **values),)))
 
@@ -624,8 +653,7 @@ def test_lower_case_usd_is_usd():
 
 
 def test_packages_declared_across_the_document_exceed_the_manifest():
-    evidence = bundle(manifest_lines=(manifest_line(packages=139, gross_mass=Decimal("16000")),),
-                      siblings=(sibling(),))
+    evidence = bundle(manifest_lines=(manifest_line(packages=139, gross_mass=Decimal("16000")),), siblings=(sibling(),))
     findings = rules.manifest_write_off_exceeded(evidence)
     assert codes(findings) == [WarningCode.MANIFEST_WRITE_OFF_EXCEEDED]
     assert findings[0].severity == Severity.HIGH
@@ -635,8 +663,7 @@ def test_packages_declared_across_the_document_exceed_the_manifest():
 
 
 def test_gross_mass_declared_across_the_document_exceeds_the_manifest_beyond_the_tolerance():
-    evidence = bundle(manifest_lines=(manifest_line(packages=140, gross_mass=Decimal("15000")),),
-                      siblings=(sibling(),))
+    evidence = bundle(manifest_lines=(manifest_line(packages=140, gross_mass=Decimal("15000")),), siblings=(sibling(),))
     findings = rules.manifest_write_off_exceeded(evidence)
     assert "16,000 kg against 15,000 kg manifested (tolerance 5 %)" in findings[0].message
     assert findings[0].evidence["declared_gross_mass"] == "16000"
@@ -644,12 +671,15 @@ def test_gross_mass_declared_across_the_document_exceeds_the_manifest_beyond_the
 
 def test_write_off_exactly_at_the_manifest_figures_is_not_exceeded():
     # 140 packages exactly; 16,000 kg declared against 15,238.10 kg is 4.99 % over; 15,238.0952… is 5 %.
-    evidence = bundle(manifest_lines=(manifest_line(packages=140, gross_mass=Decimal("15238.10")),),
-                      siblings=(sibling(),))
+    evidence = bundle(
+        manifest_lines=(manifest_line(packages=140, gross_mass=Decimal("15238.10")),), siblings=(sibling(),)
+    )
     assert rules.manifest_write_off_exceeded(evidence) == []
-    at_tolerance = bundle(declaration(total_gross_mass=Decimal("6500")),
-                          manifest_lines=(manifest_line(packages=140, gross_mass=Decimal("10000")),),
-                          siblings=(sibling(),))  # 6,500 + 4,000 = 10,500: exactly 5 %
+    at_tolerance = bundle(
+        declaration(total_gross_mass=Decimal("6500")),
+        manifest_lines=(manifest_line(packages=140, gross_mass=Decimal("10000")),),
+        siblings=(sibling(),),
+    )  # 6,500 + 4,000 = 10,500: exactly 5 %
     assert rules.manifest_write_off_exceeded(at_tolerance) == []
 
 
@@ -668,20 +698,34 @@ def test_write_off_needs_a_manifest():
 def everything_wrong():
     """One integrated export that trips every rule."""
     declared = declaration(
-        total_gross_mass=Decimal("3600"), total_packages=100,
+        total_gross_mass=Decimal("3600"),
+        total_packages=100,
         items=(
             item(line=1, sensitive_reason="dual_use"),
-            item(line=2, unit_value_min=Decimal("3"), unit_value_max=Decimal("10"), value_unit="USD/kg",
-                 value=Decimal("1")),
+            item(
+                line=2,
+                unit_value_min=Decimal("3"),
+                unit_value_max=Decimal("10"),
+                value_unit="USD/kg",
+                value=Decimal("1"),
+            ),
         ),
         containers=(container(CONTAINER_A), container(CONTAINER_B), reefer()),
     )
-    lines = (manifest_line(containers=(CONTAINER_A, REEFER, CONTAINER_C), packages=90, gross_mass=Decimal("3000"),
-                           consignee_name="Someone Else Ltd"),)
+    lines = (
+        manifest_line(
+            containers=(CONTAINER_A, REEFER, CONTAINER_C),
+            packages=90,
+            gross_mass=Decimal("3000"),
+            consignee_name="Someone Else Ltd",
+        ),
+    )
     events = (
         event(1, CONTAINER_A, "loaded", ORIGIN, 1, seal_number="OTHER-1"),
         event(2, CONTAINER_A, "discharged", "HKHKG", 5),
-        weighed(3, CONTAINER_A, "1000"), weighed(4, CONTAINER_B, "1000"), weighed(5, REEFER, "1000"),
+        weighed(3, CONTAINER_A, "1000"),
+        weighed(4, CONTAINER_B, "1000"),
+        weighed(5, REEFER, "1000"),
     )
     readings = (reading(10, CONTAINER_A, value="open", hours=2), reading(11, REEFER, "temperature", "-5", 2))
     return bundle(declared, manifest_lines=lines, events=events, readings=readings)
@@ -712,8 +756,10 @@ def test_findings_for_drops_a_second_finding_of_the_same_code_and_key(monkeypatc
         ]
 
     def again(bundle):
-        return [Finding(WarningCode.SEAL_MISMATCH, Severity.HIGH, "third", key=CONTAINER_A),
-                Finding(WarningCode.SEAL_BROKEN, Severity.HIGH, "other code", key=CONTAINER_A)]
+        return [
+            Finding(WarningCode.SEAL_MISMATCH, Severity.HIGH, "third", key=CONTAINER_A),
+            Finding(WarningCode.SEAL_BROKEN, Severity.HIGH, "other code", key=CONTAINER_A),
+        ]
 
     monkeypatch.setattr(rules, "ALL_RULES", [twice, again])
     findings = rules.findings_for(bundle())
@@ -728,12 +774,17 @@ def test_long_messages_are_cut_to_what_a_warning_can_store():
 
 def test_a_container_declared_twice_is_reported_once():
     twice = declaration(containers=(container(CONTAINER_A), container("csqu 305438-3")))
-    events = (event(1, CONTAINER_A, "gate_in", ORIGIN, 1, seal_number="SEAL-9999"),
-              event(2, CONTAINER_A, "loaded", ORIGIN, 1))
-    evidence = bundle(twice, manifest_lines=(manifest_line(containers=(CONTAINER_B,)),), events=events,
-                      readings=(reading(10, value="open", hours=2),))
-    for rule in (rules.container_not_on_manifest, rules.seal_mismatch, rules.seal_broken,
-                 rules.loaded_before_release):
+    events = (
+        event(1, CONTAINER_A, "gate_in", ORIGIN, 1, seal_number="SEAL-9999"),
+        event(2, CONTAINER_A, "loaded", ORIGIN, 1),
+    )
+    evidence = bundle(
+        twice,
+        manifest_lines=(manifest_line(containers=(CONTAINER_B,)),),
+        events=events,
+        readings=(reading(10, value="open", hours=2),),
+    )
+    for rule in (rules.container_not_on_manifest, rules.seal_mismatch, rules.seal_broken, rules.loaded_before_release):
         assert keys(rule(evidence)) == [CONTAINER_A], rule.__name__
 
 
