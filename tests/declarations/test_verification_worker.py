@@ -384,3 +384,57 @@ def test_end_to_end_through_the_api_and_the_worker(celery_worker, quiet_port):
     )
     declaration = Declaration.objects.get(pk=declaration_id)
     assert declaration.status == "under_review" and declaration.lane == "red"
+
+
+@pytest.mark.postgres
+def test_redis_stopped_during_a_burst_loses_nothing_and_duplicates_nothing(own_redis):
+    """Issue 9's fault drill: a burst of submits with Redis killed half-way; after a restart every
+    declaration is stored, verified exactly once, and the ledger holds each event exactly once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL shared between processes")
+    from portal.ledger.audit import ledger_audit
+    from portal.ledger.models import LedgerEntry
+
+    trader = factories.trader()
+    ids = [declaration_create_draft(actor=trader, **factories.declaration_input()).pk for _ in range(20)]
+    submit_code = (
+        "from portal.models import User; from declarations.services import declaration_submit\n"
+        f"trader = User.objects.get(pk={trader.pk})\n"
+        "for pk in {ids}:\n    declaration_submit(actor=trader, declaration_id=pk)\n"
+    )
+    own_redis.start()
+    first = run_django(submit_code.format(ids=ids[:10]), own_redis.url)  # the broker is up …
+    assert first.returncode == 0, first.stderr
+    own_redis.kill()  # … and goes down in the middle of the burst
+    second = run_django(submit_code.format(ids=ids[10:]), own_redis.url)
+    assert second.returncode == 0, second.stderr
+    assert set(Declaration.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"submitted"}
+
+    own_redis.start()  # a fresh Redis: the first half's tasks were lost with the old one
+    worker = start_worker(own_redis.url)
+    try:
+        swept = run_django(
+            "from datetime import timedelta\n"
+            "from declarations.services.crosscheck import verification_sweep\n"
+            "print(verification_sweep(older_than=timedelta(0)))",
+            own_redis.url,
+        )
+        assert swept.returncode == 0, swept.stderr
+        wait_for(
+            lambda: (
+                VerificationRun.objects.filter(declaration_id__in=ids).count() == 20
+                and not VerificationRequest.objects.filter(declaration_id__in=ids).exists()
+            ),
+            timeout=90,
+            what="every declaration verified",
+        )
+    finally:
+        stop(worker)
+
+    assert list(VerificationRun.objects.filter(declaration_id__in=ids).values_list("runs", flat=True)) == [1] * 20
+    for pk in ids:
+        subject = f"declarations.Declaration:{pk}"
+        kinds = sorted(LedgerEntry.objects.filter(subject=subject).values_list("kind", flat=True))
+        assert kinds == ["declaration.start_review", "declaration.submit"], (pk, kinds)
+    report = ledger_audit()
+    assert report.ok, report.problems
