@@ -56,11 +56,9 @@ def ledger_append(*, kind: str, subject: str, payload: Mapping, public_fields: I
     payload_text = canonical_bytes(native).decode("utf-8")
 
     if connection.vendor == "postgresql":
-        size, packed = _locked_head_postgresql()
-    else:
-        head = _locked_head()
-        size, packed = head.size, head.frontier
-    seq = size
+        return _append_postgresql(kind=kind, subject=subject, native=native, payload_text=payload_text, public=public)
+    head = _locked_head()
+    seq, packed = head.size, head.frontier
     created_at = timezone.now()
     salt = secrets.token_hex(16)
     leaf = entry_leaf_hash(
@@ -72,9 +70,8 @@ def ledger_append(*, kind: str, subject: str, payload: Mapping, public_fields: I
         public_fields=public,
         salt=salt,
     )
-    frontier = Frontier.unpack(size, packed)
+    frontier = Frontier.unpack(seq, packed)
     completed = frontier.append(leaf)
-
     entry = LedgerEntry(
         seq=seq,
         kind=kind,
@@ -85,24 +82,65 @@ def ledger_append(*, kind: str, subject: str, payload: Mapping, public_fields: I
         leaf_hash=leaf,
         created_at=created_at,
     )
-    if connection.vendor == "postgresql":
-        _write_postgresql(entry, completed, frontier)
-        entry._state.adding = False
-        entry._state.db = connection.alias
-    else:
-        entry.save(force_insert=True)
-        if completed:
-            LedgerNode.objects.bulk_create(
-                [LedgerNode(level=level, index=index, hash=digest) for level, index, digest in completed]
-            )
-        LedgerHead.objects.filter(pk=1).update(size=frontier.size, frontier=frontier.packed())
+    entry.save(force_insert=True)
+    if completed:
+        LedgerNode.objects.bulk_create(
+            [LedgerNode(level=level, index=index, hash=digest) for level, index, digest in completed]
+        )
+    LedgerHead.objects.filter(pk=1).update(size=frontier.size, frontier=frontier.packed())
     return entry
 
 
-def _locked_head_postgresql() -> tuple[int, bytes]:
-    # Row lock held until the caller's transaction ends (see _locked_head); one plain query.
+# This process's belief about the head after its last append, per database. An append first writes
+# conditioned on that belief — one round trip when it holds; when another process appended meanwhile
+# (or the believed append rolled back), the condition fails, nothing is written, and it reads the head
+# and tries again. The condition covers the size AND the frontier, so a different tree of the same size
+# can never be extended with the wrong right edge.
+_head_belief: dict[tuple[str, str], tuple[int, bytes]] = {}
+
+
+def _append_postgresql(*, kind: str, subject: str, native, payload_text: str, public: list[str]) -> LedgerEntry:
+    key = (connection.alias, str(connection.settings_dict["NAME"]))
+    belief = _head_belief.pop(key, None)
+    salt = secrets.token_hex(16)
+    while True:
+        size, packed = belief if belief is not None else _head_postgresql()
+        # Taken after the head it extends was read or written, so times follow sequence numbers.
+        created_at = timezone.now()
+        leaf = entry_leaf_hash(
+            seq=size,
+            kind=kind,
+            subject=subject,
+            created_at=datetime_text(created_at),
+            payload=native,
+            public_fields=public,
+            salt=salt,
+        )
+        frontier = Frontier.unpack(size, packed)
+        completed = frontier.append(leaf)
+        entry = LedgerEntry(
+            seq=size,
+            kind=kind,
+            subject=subject,
+            payload=payload_text,
+            public_fields=public,
+            salt=salt,
+            leaf_hash=leaf,
+            created_at=created_at,
+        )
+        if _write_postgresql(entry, completed, frontier, expected_size=size, expected_frontier=packed):
+            break
+        belief = None  # someone else moved the head: read it (after their commit) and try again
+    _head_belief[key] = (frontier.size, frontier.packed())
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
+
+
+def _head_postgresql() -> tuple[int, bytes]:
+    """The committed head (no lock: the conditional write below is what serialises appends)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT size, frontier FROM portal_ledgerhead WHERE id = 1 FOR UPDATE")
+        cursor.execute("SELECT size, frontier FROM portal_ledgerhead WHERE id = 1")
         row = cursor.fetchone()
     if row is None:
         head = _locked_head()
@@ -113,22 +151,41 @@ def _locked_head_postgresql() -> tuple[int, bytes]:
 # One round trip for the entry, the nodes it completes and the new head (the benchmark's
 # append/INSERT ratio depends on it); the ORM path below does the same in three statements.
 APPEND_SQL = """
-WITH new_entry AS (
+WITH head AS (
+    -- The row lock taken here is held until commit: appends are serialised in commit order, and
+    -- a rollback frees the sequence number. The entry and nodes are written only if the head
+    -- was what this append was computed from.
+    UPDATE portal_ledgerhead SET size = %s, frontier = %s
+    WHERE id = 1 AND size = %s AND frontier = %s
+    RETURNING 1
+), new_entry AS (
     INSERT INTO portal_ledgerentry (seq, kind, subject, payload, public_fields, salt, leaf_hash, created_at)
-    VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s)
+    SELECT %s, %s, %s, %s, %s::jsonb, %s, %s, %s FROM head
 ), new_nodes AS (
     INSERT INTO portal_ledgernode (level, "index", hash)
-    SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[])
+    SELECT nodes.* FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[]) AS nodes, head
 )
-UPDATE portal_ledgerhead SET size = %s, frontier = %s WHERE id = 1
+SELECT count(*) FROM head
 """
 
 
-def _write_postgresql(entry: LedgerEntry, completed: list[tuple[int, int, bytes]], frontier: Frontier) -> None:
+def _write_postgresql(
+    entry: LedgerEntry,
+    completed: list[tuple[int, int, bytes]],
+    frontier: Frontier,
+    *,
+    expected_size: int,
+    expected_frontier: bytes,
+) -> bool:
+    """One round trip: the head, the entry and the nodes it completes — or nothing, if the head moved."""
     with connection.cursor() as cursor:
         cursor.execute(
             APPEND_SQL,
             [
+                frontier.size,
+                frontier.packed(),
+                expected_size,
+                expected_frontier,
                 entry.seq,
                 entry.kind,
                 entry.subject,
@@ -140,10 +197,9 @@ def _write_postgresql(entry: LedgerEntry, completed: list[tuple[int, int, bytes]
                 [level for level, _index, _digest in completed],
                 [index for _level, index, _digest in completed],
                 [digest for _level, _index, digest in completed],
-                frontier.size,
-                frontier.packed(),
             ],
         )
+        return cursor.fetchone()[0] == 1
 
 
 class NothingToCheckpoint(DomainError):
