@@ -93,8 +93,8 @@ def ledger_append(*, kind: str, subject: str, payload: Mapping, public_fields: I
 
 # This process's belief about the head after its last append, per database. An append first writes
 # conditioned on that belief — one round trip when it holds; when another process appended meanwhile
-# (or the believed append rolled back), the condition fails, nothing is written, and it reads the head
-# and tries again. The condition covers the size AND the frontier, so a different tree of the same size
+# (or the believed append rolled back), the condition fails, nothing is written, and it locks and reads
+# the head and writes again. The condition covers the size AND the frontier, so a different tree of the same size
 # can never be extended with the wrong right edge.
 _head_belief: dict[tuple[str, str], tuple[int, bytes]] = {}
 
@@ -104,7 +104,7 @@ def _append_postgresql(*, kind: str, subject: str, native, payload_text: str, pu
     belief = _head_belief.pop(key, None)
     salt = secrets.token_hex(16)
     while True:
-        size, packed = belief if belief is not None else _head_postgresql()
+        size, packed = belief if belief is not None else _head_postgresql_locked()
         # Taken after the head it extends was read or written, so times follow sequence numbers.
         created_at = timezone.now()
         leaf = entry_leaf_hash(
@@ -130,17 +130,17 @@ def _append_postgresql(*, kind: str, subject: str, native, payload_text: str, pu
         )
         if _write_postgresql(entry, completed, frontier, expected_size=size, expected_frontier=packed):
             break
-        belief = None  # someone else moved the head: read it (after their commit) and try again
+        belief = None  # someone else moved the head: lock it, read it, and write again (cannot miss now)
     _head_belief[key] = (frontier.size, frontier.packed())
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry
 
 
-def _head_postgresql() -> tuple[int, bytes]:
-    """The committed head (no lock: the conditional write below is what serialises appends)."""
+def _head_postgresql_locked() -> tuple[int, bytes]:
+    """The head, locked until commit: the write that follows is then certain to match it (two round trips)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT size, frontier FROM portal_ledgerhead WHERE id = 1")
+        cursor.execute("SELECT size, frontier FROM portal_ledgerhead WHERE id = 1 FOR UPDATE")
         row = cursor.fetchone()
     if row is None:
         head = _locked_head()

@@ -56,7 +56,8 @@ Changes made because of these figures (before → after, same machine):
   frontier = …` takes the row lock (held to commit) and the entry and node inserts run only if
   it matched; otherwise nothing is written and the head is read and the append retried (tests:
   concurrent appends with rollbacks stay gap-free, in commit order, with times following
-  numbers). Next quiet run (load 0.9): **1.61×** (0.80 ms vs 0.50 ms).
+  numbers); a miss locks and reads the head, so the second write cannot miss. Next quiet run
+  (load 0.9): **1.61×** (0.80 ms vs 0.50 ms).
 - verify_ledger: the first version read rows through `values_list` and canonicalised with a
   recursive type check per value: **26,900 entries/s** (100,000 entries, idle machine). Then
   it read plain cursor rows and hashed without the type walk: **20,873 entries/s** in the
