@@ -20,7 +20,7 @@ from declarations.services import (
 from inspections.models import Inspection
 from inspections.services import inspection_result_record
 from portal.choices import Role
-from portal.exceptions import TransitionNotAllowed
+from portal.exceptions import DomainError, TransitionNotAllowed
 from portal.ledger.models import LedgerEntry
 from portal.models import Notification
 from tests import factories
@@ -35,7 +35,7 @@ ACTORS = {
     "logistics system": lambda declaration: factories.logistics_system(),
     "system": lambda declaration: None,
 }
-REFUSALS = (TransitionNotAllowed, PermissionDenied, Http404)
+REFUSALS = (TransitionNotAllowed, PermissionDenied, Http404, DomainError)
 
 
 def take(action: str, actor, declaration_id: int) -> Declaration:
@@ -47,8 +47,8 @@ def take(action: str, actor, declaration_id: int) -> Declaration:
         return declaration_amend(actor=actor, declaration_id=declaration_id)
     if action == Action.CANCEL:
         return declaration_cancel(actor=actor, declaration_id=declaration_id, reason="changed plans")
-    if action in (Action.START_REVIEW, Action.DEPART, Action.ARRIVE):
-        raise PermissionDenied("only the system takes this action")
+    # Everything else goes to the one service people can call with an action name: it must refuse
+    # the system's own actions (start review, depart, arrive) for every person.
     if action == Action.RECORD_INSPECTION:  # the result of the declaration's ordered inspection
         inspection, _created = Inspection.objects.get_or_create(
             declaration_id=declaration_id, result="", defaults={"ordered_by": actor}
