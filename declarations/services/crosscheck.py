@@ -442,6 +442,11 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
         fresh_alerts = [f for f in findings if f.code in ALERTING_CODES and (f.code, f.key) not in seen]
         if fresh_alerts:
             _alert_officers(declaration, fresh_alerts)
+        # As one by one: a released declaration whose containers have all departed closes.
+        if declaration.status == Status.RELEASED and goods_have_left(bundles[declaration.pk]):
+            declaration_system_transition(
+                declaration_id=declaration.pk, action=Action.DEPART, note=_("Every container departed after release")
+            )
     return {declaration.pk: run for declaration, run, _findings, _port in results.values()}
 
 

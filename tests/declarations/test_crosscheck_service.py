@@ -258,3 +258,16 @@ def test_the_stored_codes_are_each_code_once_sorted_between_spaces():
         " GROSS_MASS_MISMATCH SEAL_BROKEN "
     )
     assert warning_codes_text([]) == ""
+
+
+def test_the_batch_path_closes_departed_declarations_like_the_one_by_one_path(submitted, quiet_port):
+    from declarations.services.crosscheck import declarations_verify_batch
+
+    evidence.manifest_for(submitted)
+    declaration_verify(declaration_id=submitted.pk)
+    declaration_decide(actor=factories.customs_officer(ports=("CNSUD",)), declaration_id=submitted.pk, action="release")
+    for number in submitted.containers.values_list("number", flat=True):
+        evidence.event(number, "departed", "CNSUD", minutes_ago=-1)
+    declarations_verify_batch(declaration_ids=[submitted.pk])
+    submitted.refresh_from_db()
+    assert submitted.status == Status.DEPARTED
