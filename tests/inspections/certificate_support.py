@@ -55,8 +55,8 @@ def issued_certificate(
 def tasks_run_in_process():
     """Run Celery tasks (the PDF rendering) in the committing thread instead of the broker.
 
-    For transactional tests: a session worker started by an earlier ``celery_worker`` test
-    would otherwise render concurrently with the test's closing flush and deadlock it.
+    For transactional tests that do not ask for the ``celery_worker`` fixture: the rendering
+    then happens before the test's assertions instead of waiting in the broker's queue.
     """
     from portal.celery import app
 
