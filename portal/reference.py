@@ -131,4 +131,9 @@ def reference_data_load(apps=None) -> dict[str, int]:
             ["code"],
         )
     counts["hs_codes"] = len(hs_rows)
+    # Bulk upserts send no signals: drop this process's cached tables now and once committed.
+    from portal.reference_cache import reference_cache_clear
+
+    reference_cache_clear()
+    transaction.on_commit(reference_cache_clear)
     return counts

@@ -118,6 +118,8 @@ if os.environ.get("TEST_DATABASE_NAME"):
     # Concurrent test runs on one server each get their own test database.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# How long a process keeps its in-memory copy of the reference tables (portal/reference_cache.py).
+REFERENCE_CACHE_SECONDS = int(os.environ.get("REFERENCE_CACHE_SECONDS", "300"))
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [

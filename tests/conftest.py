@@ -141,6 +141,16 @@ def page(browser, live_server):
 
 
 @pytest.fixture(autouse=True)
+def fresh_reference_cache():
+    """Each test reads the reference tables afresh: a test's rows roll back without a signal."""
+    from portal.reference_cache import reference_cache_clear
+
+    reference_cache_clear()
+    yield
+    reference_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def reference_data_after_flush(request):
     """Transactional tests empty every table when they end; give each one the reference data back.
 

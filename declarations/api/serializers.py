@@ -13,6 +13,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal.api.serializers import ModelSerializer, Serializer
 from portal.choices import Role
 
 from ..choices import Action, Direction, DocumentKind, Incoterm, Lane, Procedure, Status, Unit
@@ -52,7 +53,7 @@ def _mass(help_text: str) -> serializers.DecimalField:
     )
 
 
-class ItemInputSerializer(serializers.Serializer):
+class ItemInputSerializer(Serializer):
     """A goods item. In a draft every field of a given item is still required; submit checks the rest."""
 
     hs_code = CodeField(
@@ -81,7 +82,7 @@ class ItemInputSerializer(serializers.Serializer):
     )
 
 
-class ContainerInputSerializer(serializers.Serializer):
+class ContainerInputSerializer(Serializer):
     number = serializers.CharField(
         max_length=20,
         required=False,
@@ -111,7 +112,7 @@ class ContainerInputSerializer(serializers.Serializer):
     )
 
 
-class DeclarationInputSerializer(serializers.Serializer):
+class DeclarationInputSerializer(Serializer):
     """A declaration with its items and containers, written in one request.
 
     A draft may be incomplete; values that are given must be right. Ports are UN/LOCODEs,
@@ -212,7 +213,7 @@ class DeclarationListQuerySerializer(serializers.Serializer):
 # --- output ----------------------------------------------------------------------------------------------------
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(ModelSerializer):
     hs_code = serializers.CharField(source="hs_code_id")
     hs_code_description = serializers.CharField(source="hs_code.description_en")
     origin_country = serializers.CharField(source="origin_country_id")
@@ -234,7 +235,7 @@ class ItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class ContainerSerializer(serializers.ModelSerializer):
+class ContainerSerializer(ModelSerializer):
     is_reefer = serializers.BooleanField()
 
     class Meta:
@@ -242,7 +243,7 @@ class ContainerSerializer(serializers.ModelSerializer):
         fields = ["number", "size_type", "seal_number", "temperature_min", "temperature_max", "is_reefer"]
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     """A supporting document's metadata; on upload (multipart) only ``kind`` and ``file`` are read.
 
     One serializer for both directions keeps one ``kind`` enum in the schema. It never saves:
@@ -274,7 +275,7 @@ class HistoryEntrySerializer(serializers.Serializer):
         return {"+": "created", "~": "changed", "-": "deleted"}[entry.history_type]
 
 
-class DeclarationSummarySerializer(serializers.ModelSerializer):
+class DeclarationSummarySerializer(ModelSerializer):
     """A row of the declarations list."""
 
     # A draft may have no ports yet and no lane or Incoterm ("" until chosen or verified): say so in the schema.

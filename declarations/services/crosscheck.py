@@ -85,19 +85,42 @@ def _send_verification_tasks(declaration_ids: list[int]) -> None:
         )
 
 
-def verification_request(declaration_ids: list[int]) -> None:
-    """Queue the declarations for verification after the current transaction commits (coalesced)."""
-    if not declaration_ids:
-        return
-    now = timezone.now()
+def _requests_upsert(declaration_ids: list[int], now) -> list[int]:
+    """Create or move forward the waiting requests; returns the declarations that had none (they need a task).
+
+    PostgreSQL: one statement. Its CTEs share one snapshot, so ``waiting`` is what existed
+    before the upsert. A request another transaction creates meanwhile counts as new here and
+    gets a second task, which finds the version verified and does nothing (as before).
+    """
+    if connection.vendor == "postgresql":
+        table = VerificationRequest._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH waiting AS (SELECT declaration_id FROM {table} WHERE declaration_id = ANY(%s)), "  # noqa: S608 — model's table
+                f"upserted AS (INSERT INTO {table} (declaration_id, requested_at) SELECT unnest(%s), %s "
+                "ON CONFLICT (declaration_id) DO UPDATE SET requested_at = EXCLUDED.requested_at "
+                "RETURNING declaration_id) "
+                "SELECT declaration_id FROM upserted WHERE declaration_id NOT IN (SELECT declaration_id FROM waiting)",
+                [declaration_ids, declaration_ids, now],
+            )
+            new = {row[0] for row in cursor.fetchall()}
+        return [pk for pk in declaration_ids if pk in new]
     waiting = VerificationRequest.objects.filter(declaration_id__in=declaration_ids)
     already = set(waiting.values_list("declaration_id", flat=True))
     if already:
         waiting.update(requested_at=now)
-    new = [pk for pk in dict.fromkeys(declaration_ids) if pk not in already]
+    new = [pk for pk in declaration_ids if pk not in already]
     VerificationRequest.objects.bulk_create(
         [VerificationRequest(declaration_id=pk, requested_at=now) for pk in new], ignore_conflicts=True
     )
+    return new
+
+
+def verification_request(declaration_ids: list[int]) -> None:
+    """Queue the declarations for verification after the current transaction commits (coalesced)."""
+    if not declaration_ids:
+        return
+    new = _requests_upsert(list(dict.fromkeys(declaration_ids)), timezone.now())
     # After commit: the worker must see what this transaction wrote, and a rollback sends nothing.
     transaction.on_commit(lambda: _send_verification_tasks(new))
 

@@ -9,9 +9,11 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from portal.models import Country, Currency, HSCode, IntegratedPortPair, Port
+from portal.reference_cache import reference_snapshot
 
 from ..choices import Procedure
 from ..validators import normalise_container_number, validate_container_number
@@ -43,12 +45,14 @@ CONTAINER_FIELDS = ["number", "size_type", "seal_number"]
 
 
 class ReferenceTables:
-    """The ports, countries, currencies and HS codes an input mentions, fetched in one query each.
+    """The ports, countries, currencies and HS codes an input mentions.
 
-    ``known_ports`` and ``known_hs_codes`` are rows the caller has already read (a stored
-    declaration's ports and its items' HS codes); ``stored_countries`` and ``stored_currencies``
-    are codes read from a stored declaration's foreign keys, which the database guarantees to
-    exist. Those are used as they are; only the other codes are looked up.
+    They come from the process's snapshot of the reference tables (``portal.reference_cache``);
+    a code the snapshot lacks is looked up in the database (one query per kind, only then), so
+    a row added by another process since the snapshot was taken is found. ``known_ports`` and
+    ``known_hs_codes`` are rows the caller has already read (a stored declaration's ports and
+    its items' HS codes); ``stored_countries`` and ``stored_currencies`` are codes read from a
+    stored declaration's foreign keys, which the database guarantees to exist.
     """
 
     def __init__(
@@ -61,27 +65,41 @@ class ReferenceTables:
         stored_countries: set[str] = frozenset(),
         stored_currencies: set[str] = frozenset(),
     ):
+        snapshot = reference_snapshot()
         port_codes = {header.get(name) for name in ("origin_port", "transfer_port", "foreign_port")} - {None, ""}
         country_codes = {item.get("origin_country") for item in items} | {header.get("consignee_country")}
         country_codes -= {None, ""}
         self.ports = {port.locode: port for port in known_ports if port is not None and port.locode in port_codes}
+        self.ports.update(
+            (code, snapshot.ports[code]) for code in port_codes - self.ports.keys() if code in snapshot.ports
+        )
         if missing := port_codes - self.ports.keys():
             self.ports.update((port.locode, port) for port in Port.objects.filter(locode__in=missing))
-        self.countries = country_codes & set(stored_countries)
+        self.countries = country_codes & (set(stored_countries) | snapshot.countries)
         if missing := country_codes - self.countries:
             self.countries |= set(Country.objects.filter(alpha2__in=missing).values_list("alpha2", flat=True))
         currency = header.get("invoice_currency")
-        self.currencies = {currency} & set(stored_currencies) if currency else set()
+        self.currencies = {currency} & (set(stored_currencies) | snapshot.currencies) if currency else set()
         if currency and not self.currencies:
             self.currencies = set(Currency.objects.filter(code=currency).values_list("code", flat=True))
         hs_codes = {item.get("hs_code") for item in items} - {None, ""}
         self.hs_codes = {code.code: code for code in known_hs_codes if code.code in hs_codes}
+        self.hs_codes.update(
+            (code, snapshot.hs_codes[code]) for code in hs_codes - self.hs_codes.keys() if code in snapshot.hs_codes
+        )
         if missing := hs_codes - self.hs_codes.keys():
             self.hs_codes.update((code.code, code) for code in HSCode.objects.filter(code__in=missing))
 
 
-def integrated_pairs() -> set[frozenset[int]]:
-    return {frozenset(pair) for pair in IntegratedPortPair.objects.values_list("river_port_id", "hub_port_id")}
+def _integrated_pair_exists(*port_ids: int) -> bool:
+    """Whether the ports (one, or a pair) are in an integrated pair: the snapshot, then the database if not there."""
+    wanted = frozenset(port_ids)
+    if any(wanted <= pair for pair in reference_snapshot().integrated_pairs):
+        return True
+    pairs = IntegratedPortPair.objects.all()
+    for port_id in wanted:
+        pairs = pairs.filter(Q(river_port_id=port_id) | Q(hub_port_id=port_id))
+    return pairs.exists()
 
 
 def _blank(value) -> bool:
@@ -156,12 +174,12 @@ def _check_route(header: dict, tables: ReferenceTables, errors: dict, *, complet
         if origin and transfer:
             if origin.pk == transfer.pk:
                 errors["transfer_port"].append(_("The transfer port must differ from the origin port."))
-            elif frozenset((origin.pk, transfer.pk)) not in integrated_pairs():
+            elif not _integrated_pair_exists(origin.pk, transfer.pk):
                 errors["transfer_port"].append(
                     _("%(origin)s and %(transfer)s are not an integrated port pair.")
                     % {"origin": origin.locode, "transfer": transfer.locode}
                 )
-        elif origin and complete and not any(origin.pk in pair for pair in integrated_pairs()):
+        elif origin and complete and not _integrated_pair_exists(origin.pk):
             errors["origin_port"].append(
                 _("%(port)s is not part of an integrated port pair.") % {"port": origin.locode}
             )

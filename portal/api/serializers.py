@@ -1,6 +1,49 @@
+import copy
+
 from rest_framework import serializers
 
 from portal.models import Country, Currency, HSCode, Organisation, Port, User
+
+
+def _field_copy(field: serializers.Field) -> serializers.Field:
+    """A field ready to bind to a new serializer: a shallow copy of a plain field, a deep copy otherwise.
+
+    A plain field keeps nothing per use but what ``bind`` sets (name, parent), so a shallow
+    copy is enough and costs a fraction of DRF's ``__deepcopy__`` (which re-runs ``__init__``).
+    A nested serializer or a field with a child (lists, many-to-many) binds that child to
+    itself, so it is copied in depth, as DRF does.
+    """
+    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation"):
+        return copy.deepcopy(field)
+    return copy.copy(field)
+
+
+class FieldsBuiltOnce:
+    """Serializer mixin: build the fields once per class, then give each instance copies.
+
+    DRF builds a serializer's fields on every instantiation — a model serializer introspects
+    its model each time, any serializer deep-copies its declared fields — and a nested
+    ``many=True`` serializer does it once per request. That was most of the time the
+    declarations API spent parsing and answering. The fields depend only on the class
+    (``Meta`` and the declared fields), so the first build is kept as a template, never bound,
+    and each instance gets copies (``_field_copy``). A subclass whose fields depend on the
+    instance or the context must override ``get_fields`` itself (none here do).
+    """
+
+    def get_fields(self):
+        template = type(self).__dict__.get("_fields_template")
+        if template is None:
+            template = super().get_fields()
+            type(self)._fields_template = template  # two threads may both build it, harmlessly
+        return {name: _field_copy(field) for name, field in template.items()}
+
+
+class Serializer(FieldsBuiltOnce, serializers.Serializer):
+    """DRF's ``Serializer`` with its fields built once per class (``FieldsBuiltOnce``)."""
+
+
+class ModelSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+    """DRF's ``ModelSerializer`` with its fields read from the model once per class (``FieldsBuiltOnce``)."""
 
 
 class ErrorSerializer(serializers.Serializer):
