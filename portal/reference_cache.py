@@ -32,6 +32,7 @@ CACHED_MODELS = (Country, Currency, Port, IntegratedPortPair, HSCode)
 @dataclass(frozen=True)
 class ReferenceSnapshot:
     ports: dict[str, Port]
+    ports_by_id: dict[int, Port]
     countries: frozenset[str]
     currencies: frozenset[str]
     hs_codes: dict[str, HSCode]
@@ -50,8 +51,10 @@ def reference_snapshot() -> ReferenceSnapshot:
     if snapshot is not None and time.monotonic() - snapshot.loaded_at < settings.REFERENCE_CACHE_SECONDS:
         return snapshot
     with _lock:
+        ports = list(Port.objects.all())
         fresh = ReferenceSnapshot(
-            ports={port.locode: port for port in Port.objects.all()},
+            ports={port.locode: port for port in ports},
+            ports_by_id={port.pk: port for port in ports},
             countries=frozenset(Country.objects.values_list("alpha2", flat=True)),
             currencies=frozenset(Currency.objects.values_list("code", flat=True)),
             hs_codes={code.code: code for code in HSCode.objects.all()},

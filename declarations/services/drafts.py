@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from portal.exceptions import TransitionNotAllowed
 from portal.models import User
+from portal.prefetch import prefetched_set
 
 from ..choices import EDITABLE
 from ..models import Declaration, DeclarationContainer, DeclarationItem
@@ -135,11 +136,8 @@ def _remember_written(
     prefetched = {"items": items, "containers": containers}
     if adding:
         prefetched["documents"] = []
-    cache = declaration.__dict__.setdefault("_prefetched_objects_cache", {})
     for name, rows in prefetched.items():
-        queryset = getattr(declaration, name).all()
-        queryset._result_cache, queryset._prefetch_done = list(rows), True
-        cache[name] = queryset
+        prefetched_set(declaration, name, rows)
 
 
 def _normalised(items: list[dict], containers: list[dict]) -> tuple[list[dict], list[dict]]:

@@ -8,7 +8,6 @@ A forbidden or stale action raises ``TransitionNotAllowed``.
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -18,10 +17,12 @@ from portal import roles
 from portal.exceptions import DomainError, TransitionNotAllowed
 from portal.ledger.services import ledger_append
 from portal.models import Port, User
+from portal.prefetch import prefetched_set
+from portal.reference_cache import reference_snapshot
 from portal.services import notification_send
 
 from ..choices import SYSTEM, TRANSITIONS, Action, Procedure
-from ..models import Declaration, DeclarationItem, ReferenceSequence
+from ..models import Declaration, DeclarationContainer, DeclarationItem, ReferenceSequence, SupportingDocument
 from ..models.declaration import lane_queue_rank
 from .access import require_trader
 from .drafts import declaration_container_values, declaration_header, declaration_item_values
@@ -67,25 +68,38 @@ def _locked(declaration_id: int) -> Declaration:
 
 
 def _locked_for_trader(actor: User, declaration_id: int) -> Declaration:
-    """The actor's organisation's declaration, locked, with its items and containers; Http404 otherwise.
+    """The actor's organisation's declaration, locked, with its items, containers and documents; Http404 otherwise.
 
-    One locked read does both the scope check (another organisation's declaration is not
-    found) and the lock; the items and containers serve the submit check, the ledger digest
-    and the API's answer alike.
+    One locked read of the row alone does both the scope check (another organisation's
+    declaration is not found) and the lock. The declarant is the actor's organisation (the
+    filter says so) and the ports come from the reference tables in memory, so nothing is
+    joined; the items, containers and documents, read next, serve the submit check, the
+    ledger digest and the API's answer alike.
     """
     require_trader(actor)
     # Lock: as in _locked — a submit, an edit or a cancel of one declaration must not interleave.
-    declaration = (
-        Declaration.objects.select_for_update(of=("self",))
-        .select_related(*SUMMARY_RELATIONS)
-        .filter(pk=declaration_id, declarant_id=actor.organisation_id)
-        .first()
+    declaration = next(
+        iter(
+            Declaration.objects.select_for_update()
+            .filter(pk=declaration_id, declarant_id=actor.organisation_id)
+            .order_by()
+        ),
+        None,
     )
     if declaration is None:
         raise Http404(_("No such declaration."))
-    prefetch_related_objects(
-        [declaration], Prefetch("items", queryset=DeclarationItem.objects.select_related("hs_code")), "containers"
-    )
+    declaration.declarant = actor.organisation
+    snapshot = reference_snapshot()
+    for name in ("origin_port", "transfer_port", "foreign_port"):
+        if (port := snapshot.ports_by_id.get(getattr(declaration, f"{name}_id"))) is not None:
+            setattr(declaration, name, port)  # a port missing from the snapshot is read when used
+    items = list(DeclarationItem.objects.filter(declaration_id=declaration.pk))
+    for item in items:
+        if (hs_code := snapshot.hs_codes.get(item.hs_code_id)) is not None:
+            item.hs_code = hs_code  # one missing from the snapshot is read when used
+    prefetched_set(declaration, "items", items)
+    prefetched_set(declaration, "containers", DeclarationContainer.objects.filter(declaration_id=declaration.pk))
+    prefetched_set(declaration, "documents", SupportingDocument.objects.filter(declaration_id=declaration.pk))
     return declaration
 
 
