@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.history import HistoryManager
 from portal.models import Country, Currency, HSCode, Organisation, Port
 
 from ..choices import (
@@ -147,7 +148,7 @@ class Declaration(models.Model):
     submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     # current_warning_codes is derived from the warnings (which keep their own runs): no history.
-    history = HistoricalRecords(excluded_fields=["current_warning_codes"])
+    history = HistoricalRecords(excluded_fields=["current_warning_codes"], history_manager=HistoryManager)
 
     class Meta:
         ordering = ["-created_at", "-id"]

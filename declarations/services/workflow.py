@@ -34,6 +34,9 @@ OFFICER_DECISIONS = (Action.RELEASE, Action.REQUEST_AMENDMENT, Action.ORDER_INSP
 # draft was written and did not change). ``queue_rank`` is derived from the lane in ``_record``
 # and guarded by the database's check constraint.
 TRANSITION_FIELDS = {"status", "lane", "version", "officer_message", "submitted_at", "decided_at"}
+NOT_TRANSITION_FIELDS = [
+    field.name for field in Declaration._meta.concrete_fields if field.name not in TRANSITION_FIELDS
+]
 # What the ledger summary and the API's answer read besides the row itself.
 SUMMARY_RELATIONS = ("origin_port", "transfer_port", "foreign_port", "declarant")
 
@@ -67,6 +70,20 @@ def _locked(declaration_id: int) -> Declaration:
     return declaration
 
 
+# A trader's submit, amend and cancel read these, and the API answers with them; every transition
+# reads the people to notify. As raw SQL they skip the ORM's query compilation, which cost more than
+# the database's work (docs/BENCHMARKS.md, issue 4's figure); each keeps the model's ``Meta.ordering``.
+LOCKED_FOR_TRADER = f'SELECT * FROM "{Declaration._meta.db_table}" WHERE id = %s AND declarant_id = %s'  # noqa: S608 — model's table
+ITEMS_OF = f'SELECT * FROM "{DeclarationItem._meta.db_table}" WHERE declaration_id = %s ORDER BY line_number'  # noqa: S608
+CONTAINERS_OF = f'SELECT * FROM "{DeclarationContainer._meta.db_table}" WHERE declaration_id = %s ORDER BY id'  # noqa: S608
+DOCUMENTS_OF = f'SELECT * FROM "{SupportingDocument._meta.db_table}" WHERE declaration_id = %s ORDER BY uploaded_at, id'  # noqa: S608
+ACTIVE_USERS_OF = f'SELECT * FROM "{User._meta.db_table}" WHERE organisation_id = %s AND is_active'  # noqa: S608
+
+
+def _for_update() -> str:
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
 def _locked_for_trader(actor: User, declaration_id: int) -> Declaration:
     """The actor's organisation's declaration, locked, with its items, containers and documents; Http404 otherwise.
 
@@ -79,11 +96,7 @@ def _locked_for_trader(actor: User, declaration_id: int) -> Declaration:
     require_trader(actor)
     # Lock: as in _locked — a submit, an edit or a cancel of one declaration must not interleave.
     declaration = next(
-        iter(
-            Declaration.objects.select_for_update()
-            .filter(pk=declaration_id, declarant_id=actor.organisation_id)
-            .order_by()
-        ),
+        iter(Declaration.objects.raw(LOCKED_FOR_TRADER + _for_update(), [declaration_id, actor.organisation_id])),
         None,
     )
     if declaration is None:
@@ -93,13 +106,13 @@ def _locked_for_trader(actor: User, declaration_id: int) -> Declaration:
     for name in ("origin_port", "transfer_port", "foreign_port"):
         if (port := snapshot.ports_by_id.get(getattr(declaration, f"{name}_id"))) is not None:
             setattr(declaration, name, port)  # a port missing from the snapshot is read when used
-    items = list(DeclarationItem.objects.filter(declaration_id=declaration.pk))
+    items = list(DeclarationItem.objects.raw(ITEMS_OF, [declaration.pk]))
     for item in items:
         if (hs_code := snapshot.hs_codes.get(item.hs_code_id)) is not None:
             item.hs_code = hs_code  # one missing from the snapshot is read when used
     prefetched_set(declaration, "items", items)
-    prefetched_set(declaration, "containers", DeclarationContainer.objects.filter(declaration_id=declaration.pk))
-    prefetched_set(declaration, "documents", SupportingDocument.objects.filter(declaration_id=declaration.pk))
+    prefetched_set(declaration, "containers", DeclarationContainer.objects.raw(CONTAINERS_OF, [declaration.pk]))
+    prefetched_set(declaration, "documents", SupportingDocument.objects.raw(DOCUMENTS_OF, [declaration.pk]))
     return declaration
 
 
@@ -152,9 +165,8 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
     declaration._history_user = actor
     declaration._change_reason = f"{action}: {note}"[:100] if note else action
     declaration.queue_rank = lane_queue_rank(declaration.lane)  # every lane change passes here
-    declaration.full_clean(
-        exclude=[field.name for field in Declaration._meta.concrete_fields if field.name not in TRANSITION_FIELDS]
-    )
+    # The transition's fields only; the database checks the table's constraints on save.
+    declaration.full_clean(exclude=NOT_TRANSITION_FIELDS, validate_constraints=False)
     declaration.save()
     # The payload is exactly the record's public summary, so the public verification page can
     # recompute it from the stored record and compare; the action is the entry's kind.
@@ -169,7 +181,7 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
 
         financing_declaration_changed(declaration=declaration, action=action)
     link = reverse("declarations:detail", args=[declaration.pk])
-    traders = User.objects.filter(organisation_id=declaration.declarant_id, is_active=True)
+    traders = User.objects.raw(ACTIVE_USERS_OF, [declaration.declarant_id])
     notification_send(
         recipients=[user for user in traders if actor is None or user.pk != actor.pk],
         subject=_("%(reference)s: %(status)s") % {"reference": declaration, "status": declaration.get_status_display()},

@@ -15,7 +15,9 @@ def _field_copy(field: serializers.Field) -> serializers.Field:
     """
     if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation"):
         return copy.deepcopy(field)
-    return copy.copy(field)
+    clone = object.__new__(type(field))  # what copy.copy does, without its generic protocol
+    clone.__dict__.update(field.__dict__)
+    return clone
 
 
 class FieldsBuiltOnce:
