@@ -148,7 +148,24 @@ class Declaration(models.Model):
     submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     # current_warning_codes is derived from the warnings (which keep their own runs): no history.
-    history = HistoricalRecords(excluded_fields=["current_warning_codes"], history_manager=HistoryManager)
+    # History is read by declaration (``id``) and by the dashboard (its own index, migration 0006);
+    # the indexes simple-history copies from the foreign keys and unique fields served no query
+    # and cost every transition eleven index writes.
+    history = HistoricalRecords(
+        excluded_fields=["current_warning_codes"],
+        history_manager=HistoryManager,
+        no_db_index=[
+            "reference",
+            "public_id",
+            "declarant",
+            "created_by",
+            "origin_port",
+            "transfer_port",
+            "foreign_port",
+            "consignee_country",
+            "invoice_currency",
+        ],
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

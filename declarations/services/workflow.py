@@ -34,6 +34,9 @@ OFFICER_DECISIONS = (Action.RELEASE, Action.REQUEST_AMENDMENT, Action.ORDER_INSP
 # draft was written and did not change). ``queue_rank`` is derived from the lane in ``_record``
 # and guarded by the database's check constraint.
 TRANSITION_FIELDS = {"status", "lane", "version", "officer_message", "submitted_at", "decided_at"}
+# What a transition writes: its fields, the reference a first submit takes, the lane's queue rank, the
+# warnings an amendment clears, and the time of the change.
+TRANSITION_WRITES = [*sorted(TRANSITION_FIELDS), "reference", "queue_rank", "current_warning_codes", "updated_at"]
 NOT_TRANSITION_FIELDS = [
     field.name for field in Declaration._meta.concrete_fields if field.name not in TRANSITION_FIELDS
 ]
@@ -167,7 +170,7 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
     declaration.queue_rank = lane_queue_rank(declaration.lane)  # every lane change passes here
     # The transition's fields only; the database checks the table's constraints on save.
     declaration.full_clean(exclude=NOT_TRANSITION_FIELDS, validate_constraints=False)
-    declaration.save()
+    declaration.save(update_fields=TRANSITION_WRITES)  # history still records the whole row
     # The payload is exactly the record's public summary, so the public verification page can
     # recompute it from the stored record and compare; the action is the entry's kind.
     ledger_append(
