@@ -12,6 +12,9 @@ declarations submitted and about 2,000 logistics records per second, with office
 their queue and banks deciding financing requests. A server that cannot keep up answers later,
 and the measured rates fall short of the offered ones: that shortfall is the figure.
 
+The plan may also name two files, ``started_marker`` and ``stopped_marker``, created when the
+measured time begins and ends (the parent reads the worker's progress at those moments).
+
 The result lists, per request kind, the requests, failures, requests/s and p50/p95/p99 latency in
 ms, plus the submissions and logistics records accepted per second and the first errors.
 """
@@ -366,6 +369,12 @@ class Bank(ApiUser):
             accepted["bank decisions"] += 1
 
 
+def mark(path: str | None) -> None:
+    """Create the file ``path`` (if given): the parent reads the worker's progress when it appears."""
+    if path:
+        open(path, "w").close()  # noqa: PTH123, SIM115
+
+
 def main(plan_path: str, result_path: str) -> None:
     PLAN.update(json.loads(open(plan_path).read()))  # noqa: PTH123, SIM115
     user_classes = [Trader, Terminal, Carrier, Officer, Supervisor, Bank]
@@ -378,10 +387,12 @@ def main(plan_path: str, result_path: str) -> None:
     accepted.clear()
     first_errors.clear()
     started = time.monotonic()
+    mark(PLAN.get("started_marker"))
     deadline = started + PLAN["seconds"]
     while time.monotonic() < deadline and runner.stats.total.num_requests < PLAN["max_requests"]:
         gevent.sleep(0.5)
     elapsed = time.monotonic() - started
+    mark(PLAN.get("stopped_marker"))
     stats = runner.stats
     kinds = {}
     for (name, method), entry in sorted(stats.entries.items()):

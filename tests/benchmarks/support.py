@@ -3,7 +3,9 @@
 Child processes (gunicorn, a Celery worker) get the benchmark database the runner set in
 ``DATABASE_URL``, production-like settings (``DEBUG=false``, no SSL redirect on loopback),
 e-mail to the dummy backend and their own Celery queue, :data:`BENCH_QUEUE`, which is
-purged before and after use so no benchmark task outlives the run.
+purged before and after use so no benchmark task outlives the run. The queue is named after the
+runner's process, so two benchmark runs on one machine (several engineers share it) neither
+consume nor purge each other's tasks.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-BENCH_QUEUE = "hsw-bench"
+BENCH_QUEUE = os.environ.get("BENCH_QUEUE") or f"hsw-bench-{os.getpid()}"
 BENCH_SECRET_KEY = "harbour-single-window-benchmarks-only-" + "x" * 20  # noqa: S105 — loopback bench server
 
 
@@ -148,3 +150,19 @@ def use_bench_queue() -> None:
 
 def load_average() -> str:
     return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def median(values) -> float:
+    """The median of repeated measurements (``statistics.median``; a single value is its own median)."""
+    import statistics
+
+    return statistics.median(values)
+
+
+def spread(values, digits: int = 1, unit: str = "") -> str:
+    """``"median of 3: 24.4 (20.1–25.0)"`` — how many measurements a median is over, and their range."""
+    values = list(values)
+    return (
+        f"median of {len(values)}: {median(values):,.{digits}f}{unit} "
+        f"({min(values):,.{digits}f}–{max(values):,.{digits}f}{unit})"
+    )
