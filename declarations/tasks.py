@@ -5,12 +5,13 @@ from django.db import OperationalError
 
 
 @shared_task(name="declarations.verify", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def declaration_verify(declaration_id: int) -> str | None:
-    """Verify a declaration's current version (idempotent: a re-run replaces the result)."""
-    from .services.crosscheck import declaration_verify as verify
+def declaration_verify(declaration_id: int) -> int:
+    """Verify a declaration's current version together with the other due ones of the queue, in one
+    batch; nothing to do when a run already took it (idempotent: a re-run replaces the result).
+    Returns how many declarations it claimed."""
+    from .services.crosscheck import declarations_verify_queued
 
-    run = verify(declaration_id=declaration_id)
-    return run.lane if run else None
+    return len(declarations_verify_queued(declaration_id=declaration_id))
 
 
 @shared_task(name="declarations.verification_sweep")

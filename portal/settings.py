@@ -319,3 +319,5 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Seconds a verification waits after it is queued, so a burst of evidence is verified once.
 VERIFICATION_DEBOUNCE_SECONDS = float(os.environ.get("VERIFICATION_DEBOUNCE_SECONDS", "2"))
+# How many due verifications one task takes and verifies together (the backlog of a busy queue).
+VERIFICATION_BATCH_SIZE = int(os.environ.get("VERIFICATION_BATCH_SIZE", "200"))

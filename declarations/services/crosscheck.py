@@ -3,9 +3,16 @@
 Queueing is coalesced: a declaration waiting for verification has one ``VerificationRequest``
 row and a task is sent only when that row is created; more evidence just moves its
 ``requested_at`` forward. A run notes when it started and, when it finishes, removes the row
-only if nothing was requested meanwhile — otherwise it sends one more run. So a burst of a
-thousand events for one declaration causes a handful of runs, not a thousand; and the row of a
-run that died (worker killed, broker down) stays until the sweep sends it again.
+only if nothing was requested meanwhile — otherwise it hands the row back (not started) and
+sends one more run. So a burst of a thousand events for one declaration causes a handful of runs,
+not a thousand; and the row of a run that died (worker killed, broker down) stays until the sweep
+sends it again.
+
+A task claims its declaration's row (marks it started) and, with it, up to
+``VERIFICATION_BATCH_SIZE`` other rows that are due (past the debounce delay, not started or
+started so long ago that the run must have died), and verifies them together with the batch
+path, which loads the evidence of all of them at once. The tasks queued for the declarations it
+took find their row started or gone and do nothing; so a backlog is drained by a few tasks.
 """
 
 import contextlib
@@ -16,7 +23,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -157,12 +164,112 @@ def declaration_verify(*, declaration_id: int) -> VerificationRun | None:
     started = timezone.now()
     VerificationRequest.objects.filter(declaration_id=declaration_id).update(started_at=started)
     run = _verify(declaration_id)
-    with transaction.atomic():
-        finished = VerificationRequest.objects.filter(declaration_id=declaration_id, requested_at__lte=started)
-        if not finished.delete()[0] and VerificationRequest.objects.filter(declaration_id=declaration_id).exists():
-            # Evidence arrived while this run looked: one more run will see it.
-            transaction.on_commit(lambda: _send_verification_tasks([declaration_id]))
+    _requests_finish([declaration_id], started)
     return run
+
+
+def declarations_verify_queued(*, declaration_id: int, batch_size: int | None = None) -> list[int]:
+    """What a ``declarations.verify`` task does: claim the declaration's queue entry and up to
+    ``batch_size`` (default ``VERIFICATION_BATCH_SIZE``) entries in all that are due, verify their
+    declarations together (:func:`declarations_verify_batch`'s path, with the results
+    :func:`declaration_verify` gives one by one) and finish the entries.
+
+    Requires nothing; does nothing (one statement) when the entry is already finished or claimed by
+    a run in progress — that run, or the one it sends when more evidence came, verifies it. Entries
+    that got evidence during the run go back to the queue with one more task each. If the batch
+    fails on a transient database error the entries go back to the queue and the error is raised
+    (the task retries); on any other error its declarations are verified one by one, so one that
+    cannot be verified holds up no other. Returns the declarations claimed.
+    """
+    started = timezone.now()
+    ids = _requests_claim(declaration_id, started, batch_size or settings.VERIFICATION_BATCH_SIZE)
+    if not ids:
+        return []
+    try:
+        _verify_batch(sorted(ids))
+    except OperationalError:
+        with contextlib.suppress(DatabaseError):  # a lost connection cannot hand back: the sweep will
+            _requests_release(ids, started)
+        raise
+    except Exception:
+        if len(ids) == 1:
+            raise  # as a failed one-by-one run: the entry stays started, and the sweep sends it again
+        logger.exception("verification of a batch of %d failed; verifying them one by one", len(ids))
+        _verify_claimed_one_by_one(ids, started)
+        return ids
+    _requests_finish(ids, started)
+    return ids
+
+
+def _requests_claim(declaration_id: int, started, limit: int) -> list[int]:
+    """Mark started the declaration's own queue entry and up to ``limit - 1`` other due ones (requested
+    before the debounce delay, oldest first); none if its own entry is gone or started by a live run.
+
+    "Not started" includes started before ``SWEEP_AFTER``: that run died (the sweep's definition).
+    The claims commit at once (the own entry first, then the backlog), so other workers see them; a
+    run that dies after them leaves the entries started, for the sweep.
+    """
+    claimable = Q(started_at__isnull=True) | Q(started_at__lt=started - SWEEP_AFTER)
+    # Lock (waiting, one statement): a request for this declaration being committed right now sent no
+    # task of its own, so it must be claimed once it commits, not skipped.
+    if not VerificationRequest.objects.filter(claimable, declaration_id=declaration_id).update(started_at=started):
+        return []
+    if limit <= 1:
+        return [declaration_id]
+    due = started - timedelta(seconds=settings.VERIFICATION_DEBOUNCE_SECONDS)
+    with transaction.atomic():
+        # Lock, skipping rows another worker holds: each due entry goes to one batch only, and no claim
+        # waits for another (PostgreSQL re-checks the condition on a row claimed since our snapshot).
+        backlog = list(
+            VerificationRequest.objects.select_for_update(skip_locked=True)
+            .filter(claimable, requested_at__lte=due)
+            .exclude(declaration_id=declaration_id)
+            .order_by("requested_at")
+            .values_list("declaration_id", flat=True)[: limit - 1]
+        )
+        if backlog:
+            VerificationRequest.objects.filter(declaration_id__in=backlog).update(started_at=started)
+    return [declaration_id, *backlog]
+
+
+def _requests_release(declaration_ids: list[int], started) -> None:
+    """Hand back, not started, the entries a run that started at ``started`` claimed and did not finish."""
+    VerificationRequest.objects.filter(declaration_id__in=declaration_ids, started_at=started).update(started_at=None)
+
+
+def _requests_finish(declaration_ids: list[int], started) -> None:
+    """Finish the queue entries of a run that started at ``started``: remove those with nothing requested
+    since; hand back the others (evidence arrived while it looked) with one more task each."""
+    with transaction.atomic():
+        VerificationRequest.objects.filter(declaration_id__in=declaration_ids, requested_at__lte=started).delete()
+        # Only entries still marked with this run's start: one created during the run sent its own
+        # task, and one the sweep handed on belongs to another run.
+        again = list(
+            VerificationRequest.objects.filter(declaration_id__in=declaration_ids, started_at=started).values_list(
+                "declaration_id", flat=True
+            )
+        )
+        if again:
+            _requests_release(again, started)
+            # After commit: the task must find its entry handed back, or it would do nothing.
+            transaction.on_commit(lambda: _send_verification_tasks(again))
+
+
+def _verify_claimed_one_by_one(declaration_ids: list[int], started) -> None:
+    """After a failed batch: verify its declarations one at a time. The entry of one that fails stays
+    started (the sweep sends it again later, and no batch retries it meanwhile); the first error is
+    raised once the others are done."""
+    error = None
+    for pk in sorted(declaration_ids):
+        try:
+            _verify(pk)
+        except Exception as failure:
+            logger.exception("verification of declaration %s failed", pk)
+            error = error or failure
+            continue
+        _requests_finish([pk], started)
+    if error is not None:
+        raise error
 
 
 @transaction.atomic
@@ -292,6 +399,9 @@ def verification_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
         VerificationRequest.objects.bulk_create(
             [VerificationRequest(declaration_id=pk) for pk in unverified], ignore_conflicts=True
         )
+        # A run that started before the cutoff died: hand its entries back so the tasks sent now claim them.
+        VerificationRequest.objects.filter(declaration_id__in=stuck, started_at__lt=cutoff).update(started_at=None)
+        # After commit: the tasks must see the entries created and handed back here.
         transaction.on_commit(lambda: _send_verification_tasks(ids))
     return len(ids)
 
@@ -317,14 +427,7 @@ def declarations_verify_batch(*, declaration_ids: list[int]) -> dict[int, Verifi
     started = timezone.now()
     VerificationRequest.objects.filter(declaration_id__in=ids).update(started_at=started)
     runs = _verify_batch(ids)
-    with transaction.atomic():
-        VerificationRequest.objects.filter(declaration_id__in=ids, requested_at__lte=started).delete()
-        again = list(
-            VerificationRequest.objects.filter(declaration_id__in=ids).values_list("declaration_id", flat=True)
-        )
-        if again:
-            # Evidence arrived while this batch looked: one more run each will see it.
-            transaction.on_commit(lambda: _send_verification_tasks(again))
+    _requests_finish(ids, started)
     return runs
 
 
