@@ -86,6 +86,37 @@ def test_a_burst_of_500_events_causes_a_handful_of_runs(celery_worker, quiet_por
     assert run.warnings.count() == len(set(run.warnings.values_list("code", "key")))
 
 
+def test_a_backlog_is_drained_by_fewer_task_runs_than_declarations(request, quiet_port):
+    """Declarations queued while no worker ran: a task takes the due others with its own and verifies
+    them in one batch, so a few runs verify them all, each exactly once, and the other tasks do nothing."""
+    from celery.signals import task_postrun
+
+    from declarations.services.crosscheck import _send_verification_tasks
+
+    ids = [submitted_declaration().pk for _ in range(12)]
+    assert VerificationRequest.objects.filter(declaration_id__in=ids).count() == len(ids)
+    claimed: list[int] = []
+
+    def note_claim(sender=None, retval=None, **kwargs):
+        if getattr(sender, "name", "") == "declarations.verify":
+            claimed.append(retval)
+
+    task_postrun.connect(note_claim, weak=False)
+    try:
+        request.getfixturevalue("celery_worker")  # starts now, and drops the tasks the submits sent
+        _send_verification_tasks(ids)  # one task per declaration, as the submits sent them
+        wait_for(lambda: len(claimed) == len(ids), timeout=60, what="every task to run")
+    finally:
+        task_postrun.disconnect(note_claim)
+    assert sum(claimed) == len(ids), claimed  # each declaration claimed by one task only
+    assert len([count for count in claimed if count]) < len(ids), claimed
+    assert dict(VerificationRun.objects.filter(declaration_id__in=ids).values_list("declaration_id", "runs")) == (
+        dict.fromkeys(ids, 1)
+    )
+    assert set(Declaration.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"under_review"}
+    assert not VerificationRequest.objects.filter(declaration_id__in=ids).exists()
+
+
 # --- faults: a Redis and workers of the test's own, in separate processes -------------------------
 
 
