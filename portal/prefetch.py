@@ -1,8 +1,18 @@
-"""Leaving rows a service has already read or written on an instance, as ``prefetch_related`` would."""
+"""Reading rows on hot paths without the ORM's query compiler, and leaving rows a service has
+already read or written on an instance, as ``prefetch_related`` would.
 
-from collections.abc import Iterable
+On the declarations API's hot path the ORM spent more time compiling each SELECT than
+PostgreSQL spent answering it (docs/BENCHMARKS.md, issue 4's figure). ``rows_read`` takes
+plain SQL over a model's table (``SELECT *``, or ``SELECT a.*, b.*`` over a join) and builds
+the instances itself: on PostgreSQL psycopg2 already returns Python values, so only a field's
+own ``from_db_value`` (e.g. ``JSONField``) is applied; elsewhere it falls back to Django's
+``raw()`` (one model) or returns ``None`` (a join) so the caller uses the ORM.
+"""
 
-from django.db import models
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+from django.db import connection, models
 
 
 def prefetched_set(instance: models.Model, name: str, rows: Iterable[models.Model]) -> None:
@@ -14,3 +24,52 @@ def prefetched_set(instance: models.Model, name: str, rows: Iterable[models.Mode
     queryset = getattr(instance, name).all()
     queryset._result_cache, queryset._prefetch_done = list(rows), True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+@cache
+def _columns(model: type[models.Model]) -> dict[str, models.Field]:
+    return {field.column: field for field in model._meta.concrete_fields}
+
+
+def _instance(model: type[models.Model], names: Sequence[str], values: Sequence) -> models.Model:
+    fields = _columns(model)
+    by_attname = {}
+    for name, value in zip(names, values, strict=True):
+        field = fields[name]
+        if value is not None and hasattr(field, "from_db_value"):
+            value = field.from_db_value(value, None, connection)
+        by_attname[field.attname] = value
+    # from_db takes the values in the model's field order (a table's column order may differ).
+    return model.from_db(connection.alias, None, [by_attname[field.attname] for field in model._meta.concrete_fields])
+
+
+def rows_read(
+    models_: Sequence[type[models.Model]], sql: str, params: Sequence
+) -> list[tuple[models.Model, ...]] | None:
+    """Each row of ``sql`` as one instance per model, its columns in the order of ``models_``.
+
+    The SQL selects every column of each model's table (``SELECT t.*`` per model, in that
+    order). Returns ``None`` off PostgreSQL when there are several models (use the ORM then).
+    """
+    if connection.vendor != "postgresql":
+        if len(models_) > 1:
+            return None
+        return [(row,) for row in models_[0].objects.raw(sql, params)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        rows = cursor.fetchall()
+    result = []
+    for row in rows:
+        instances, start = [], 0
+        for model in models_:
+            end = start + len(_columns(model))
+            instances.append(_instance(model, names[start:end], row[start:end]))
+            start = end
+        result.append(tuple(instances))
+    return result
+
+
+def instances_read(model: type[models.Model], sql: str, params: Sequence) -> list[models.Model]:
+    """The rows of ``sql`` (``SELECT *`` of the model's table) as instances of ``model``."""
+    return [row[0] for row in rows_read([model], sql, params)]

@@ -17,7 +17,7 @@ from portal import roles
 from portal.exceptions import DomainError, TransitionNotAllowed
 from portal.ledger.services import ledger_append
 from portal.models import Port, User
-from portal.prefetch import prefetched_set
+from portal.prefetch import instances_read, prefetched_set
 from portal.reference_cache import reference_snapshot
 from portal.services import notification_send
 
@@ -74,8 +74,8 @@ def _locked(declaration_id: int) -> Declaration:
 
 
 # A trader's submit, amend and cancel read these, and the API answers with them; every transition
-# reads the people to notify. As raw SQL they skip the ORM's query compilation, which cost more than
-# the database's work (docs/BENCHMARKS.md, issue 4's figure); each keeps the model's ``Meta.ordering``.
+# reads the people to notify. Read with ``portal.prefetch.instances_read`` (no ORM compilation; see
+# there why); each keeps the model's ``Meta.ordering``.
 LOCKED_FOR_TRADER = f'SELECT * FROM "{Declaration._meta.db_table}" WHERE id = %s AND declarant_id = %s'  # noqa: S608 — model's table
 ITEMS_OF = f'SELECT * FROM "{DeclarationItem._meta.db_table}" WHERE declaration_id = %s ORDER BY line_number'  # noqa: S608
 CONTAINERS_OF = f'SELECT * FROM "{DeclarationContainer._meta.db_table}" WHERE declaration_id = %s ORDER BY id'  # noqa: S608
@@ -98,24 +98,22 @@ def _locked_for_trader(actor: User, declaration_id: int) -> Declaration:
     """
     require_trader(actor)
     # Lock: as in _locked — a submit, an edit or a cancel of one declaration must not interleave.
-    declaration = next(
-        iter(Declaration.objects.raw(LOCKED_FOR_TRADER + _for_update(), [declaration_id, actor.organisation_id])),
-        None,
-    )
-    if declaration is None:
+    found = instances_read(Declaration, LOCKED_FOR_TRADER + _for_update(), [declaration_id, actor.organisation_id])
+    if not found:
         raise Http404(_("No such declaration."))
+    declaration = found[0]
     declaration.declarant = actor.organisation
     snapshot = reference_snapshot()
     for name in ("origin_port", "transfer_port", "foreign_port"):
         if (port := snapshot.ports_by_id.get(getattr(declaration, f"{name}_id"))) is not None:
             setattr(declaration, name, port)  # a port missing from the snapshot is read when used
-    items = list(DeclarationItem.objects.raw(ITEMS_OF, [declaration.pk]))
+    items = instances_read(DeclarationItem, ITEMS_OF, [declaration.pk])
     for item in items:
         if (hs_code := snapshot.hs_codes.get(item.hs_code_id)) is not None:
             item.hs_code = hs_code  # one missing from the snapshot is read when used
     prefetched_set(declaration, "items", items)
-    prefetched_set(declaration, "containers", DeclarationContainer.objects.raw(CONTAINERS_OF, [declaration.pk]))
-    prefetched_set(declaration, "documents", SupportingDocument.objects.raw(DOCUMENTS_OF, [declaration.pk]))
+    prefetched_set(declaration, "containers", instances_read(DeclarationContainer, CONTAINERS_OF, [declaration.pk]))
+    prefetched_set(declaration, "documents", instances_read(SupportingDocument, DOCUMENTS_OF, [declaration.pk]))
     return declaration
 
 
@@ -184,7 +182,7 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
 
         financing_declaration_changed(declaration=declaration, action=action)
     link = reverse("declarations:detail", args=[declaration.pk])
-    traders = User.objects.raw(ACTIVE_USERS_OF, [declaration.declarant_id])
+    traders = instances_read(User, ACTIVE_USERS_OF, [declaration.declarant_id])
     notification_send(
         recipients=[user for user in traders if actor is None or user.pk != actor.pk],
         subject=_("%(reference)s: %(status)s") % {"reference": declaration, "status": declaration.get_status_display()},

@@ -46,6 +46,42 @@ def test_a_wrong_token_is_refused(api):
     assert response.json()["code"] == "authentication_failed"
 
 
+def test_the_token_of_an_inactive_user_is_refused(api):
+    carrier = factories.logistics_system(username="carrier-gone")
+    token = Token.objects.create(user=carrier)
+    carrier.is_active = False
+    carrier.save()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
+def test_a_token_reads_its_user_and_organisation_in_one_query(api, django_assert_num_queries):
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from portal.api.authentication import TokenAuthentication
+
+    carrier = factories.logistics_system(username="carrier-y")
+    token = Token.objects.create(user=carrier)
+    request = Request(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {token.key}"))
+    with django_assert_num_queries(1):
+        user, _token = TokenAuthentication().authenticate(request)
+        assert (user.pk, user.organisation.name_en) == (carrier.pk, carrier.organisation.name_en)
+
+
+def test_a_user_without_organisation_authenticates_by_token(api):
+    user = factories.trader(username="loner")
+    user.organisation = None
+    user.save()
+    token = Token.objects.create(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.get("/api/v1/me")
+    assert response.status_code == 200
+    assert response.json()["username"] == "loner"
+
+
 def test_lists_paginate_and_filter(api):
     api.force_authenticate(factories.trader())
     body = api.get("/api/v1/reference/hs-codes", {"chapter": "94", "is_leaf": "true", "page_size": 5}).json()
