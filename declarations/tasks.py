@@ -5,10 +5,10 @@ from django.db import OperationalError
 
 
 @shared_task(name="declarations.verify", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def declaration_verify(declaration_id: int) -> int:
+def declaration_verify(declaration_id: int | None) -> int:
     """Verify a declaration's current version together with the other due ones of the queue, in one
-    batch; nothing to do when a run already took it (idempotent: a re-run replaces the result).
-    Returns how many declarations it claimed."""
+    batch (``None``: the due ones only); a declaration a run already took is left to it (idempotent:
+    a re-run replaces the result). Returns how many declarations it claimed."""
     from .services.crosscheck import declarations_verify_queued
 
     return len(declarations_verify_queued(declaration_id=declaration_id))

@@ -321,3 +321,6 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery"
 VERIFICATION_DEBOUNCE_SECONDS = float(os.environ.get("VERIFICATION_DEBOUNCE_SECONDS", "2"))
 # How many due verifications one task takes and verifies together (the backlog of a busy queue).
 VERIFICATION_BATCH_SIZE = int(os.environ.get("VERIFICATION_BATCH_SIZE", "200"))
+# A process that sent a verification task less than this long ago sends no other: that task claims
+# the entries queued meanwhile with its batch (at most half the debounce; 0 sends one per request).
+VERIFICATION_TRIGGER_WINDOW_SECONDS = float(os.environ.get("VERIFICATION_TRIGGER_WINDOW_SECONDS", "0.5"))

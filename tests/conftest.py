@@ -141,6 +141,14 @@ def page(browser, live_server):
 
 
 @pytest.fixture(autouse=True)
+def no_recent_verification_trigger():
+    """Each test sends its own verification tasks: one an earlier test sent is gone with its queue."""
+    from declarations.services import crosscheck
+
+    crosscheck._last_trigger["at"] = float("-inf")
+
+
+@pytest.fixture(autouse=True)
 def fresh_reference_cache():
     """Each test reads the reference tables afresh: a test's rows roll back without a signal."""
     from portal.reference_cache import reference_cache_clear

@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -66,9 +67,29 @@ LANE_OPEN = [Status.SUBMITTED, Status.RESUBMITTED, Status.UNDER_REVIEW]
 SWEEP_AFTER = timedelta(minutes=2)
 
 
+_last_trigger = {"at": float("-inf")}  # when this process last sent verification tasks (time.monotonic)
+
+
+def trigger_window() -> float:
+    """How long after sending a verification task this process sends none (seconds; 0 = never skip).
+
+    At most half the debounce delay, so the task sent first runs after every entry it must claim
+    has been committed (see :func:`_send_verification_tasks`).
+    """
+    return max(0.0, min(settings.VERIFICATION_TRIGGER_WINDOW_SECONDS, settings.VERIFICATION_DEBOUNCE_SECONDS / 2))
+
+
 def _send_verification_tasks(declaration_ids: list[int]) -> None:
-    """Send one task per declaration, to run after the debounce delay (so a burst of evidence is
-    seen by one run); if the broker is down, leave it to the sweep."""
+    """Send the tasks that verify these queued declarations after the debounce delay (so a burst of
+    evidence is seen by one run); if the broker is down, leave it to the sweep.
+
+    One task per ``VERIFICATION_BATCH_SIZE`` declarations: each claims its own entry and the due
+    backlog (:func:`declarations_verify_queued`). None at all when this process sent one less than
+    :func:`trigger_window` ago: that task runs ``d`` (the debounce) after it was sent, which is after
+    these entries were committed (they are, when this runs on commit, and ``window < d``), and it
+    claims every entry requested up to ``window`` after it was sent — these included. Under load this
+    turns fifty task messages a second into a few, in the web process and in the workers.
+    """
     from ..tasks import declaration_verify
 
     if not declaration_ids:
@@ -79,13 +100,17 @@ def _send_verification_tasks(declaration_ids: list[int]) -> None:
             for declaration_id in declaration_ids:
                 declaration_verify.apply_async((declaration_id,), countdown=settings.VERIFICATION_DEBOUNCE_SECONDS)
             return
-        # One producer (one broker connection) for the whole list: evidence that concerns thousands
-        # of declarations costs one publish each, not a connection checkout and a publish each.
+        now = time.monotonic()
+        if now - _last_trigger["at"] < trigger_window():
+            return
+        heads = declaration_ids[:: max(1, settings.VERIFICATION_BATCH_SIZE)]
+        # One producer (one broker connection) for the whole list.
         with app.producer_or_acquire() as producer:
-            for declaration_id in declaration_ids:
+            for declaration_id in heads:
                 declaration_verify.apply_async(
                     (declaration_id,), countdown=settings.VERIFICATION_DEBOUNCE_SECONDS, producer=producer
                 )
+        _last_trigger["at"] = now
     except Exception:  # kombu raises several kinds when the broker is unreachable
         logger.warning(
             "broker unreachable: %d declaration(s) will be verified by the sweep", len(declaration_ids), exc_info=True
@@ -168,23 +193,29 @@ def declaration_verify(*, declaration_id: int) -> VerificationRun | None:
     return run
 
 
-def declarations_verify_queued(*, declaration_id: int, batch_size: int | None = None) -> list[int]:
-    """What a ``declarations.verify`` task does: claim the declaration's queue entry and up to
-    ``batch_size`` (default ``VERIFICATION_BATCH_SIZE``) entries in all that are due, verify their
+def declarations_verify_queued(*, declaration_id: int | None, batch_size: int | None = None) -> list[int]:
+    """What a ``declarations.verify`` task does: claim the declaration's queue entry and the entries
+    that are due, up to ``batch_size`` (default ``VERIFICATION_BATCH_SIZE``) in all, verify their
     declarations together (:func:`declarations_verify_batch`'s path, with the results
     :func:`declaration_verify` gives one by one) and finish the entries.
 
-    Requires nothing; does nothing (one statement) when the entry is already finished or claimed by
-    a run in progress — that run, or the one it sends when more evidence came, verifies it. Entries
-    that got evidence during the run go back to the queue with one more task each. If the batch
-    fails on a transient database error the entries go back to the queue and the error is raised
-    (the task retries); on any other error its declarations are verified one by one, so one that
-    cannot be verified holds up no other. Returns the declarations claimed.
+    Requires nothing. An entry already finished or claimed by a run in progress is left to that run
+    (or the one it sends when more evidence came); the due ones are still claimed, since processes
+    send one task for all they queue within a short window (:func:`_send_verification_tasks`).
+    ``declaration_id=None`` claims due entries only. When the claim is full, one more task is sent
+    at once for the rest of the backlog. Entries that got evidence during the run go back to the
+    queue with one more task. If the batch fails on a transient database error the entries go back
+    to the queue and the error is raised (the task retries); on any other error its declarations
+    are verified one by one, so one that cannot be verified holds up no other. Returns the
+    declarations claimed.
     """
     started = timezone.now()
-    ids = _requests_claim(declaration_id, started, batch_size or settings.VERIFICATION_BATCH_SIZE)
+    limit = batch_size or settings.VERIFICATION_BATCH_SIZE
+    ids = _requests_claim(declaration_id, started, limit)
     if not ids:
         return []
+    if len(ids) >= limit:
+        _send_backlog_task()
     try:
         _verify_batch(sorted(ids))
     except OperationalError:
@@ -201,35 +232,54 @@ def declarations_verify_queued(*, declaration_id: int, batch_size: int | None = 
     return ids
 
 
-def _requests_claim(declaration_id: int, started, limit: int) -> list[int]:
-    """Mark started the declaration's own queue entry and up to ``limit - 1`` other due ones (requested
-    before the debounce delay, oldest first); none if its own entry is gone or started by a live run.
+def _send_backlog_task() -> None:
+    """A task, now, for due entries beyond a full batch (another worker may take it at once).
 
-    "Not started" includes started before ``SWEEP_AFTER``: that run died (the sweep's definition).
-    The claims commit at once (the own entry first, then the backlog), so other workers see them; a
-    run that dies after them leaves the entries started, for the sweep.
+    Not coalesced and not counted as this process's last trigger: it runs at once, before entries
+    queued in the window after it would be committed.
+    """
+    from ..tasks import declaration_verify
+
+    try:
+        declaration_verify.apply_async((None,))
+    except Exception:  # kombu raises several kinds when the broker is unreachable
+        logger.warning("broker unreachable: the rest of the verification backlog waits for the sweep", exc_info=True)
+
+
+def _requests_claim(declaration_id: int | None, started, limit: int) -> list[int]:
+    """Mark started the declaration's own queue entry (if claimable) and due ones up to ``limit`` in all
+    (requested before the debounce delay less :func:`trigger_window`, oldest first).
+
+    "Claimable" means not started, or started before ``SWEEP_AFTER`` (that run died: the sweep's
+    definition). The due entries are claimed even when the own one is not: tasks this or another
+    process did not send (:func:`_send_verification_tasks`) rely on them. ``declaration_id=None``
+    claims due entries only. The claims commit at once (the own entry first, then the others), so
+    other workers see them; a run that dies after them leaves the entries started, for the sweep.
     """
     claimable = Q(started_at__isnull=True) | Q(started_at__lt=started - SWEEP_AFTER)
+    own = []
     # Lock (waiting, one statement): a request for this declaration being committed right now sent no
     # task of its own, so it must be claimed once it commits, not skipped.
-    if not VerificationRequest.objects.filter(claimable, declaration_id=declaration_id).update(started_at=started):
-        return []
-    if limit <= 1:
-        return [declaration_id]
-    due = started - timedelta(seconds=settings.VERIFICATION_DEBOUNCE_SECONDS)
+    if declaration_id is not None and VerificationRequest.objects.filter(
+        claimable, declaration_id=declaration_id
+    ).update(started_at=started):
+        own = [declaration_id]
+    if limit <= len(own):
+        return own
+    due = started - timedelta(seconds=settings.VERIFICATION_DEBOUNCE_SECONDS - trigger_window())
     with transaction.atomic():
         # Lock, skipping rows another worker holds: each due entry goes to one batch only, and no claim
         # waits for another (PostgreSQL re-checks the condition on a row claimed since our snapshot).
         backlog = list(
             VerificationRequest.objects.select_for_update(skip_locked=True)
             .filter(claimable, requested_at__lte=due)
-            .exclude(declaration_id=declaration_id)
+            .exclude(declaration_id__in=own)
             .order_by("requested_at")
-            .values_list("declaration_id", flat=True)[: limit - 1]
+            .values_list("declaration_id", flat=True)[: limit - len(own)]
         )
         if backlog:
             VerificationRequest.objects.filter(declaration_id__in=backlog).update(started_at=started)
-    return [declaration_id, *backlog]
+    return [*own, *backlog]
 
 
 def _requests_release(declaration_ids: list[int], started) -> None:

@@ -1,5 +1,6 @@
 """A verification task takes the due backlog with its own declaration and verifies it in one batch;
-the tasks of the declarations it took do nothing, and two claims never take the same declaration."""
+the tasks of the declarations it took find nothing left, two claims never take the same declaration,
+and a process sends one task for all it queues within a short window."""
 
 import threading
 import time
@@ -68,7 +69,8 @@ def test_a_task_verifies_the_due_backlog_with_its_own_declaration(quiet_port, se
     assert not VerificationRequest.objects.exists() and sent == []
 
 
-def test_the_batch_is_bounded_and_takes_the_oldest_requests_first(quiet_port, sent):
+def test_the_batch_is_bounded_and_takes_the_oldest_requests_first(quiet_port, sent, monkeypatch):
+    monkeypatch.setattr(crosscheck, "_send_backlog_task", lambda: None)  # the rest waits for another task
     ids = submitted(6)
     due(ids)  # ids[0] was requested first
     assert declarations_verify_queued(declaration_id=ids[-1], batch_size=3) == [ids[-1], ids[0], ids[1]]
@@ -86,24 +88,109 @@ def test_requests_within_the_debounce_delay_are_left_to_their_own_task(quiet_por
     assert declarations_verify_queued(declaration_id=ids[2]) == [ids[2]]  # its own task takes it at once
 
 
-def test_the_tasks_of_claimed_declarations_do_nothing(quiet_port, sent, django_assert_num_queries):
+def test_the_tasks_of_claimed_declarations_find_nothing_left(quiet_port, sent, django_assert_max_num_queries):
     ids = submitted(4)
     due(ids)
     declarations_verify_queued(declaration_id=ids[0])
     for pk in ids[1:]:
-        with django_assert_num_queries(1):  # one UPDATE that finds the entry gone
+        # the own entry is gone and nothing else is due: an UPDATE and an empty claim (+ its savepoint)
+        with django_assert_max_num_queries(4):
             assert declarations_verify_queued(declaration_id=pk) == []
     assert runs_of(ids) == dict.fromkeys(ids, 1)
 
 
-def test_a_task_does_nothing_while_another_run_has_its_declaration(quiet_port, sent, django_assert_num_queries):
+def test_a_task_leaves_its_declaration_to_the_run_that_has_it(quiet_port, sent):
     [pk] = submitted(1)
     due([pk])
     VerificationRequest.objects.filter(declaration_id=pk).update(started_at=timezone.now() - timedelta(seconds=30))
-    with django_assert_num_queries(1):
-        assert declarations_verify_queued(declaration_id=pk) == []
+    assert declarations_verify_queued(declaration_id=pk) == []
     assert not VerificationRun.objects.filter(declaration_id=pk).exists()
     assert VerificationRequest.objects.filter(declaration_id=pk).exists()  # the run in progress finishes it
+
+
+def test_a_task_whose_declaration_another_run_has_still_takes_the_due_backlog(quiet_port, sent):
+    """Processes send one task for all they queue within a short window: a task must not drop those."""
+    ids = submitted(3)
+    due(ids)
+    VerificationRequest.objects.filter(declaration_id=ids[0]).update(started_at=timezone.now() - timedelta(seconds=5))
+    assert sorted(declarations_verify_queued(declaration_id=ids[0])) == sorted(ids[1:])
+    assert set(runs_of(ids)) == set(ids[1:])
+
+
+def test_a_task_without_a_declaration_takes_the_due_backlog(quiet_port, sent):
+    ids = submitted(2)
+    due(ids)
+    assert sorted(declarations_verify_queued(declaration_id=None)) == sorted(ids)
+    assert runs_of(ids) == dict.fromkeys(ids, 1)
+
+
+def test_a_full_claim_sends_one_more_task_for_the_rest(quiet_port, sent, monkeypatch):
+    backlog_tasks = []
+    monkeypatch.setattr(crosscheck, "_send_backlog_task", lambda: backlog_tasks.append(1))
+    ids = submitted(5)
+    due(ids)
+    assert len(declarations_verify_queued(declaration_id=ids[0], batch_size=3)) == 3
+    assert backlog_tasks == [1]
+    assert len(declarations_verify_queued(declaration_id=None, batch_size=3)) == 2  # not full: no more
+    assert backlog_tasks == [1]
+    assert runs_of(ids) == dict.fromkeys(ids, 1)
+
+
+def test_entries_queued_in_the_window_after_a_task_was_sent_are_due_for_it(quiet_port, sent, settings):
+    """A task runs a debounce delay after it was sent and takes what was requested up to the window
+    after that: the entries for which its process sent no task of their own."""
+    settings.VERIFICATION_DEBOUNCE_SECONDS = 60
+    settings.VERIFICATION_TRIGGER_WINDOW_SECONDS = 10
+    ids = submitted(3)
+    due(ids[:1], ago=timedelta(seconds=61))  # the task's own, sent then
+    due(ids[1:2], ago=timedelta(seconds=55))  # queued 6 s after it was sent: no task of its own
+    due(ids[2:], ago=timedelta(seconds=45))  # 16 s after: its process sent a task of its own
+    assert sorted(declarations_verify_queued(declaration_id=ids[0])) == sorted(ids[:2])
+    assert VerificationRequest.objects.get().declaration_id == ids[2]
+
+
+class SentTasks:
+    """``declaration_verify.apply_async`` recorded instead of published, as with a real broker."""
+
+    def __init__(self, monkeypatch):
+        from contextlib import nullcontext
+
+        from declarations.tasks import declaration_verify
+
+        self.heads: list[int] = []
+        monkeypatch.setitem(declaration_verify.app.conf, "task_always_eager", False)
+        monkeypatch.setattr(declaration_verify.app, "producer_or_acquire", lambda: nullcontext(None))
+        monkeypatch.setattr(declaration_verify, "apply_async", lambda args, **_options: self.heads.append(args[0]))
+
+
+def test_a_process_sends_one_task_per_window_and_per_batch(monkeypatch, settings):
+    settings.VERIFICATION_DEBOUNCE_SECONDS = 2
+    settings.VERIFICATION_TRIGGER_WINDOW_SECONDS = 0.5
+    settings.VERIFICATION_BATCH_SIZE = 200
+    tasks = SentTasks(monkeypatch)
+    clock = [1000.0]
+    monkeypatch.setattr(crosscheck.time, "monotonic", lambda: clock[0])
+
+    crosscheck._send_verification_tasks(list(range(1, 451)))
+    assert tasks.heads == [1, 201, 401]  # one task per batch of 200
+    clock[0] += 0.3
+    crosscheck._send_verification_tasks([500])
+    assert tasks.heads == [1, 201, 401]  # within the window: the tasks just sent will claim it
+    clock[0] += 0.3
+    crosscheck._send_verification_tasks([501])
+    assert tasks.heads == [1, 201, 401, 501]
+
+
+def test_the_window_is_at_most_half_the_debounce_delay(monkeypatch, settings):
+    settings.VERIFICATION_TRIGGER_WINDOW_SECONDS = 0.5
+    settings.VERIFICATION_DEBOUNCE_SECONDS = 0
+    tasks = SentTasks(monkeypatch)
+    crosscheck._send_verification_tasks([1])
+    crosscheck._send_verification_tasks([2])
+    assert tasks.heads == [1, 2]  # no debounce, no window: every request sends its task
+    assert crosscheck.trigger_window() == 0
+    settings.VERIFICATION_DEBOUNCE_SECONDS = 0.4
+    assert crosscheck.trigger_window() == 0.2
 
 
 def test_an_entry_whose_run_died_is_claimed_again_by_a_task_and_by_a_batch(quiet_port, sent):

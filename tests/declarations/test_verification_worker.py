@@ -87,11 +87,12 @@ def test_a_burst_of_500_events_causes_a_handful_of_runs(celery_worker, quiet_por
 
 
 def test_a_backlog_is_drained_by_fewer_task_runs_than_declarations(request, quiet_port):
-    """Declarations queued while no worker ran: a task takes the due others with its own and verifies
-    them in one batch, so a few runs verify them all, each exactly once, and the other tasks do nothing."""
+    """Declarations queued while no worker ran: one task per declaration (as processes that do not
+    coalesce would send) — a task takes the due others with its own and verifies them in one batch,
+    so a few runs verify them all, each exactly once, and the other tasks find nothing left."""
     from celery.signals import task_postrun
 
-    from declarations.services.crosscheck import _send_verification_tasks
+    from declarations.services import crosscheck
 
     ids = [submitted_declaration().pk for _ in range(12)]
     assert VerificationRequest.objects.filter(declaration_id__in=ids).count() == len(ids)
@@ -104,7 +105,9 @@ def test_a_backlog_is_drained_by_fewer_task_runs_than_declarations(request, quie
     task_postrun.connect(note_claim, weak=False)
     try:
         request.getfixturevalue("celery_worker")  # starts now, and drops the tasks the submits sent
-        _send_verification_tasks(ids)  # one task per declaration, as the submits sent them
+        for pk in ids:  # one task per declaration, each sent as if by another process
+            crosscheck._last_trigger["at"] = float("-inf")
+            crosscheck._send_verification_tasks([pk])
         wait_for(lambda: len(claimed) == len(ids), timeout=60, what="every task to run")
     finally:
         task_postrun.disconnect(note_claim)
@@ -115,6 +118,35 @@ def test_a_backlog_is_drained_by_fewer_task_runs_than_declarations(request, quie
     )
     assert set(Declaration.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"under_review"}
     assert not VerificationRequest.objects.filter(declaration_id__in=ids).exists()
+
+
+def test_a_burst_of_submits_sends_few_tasks_and_every_declaration_is_verified(celery_worker, quiet_port, monkeypatch):
+    """Submits from one process within the trigger window send one task; it claims them all."""
+    from declarations.services import crosscheck
+    from declarations.tasks import declaration_verify
+
+    published = []
+    publish = declaration_verify.apply_async
+    monkeypatch.setattr(
+        declaration_verify, "apply_async", lambda *args, **options: published.append(args) or publish(*args, **options)
+    )
+    monkeypatch.setattr(settings, "VERIFICATION_TRIGGER_WINDOW_SECONDS", 30)  # the whole burst
+    monkeypatch.setattr(settings, "VERIFICATION_DEBOUNCE_SECONDS", max(settings.VERIFICATION_DEBOUNCE_SECONDS, 2.0))
+    assert crosscheck.trigger_window() >= 1.0
+
+    started = time.monotonic()
+    ids = [submitted_declaration().pk for _ in range(8)]
+    assert time.monotonic() - started < crosscheck.trigger_window(), "the burst outlasted the window"
+    wait_for(
+        lambda: VerificationRun.objects.filter(declaration_id__in=ids).count() == len(ids),
+        timeout=60,
+        what="every declaration verified",
+    )
+    assert len(published) == 1, published
+    assert dict(VerificationRun.objects.filter(declaration_id__in=ids).values_list("declaration_id", "runs")) == (
+        dict.fromkeys(ids, 1)
+    )
+    wait_for(lambda: not VerificationRequest.objects.filter(declaration_id__in=ids).exists(), what="the queue to empty")
 
 
 # --- faults: a Redis and workers of the test's own, in separate processes -------------------------
