@@ -162,21 +162,17 @@ def _allocate_reference(declaration: Declaration) -> str:
 
 
 def _record(declaration: Declaration, action: str, actor: User | None, note: str = "") -> None:
-    """History, ledger entry and notification for a transition that has just been applied."""
+    """History, ledger entry and notification for a transition that has just been applied.
+
+    The ledger entry goes last: the ledger's head stays locked from the append to the commit, and
+    every transition of every declaration appends, so nothing else should run while it is held.
+    """
     declaration._history_user = actor
     declaration._change_reason = f"{action}: {note}"[:100] if note else action
     declaration.queue_rank = lane_queue_rank(declaration.lane)  # every lane change passes here
     # The transition's fields only; the database checks the table's constraints on save.
     declaration.full_clean(exclude=NOT_TRANSITION_FIELDS, validate_constraints=False)
     declaration.save(update_fields=TRANSITION_WRITES)  # history still records the whole row
-    # The payload is exactly the record's public summary, so the public verification page can
-    # recompute it from the stored record and compare; the action is the entry's kind.
-    ledger_append(
-        kind=f"declaration.{action}",
-        subject=declaration.ledger_subject,
-        payload=declaration_public_summary(declaration),
-        public_fields=PUBLIC_SUMMARY_FIELDS,
-    )
     if action in (Action.REJECT, Action.CANCEL, Action.AMEND):
         from finance.services import financing_declaration_changed  # lazy: finance imports declarations
 
@@ -188,6 +184,14 @@ def _record(declaration: Declaration, action: str, actor: User | None, note: str
         subject=_("%(reference)s: %(status)s") % {"reference": declaration, "status": declaration.get_status_display()},
         body=note,
         link=link,
+    )
+    # The payload is exactly the record's public summary, so the public verification page can
+    # recompute it from the stored record and compare; the action is the entry's kind.
+    ledger_append(
+        kind=f"declaration.{action}",
+        subject=declaration.ledger_subject,
+        payload=declaration_public_summary(declaration),
+        public_fields=PUBLIC_SUMMARY_FIELDS,
     )
 
 
@@ -214,11 +218,12 @@ def declaration_submit(*, actor: User, declaration_id: int) -> Declaration:
     declaration = _locked_for_trader(actor, declaration_id)
     target = _check_allowed(declaration, Action.SUBMIT, actor)
     _raise_if_incomplete(declaration)
+    # Queued first: the reference counter and the ledger's head, taken next, stay locked until commit.
+    verification_request([declaration.pk])
     declaration.status = target
     declaration.reference = declaration.reference or _allocate_reference(declaration)
     declaration.submitted_at = timezone.now()
     _record(declaration, Action.SUBMIT, actor)
-    verification_request([declaration.pk])
     return declaration
 
 
@@ -232,8 +237,8 @@ def declaration_amend(*, actor: User, declaration_id: int) -> Declaration:
     declaration.version += 1
     declaration.lane = ""
     declaration.current_warning_codes = ""  # the new version has no warnings until it is verified
+    verification_request([declaration.pk])  # before the ledger's head is locked (held until commit)
     _record(declaration, Action.AMEND, actor)
-    verification_request([declaration.pk])
     return declaration
 
 
