@@ -5,19 +5,32 @@ from rest_framework import serializers
 from portal.models import Country, Currency, HSCode, Organisation, Port, User
 
 
-def _field_copy(field: serializers.Field) -> serializers.Field:
-    """A field ready to bind to a new serializer: a shallow copy of a plain field, a deep copy otherwise.
-
-    A plain field keeps nothing per use but what ``bind`` sets (name, parent), so a shallow
-    copy is enough and costs a fraction of DRF's ``__deepcopy__`` (which re-runs ``__init__``).
-    A nested serializer or a field with a child (lists, many-to-many) binds that child to
-    itself, so it is copied in depth, as DRF does.
-    """
-    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation"):
-        return copy.deepcopy(field)
+def _shallow(field: serializers.Field) -> serializers.Field:
     clone = object.__new__(type(field))  # what copy.copy does, without its generic protocol
     clone.__dict__.update(field.__dict__)
+    clone.__dict__.pop("fields", None)  # a serializer's fields (cached) are built for each copy
     return clone
+
+
+def _field_copy(field: serializers.Field) -> serializers.Field:
+    """A field ready to bind to a new serializer, copied from a template that is never used itself.
+
+    A plain field keeps nothing per use but what ``bind`` sets (name, parent), so a shallow copy
+    is enough and costs a fraction of DRF's ``__deepcopy__`` (which re-runs ``__init__``). So is a
+    nested serializer of this kind (its fields come from its own template when first used), or a
+    list of them, whose child is copied and bound to the list. Anything else with a child (other
+    serializers, list and many-to-many fields) is deep-copied, as DRF does.
+    """
+    if isinstance(field, FieldsBuiltOnce):
+        return _shallow(field)
+    if isinstance(field, serializers.ListSerializer) and isinstance(field.child, FieldsBuiltOnce):
+        clone = _shallow(field)
+        clone.child = _shallow(field.child)
+        clone.child.parent = clone  # the rest of the child's binding (name, source) is the template's
+        return clone
+    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation"):
+        return copy.deepcopy(field)
+    return _shallow(field)
 
 
 class FieldsBuiltOnce:

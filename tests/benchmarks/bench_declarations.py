@@ -19,7 +19,7 @@ from .support import Gunicorn, api_token, bench_users, load_average, purge_bench
 
 CLIENTS = 4  # concurrent HTTP clients
 PER_ROUND = 100  # declarations per round
-ROUNDS = 3  # rounds of each kind, alternating API and bare
+ROUNDS = 5  # rounds of each kind, alternating API and bare
 WORKERS = 2  # gunicorn sync workers
 
 NOTES = """

@@ -27,6 +27,8 @@ def test_each_instance_binds_fields_of_its_own():
     assert first.fields["reference"].parent is first
     assert second.fields["reference"].parent is second
     assert first.fields["lines"].child is not second.fields["lines"].child
+    assert first.fields["lines"].child.parent is first.fields["lines"]
+    assert first.fields["lines"].child.fields["amount"] is not second.fields["lines"].child.fields["amount"]
     assert all(field.parent is None for field in Order._fields_template.values())  # the template stays unbound
 
 
