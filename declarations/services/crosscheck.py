@@ -129,11 +129,14 @@ def _requests_upsert(declaration_ids: list[int], now) -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH waiting AS (SELECT declaration_id FROM {table} WHERE declaration_id = ANY(%s)), "  # noqa: S608 — model's table
-                f"upserted AS (INSERT INTO {table} (declaration_id, requested_at) SELECT unnest(%s), %s "
+                # In id order: two transactions queueing overlapping declarations lock their rows in the
+                # same order, so they wait for each other instead of deadlocking.
+                f"upserted AS (INSERT INTO {table} (declaration_id, requested_at) "
+                "SELECT id, %s FROM unnest(%s) AS id ORDER BY id "
                 "ON CONFLICT (declaration_id) DO UPDATE SET requested_at = EXCLUDED.requested_at "
                 "RETURNING declaration_id) "
                 "SELECT declaration_id FROM upserted WHERE declaration_id NOT IN (SELECT declaration_id FROM waiting)",
-                [declaration_ids, declaration_ids, now],
+                [declaration_ids, now, declaration_ids],
             )
             new = {row[0] for row in cursor.fetchall()}
         return [pk for pk in declaration_ids if pk in new]

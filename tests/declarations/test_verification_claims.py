@@ -381,3 +381,27 @@ def test_a_task_waits_for_a_request_of_its_declaration_being_committed_rather_th
     task.join(timeout=30)
     assert results["task"] == [pk]
     assert runs_of([pk]) == {pk: 1}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_queueing_overlapping_declarations_in_opposite_orders_do_not_deadlock(sent):
+    """Logistics calls queue the declarations their records concern, in no particular order."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    ids = drafts(300)
+    for _round in range(4):
+        barrier = threading.Barrier(2)
+        results: dict = {}
+
+        def queue(order, barrier=barrier):
+            with transaction.atomic():
+                barrier.wait()
+                verification_request(order)
+                time.sleep(0.2)  # both hold their rows until commit
+            return True
+
+        threads = [in_thread(lambda o=o: queue(o), results, n) for n, o in enumerate([ids, ids[::-1]])]
+        for thread in threads:
+            thread.join(timeout=60)
+        assert results == {0: True, 1: True}, results
