@@ -155,9 +155,13 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     for name in discover(argv):
         module = importlib.import_module(f"tests.benchmarks.{name}")
+        if not hasattr(module, "run"):  # e.g. bench_settings, the benchmark gunicorn's settings
+            continue
         print(f"== {name}", file=sys.stderr, flush=True)
         results[name] = module.run()
         notes[name] = getattr(module, "NOTES", "")
+        # After each module: a later one that fails does not take these figures with it.
+        write_docs({name: results[name]}, {name: notes[name]}, time.perf_counter() - started)
     elapsed = time.perf_counter() - started
     print(json.dumps(results, indent=2, ensure_ascii=False))
     for name, figures in results.items():
