@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from declarations.services import declaration_create_draft, declaration_submit
 from declarations.validators import iso6346_check_digit
 
-from .support import Gunicorn, api_token, bench_users, load_average, purge_bench_queue, use_bench_queue
+from .support import Gunicorn, api_token, bench_users, clients_run, load_average, purge_bench_queue, use_bench_queue
 
 CLIENTS = 4  # concurrent HTTP clients
 PER_ROUND = 100  # declarations per round
@@ -216,13 +216,7 @@ def _drive(server: Gunicorn, token: str, create_path: str, submit_path: str, cou
             if status != 200:
                 failures.append((status, body[:300]))
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = clients_run(client, CLIENTS)
     if failures:
         raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
     return count / elapsed, len(failures)

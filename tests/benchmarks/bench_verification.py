@@ -43,6 +43,7 @@ from .support import (
     api_token,
     bench_users,
     child_environment,
+    clients_run,
     load_average,
     purge_bench_queue,
     spread,
@@ -473,13 +474,7 @@ def ingestion_figures(server: Gunicorn, users: dict, ids: list[int]) -> list[dic
                 if status != 201 or json.loads(response).get("stored") != EVENTS_PER_CALL:
                     failures.append((status, response[:300]))
 
-        threads = [threading.Thread(target=client) for _ in range(2)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = clients_run(client, 2)
         if failures:
             raise RuntimeError(f"ingestion failed: {failures[0]}")
         rates.append(INGEST_CALLS * EVENTS_PER_CALL / elapsed)

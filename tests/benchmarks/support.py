@@ -16,6 +16,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -166,3 +167,14 @@ def spread(values, digits: int = 1, unit: str = "") -> str:
         f"median of {len(values)}: {median(values):,.{digits}f}{unit} "
         f"({min(values):,.{digits}f}–{max(values):,.{digits}f}{unit})"
     )
+
+
+def clients_run(client, count: int) -> float:
+    """Run ``client`` in ``count`` threads at once; the seconds until the last one has finished."""
+    threads = [threading.Thread(target=client) for _ in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
