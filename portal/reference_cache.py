@@ -42,6 +42,7 @@ class ReferenceSnapshot:
 
 _lock = threading.Lock()
 _snapshot: ReferenceSnapshot | None = None
+_generation = [0]  # moves on at every clear, so a read that a clear overtook is not kept
 
 
 def reference_snapshot() -> ReferenceSnapshot:
@@ -51,6 +52,7 @@ def reference_snapshot() -> ReferenceSnapshot:
     if snapshot is not None and time.monotonic() - snapshot.loaded_at < settings.REFERENCE_CACHE_SECONDS:
         return snapshot
     with _lock:
+        generation = _generation[0]
         ports = list(Port.objects.all())
         fresh = ReferenceSnapshot(
             ports={port.locode: port for port in ports},
@@ -62,13 +64,15 @@ def reference_snapshot() -> ReferenceSnapshot:
                 frozenset(pair) for pair in IntegratedPortPair.objects.values_list("river_port_id", "hub_port_id")
             ),
         )
-        _snapshot = fresh
+        if generation == _generation[0]:
+            _snapshot = fresh
     return fresh
 
 
 def reference_cache_clear(**_signal_arguments) -> None:
     """Drop the snapshot; the next reader reads the tables again."""
     global _snapshot
+    _generation[0] += 1
     _snapshot = None
 
 

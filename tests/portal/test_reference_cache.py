@@ -77,3 +77,19 @@ def test_loading_the_reference_data_drops_the_snapshot():
     reference_data_load()
 
     assert reference_snapshot() is not first
+
+
+def test_a_read_overtaken_by_a_change_is_not_kept(monkeypatch):
+    """A thread reading the tables while another changes one must not keep what it read."""
+    read_ports = Port.objects.all
+
+    def ports_then_a_change():
+        rows = list(read_ports())
+        reference_cache.reference_cache_clear()  # another thread saved a port meanwhile
+        return rows
+
+    monkeypatch.setattr(Port.objects, "all", ports_then_a_change)
+    overtaken = reference_snapshot()
+    monkeypatch.undo()
+
+    assert reference_snapshot() is not overtaken
