@@ -118,15 +118,17 @@ class VerificationRequest(models.Model):
     """A declaration waiting for (re-)verification; at most one row per declaration, so a burst of
     evidence queues one task, not one per record.
 
-    ``requested_at`` moves forward with every new piece of evidence; ``started_at`` is set when a
-    run begins. The run removes the row only if nothing was requested after it started; the row
-    of a run that died stays, and the sweep sends it again.
+    ``requested_at`` moves forward with every new piece of evidence; ``queued_at`` does not (it says
+    how long the entry has waited, so a declaration whose evidence keeps coming is still verified);
+    ``started_at`` is set when a run begins. The run removes the row only if nothing was requested
+    after it started; the row of a run that died stays, and the sweep sends it again.
     """
 
     declaration = models.OneToOneField(
         Declaration, on_delete=models.CASCADE, primary_key=True, related_name="verification_request"
     )
     requested_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

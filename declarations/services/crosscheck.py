@@ -118,37 +118,44 @@ def _send_verification_tasks(declaration_ids: list[int]) -> None:
 
 
 def _requests_upsert(declaration_ids: list[int], now) -> list[int]:
-    """Create or move forward the waiting requests; returns the declarations that had none (they need a task).
+    """Create or move forward the waiting requests; returns the declarations that need a task: all but
+    those a run has started (that run hands its entry back, with a task, when it sees newer evidence).
 
-    PostgreSQL: one statement. Its CTEs share one snapshot, so ``waiting`` is what existed
-    before the upsert. A request another transaction creates meanwhile counts as new here and
-    gets a second task, which finds the version verified and does nothing (as before).
+    An entry that was already waiting counts too: a claim may have skipped it while this transaction
+    held its row (``SKIP LOCKED``), and the task sent now (or the one this process sent within the
+    trigger window) claims it once this commits. PostgreSQL: one statement; its CTEs share one
+    snapshot, so ``running`` is what was started before the upsert.
     """
     if connection.vendor == "postgresql":
         table = VerificationRequest._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH waiting AS (SELECT declaration_id FROM {table} WHERE declaration_id = ANY(%s)), "  # noqa: S608 — model's table
+                f"WITH running AS (SELECT declaration_id FROM {table} "  # noqa: S608 — model's table
+                "WHERE declaration_id = ANY(%s) AND started_at IS NOT NULL), "
                 # In id order: two transactions queueing overlapping declarations lock their rows in the
                 # same order, so they wait for each other instead of deadlocking.
-                f"upserted AS (INSERT INTO {table} (declaration_id, requested_at) "
-                "SELECT id, %s FROM unnest(%s) AS id ORDER BY id "
+                f"upserted AS (INSERT INTO {table} (declaration_id, requested_at, queued_at) "
+                "SELECT id, %s, %s FROM unnest(%s) AS id ORDER BY id "
                 "ON CONFLICT (declaration_id) DO UPDATE SET requested_at = EXCLUDED.requested_at "
                 "RETURNING declaration_id) "
-                "SELECT declaration_id FROM upserted WHERE declaration_id NOT IN (SELECT declaration_id FROM waiting)",
-                [declaration_ids, now, declaration_ids],
+                "SELECT declaration_id FROM upserted WHERE declaration_id NOT IN (SELECT declaration_id FROM running)",
+                [declaration_ids, now, now, declaration_ids],
             )
-            new = {row[0] for row in cursor.fetchall()}
-        return [pk for pk in declaration_ids if pk in new]
+            needing = {row[0] for row in cursor.fetchall()}
+        return [pk for pk in declaration_ids if pk in needing]
     waiting = VerificationRequest.objects.filter(declaration_id__in=declaration_ids)
-    already = set(waiting.values_list("declaration_id", flat=True))
-    if already:
+    existing = dict(waiting.values_list("declaration_id", "started_at"))
+    if existing:
         waiting.update(requested_at=now)
-    new = [pk for pk in declaration_ids if pk not in already]
     VerificationRequest.objects.bulk_create(
-        [VerificationRequest(declaration_id=pk, requested_at=now) for pk in new], ignore_conflicts=True
+        [
+            VerificationRequest(declaration_id=pk, requested_at=now, queued_at=now)
+            for pk in declaration_ids
+            if pk not in existing
+        ],
+        ignore_conflicts=True,
     )
-    return new
+    return [pk for pk in declaration_ids if existing.get(pk) is None]
 
 
 def verification_request(declaration_ids: list[int]) -> None:
@@ -251,7 +258,8 @@ def _send_backlog_task() -> None:
 
 def _requests_claim(declaration_id: int | None, started, limit: int) -> list[int]:
     """Mark started the declaration's own queue entry (if claimable) and due ones up to ``limit`` in all
-    (requested before the debounce delay less :func:`trigger_window`, oldest first).
+    (queued before the debounce delay less :func:`trigger_window`, oldest first: ``queued_at``, which
+    evidence does not move, so a declaration whose records keep coming is not left waiting).
 
     "Claimable" means not started, or started before ``SWEEP_AFTER`` (that run died: the sweep's
     definition). The due entries are claimed even when the own one is not: tasks this or another
@@ -275,9 +283,9 @@ def _requests_claim(declaration_id: int | None, started, limit: int) -> list[int
         # waits for another (PostgreSQL re-checks the condition on a row claimed since our snapshot).
         backlog = list(
             VerificationRequest.objects.select_for_update(skip_locked=True)
-            .filter(claimable, requested_at__lte=due)
+            .filter(claimable, queued_at__lte=due)
             .exclude(declaration_id__in=own)
-            .order_by("requested_at")
+            .order_by("queued_at")
             .values_list("declaration_id", flat=True)[: limit - len(own)]
         )
         if backlog:
@@ -285,8 +293,21 @@ def _requests_claim(declaration_id: int | None, started, limit: int) -> list[int
     return [*own, *backlog]
 
 
+def _requests_locked(declaration_ids: list[int]) -> None:
+    # Lock in id order, as the upsert does: a finish or release of a batch and a logistics call
+    # queueing overlapping declarations wait for each other instead of deadlocking.
+    list(
+        VerificationRequest.objects.select_for_update()
+        .filter(declaration_id__in=declaration_ids)
+        .order_by("declaration_id")
+        .values_list("declaration_id", flat=True)
+    )
+
+
+@transaction.atomic
 def _requests_release(declaration_ids: list[int], started) -> None:
     """Hand back, not started, the entries a run that started at ``started`` claimed and did not finish."""
+    _requests_locked(declaration_ids)
     VerificationRequest.objects.filter(declaration_id__in=declaration_ids, started_at=started).update(started_at=None)
 
 
@@ -294,6 +315,7 @@ def _requests_finish(declaration_ids: list[int], started) -> None:
     """Finish the queue entries of a run that started at ``started``: remove those with nothing requested
     since; hand back the others (evidence arrived while it looked) with one more task each."""
     with transaction.atomic():
+        _requests_locked(declaration_ids)
         VerificationRequest.objects.filter(declaration_id__in=declaration_ids, requested_at__lte=started).delete()
         # Only entries still marked with this run's start: one created during the run sent its own
         # task, and one the sweep handed on belongs to another run.
@@ -443,7 +465,7 @@ def verification_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
         .values_list("pk", flat=True)[:5000]
     )
     stuck = list(
-        VerificationRequest.objects.filter(requested_at__lt=cutoff)
+        VerificationRequest.objects.filter(queued_at__lt=cutoff)
         .filter(Q(started_at__isnull=True) | Q(started_at__lt=cutoff))
         .values_list("declaration_id", flat=True)[:5000]
     )
@@ -453,6 +475,7 @@ def verification_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
             [VerificationRequest(declaration_id=pk) for pk in unverified], ignore_conflicts=True
         )
         # A run that started before the cutoff died: hand its entries back so the tasks sent now claim them.
+        _requests_locked(stuck)
         VerificationRequest.objects.filter(declaration_id__in=stuck, started_at__lt=cutoff).update(started_at=None)
         # After commit: the tasks must see the entries created and handed back here.
         transaction.on_commit(lambda: _send_verification_tasks(ids))

@@ -189,7 +189,7 @@ def verified_by(path: str, ids: list[int], capture_on_commit) -> dict:
                 VerificationRequest.objects.all().delete()
                 long_ago = timezone.now() - timedelta(hours=1)
                 VerificationRequest.objects.bulk_create(
-                    [VerificationRequest(declaration_id=pk, requested_at=long_ago) for pk in ids]
+                    [VerificationRequest(declaration_id=pk, requested_at=long_ago, queued_at=long_ago) for pk in ids]
                 )
                 mail.outbox.clear()
                 with capture_on_commit(execute=True):

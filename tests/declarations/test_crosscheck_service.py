@@ -122,7 +122,7 @@ def test_a_run_finishes_its_queue_entry_unless_evidence_arrived_meanwhile(submit
 def test_the_sweep_resends_what_was_never_verified(submitted):
     long_ago = timezone.now() - timedelta(minutes=5)
     Declaration.objects.filter(pk=submitted.pk).update(updated_at=long_ago)
-    VerificationRequest.objects.filter(declaration=submitted).update(requested_at=long_ago)
+    VerificationRequest.objects.filter(declaration=submitted).update(requested_at=long_ago, queued_at=long_ago)
     assert verification_sweep() == 1
     declaration_verify(declaration_id=submitted.pk)
     assert verification_sweep() == 0

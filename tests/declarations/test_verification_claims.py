@@ -46,11 +46,16 @@ def submitted(count: int) -> list[int]:
 
 
 def due(ids: list[int], *, ago: timedelta = AN_HOUR_AGO) -> None:
-    """Queue entries for the declarations, requested ``ago`` (past the debounce delay) and not started."""
+    """Queue entries for the declarations, queued and requested ``ago`` (past the debounce delay), not started."""
     VerificationRequest.objects.filter(declaration_id__in=ids).delete()
+    now = timezone.now()
     VerificationRequest.objects.bulk_create(
         [
-            VerificationRequest(declaration_id=pk, requested_at=timezone.now() - ago + timedelta(seconds=n))
+            VerificationRequest(
+                declaration_id=pk,
+                requested_at=now - ago + timedelta(seconds=n),
+                queued_at=now - ago + timedelta(seconds=n),
+            )
             for n, pk in enumerate(ids)
         ]
     )
@@ -405,3 +410,23 @@ def test_two_transactions_queueing_overlapping_declarations_in_opposite_orders_d
         for thread in threads:
             thread.join(timeout=60)
         assert results == {0: True, 1: True}, results
+
+
+def test_a_declaration_whose_evidence_keeps_coming_is_still_claimed(quiet_port, sent, settings):
+    """Evidence moves ``requested_at`` forward; how long the entry has waited (``queued_at``) decides."""
+    settings.VERIFICATION_DEBOUNCE_SECONDS = 2
+    ids = submitted(2)
+    due(ids)
+    VerificationRequest.objects.filter(declaration_id=ids[1]).update(requested_at=timezone.now())  # a reading just now
+    assert sorted(declarations_verify_queued(declaration_id=ids[0])) == sorted(ids)
+
+
+def test_evidence_for_a_waiting_entry_asks_for_a_task_and_for_a_running_one_does_not(quiet_port, sent):
+    """A claim may have skipped a waiting entry while the evidence's transaction held it (SKIP LOCKED)."""
+    ids = submitted(2)
+    due(ids)
+    VerificationRequest.objects.filter(declaration_id=ids[1]).update(started_at=timezone.now())
+    queued_before = dict(VerificationRequest.objects.values_list("declaration_id", "queued_at"))
+    assert crosscheck._requests_upsert(ids, timezone.now()) == [ids[0]]
+    # evidence moves requested_at, not queued_at
+    assert dict(VerificationRequest.objects.values_list("declaration_id", "queued_at")) == queued_before
