@@ -48,8 +48,8 @@ def rows_read(
 ) -> list[tuple[models.Model, ...]] | None:
     """Each row of ``sql`` as one instance per model, its columns in the order of ``models_``.
 
-    The SQL selects every column of each model's table (``SELECT t.*`` per model, in that
-    order). Returns ``None`` off PostgreSQL when there are several models (use the ORM then).
+    The SQL selects each model's columns, model after model (``columns_sql``). Returns ``None``
+    off PostgreSQL when there are several models (use the ORM then).
     """
     if connection.vendor != "postgresql":
         if len(models_) > 1:
@@ -70,6 +70,13 @@ def rows_read(
     return result
 
 
+def columns_sql(model: type[models.Model], alias: str = "") -> str:
+    """The model's columns for ``rows_read``'s SELECT, named one by one (``SELECT *`` would also
+    return a column a newer migration added while this process still runs the older code)."""
+    prefix = f'"{alias}".' if alias else ""
+    return ", ".join(f'{prefix}"{field.column}"' for field in model._meta.concrete_fields)
+
+
 def instances_read(model: type[models.Model], sql: str, params: Sequence) -> list[models.Model]:
-    """The rows of ``sql`` (``SELECT *`` of the model's table) as instances of ``model``."""
+    """The rows of ``sql`` (``SELECT <columns_sql(model)>`` of the model's table) as instances of ``model``."""
     return [row[0] for row in rows_read([model], sql, params)]

@@ -52,6 +52,9 @@ def reference_snapshot() -> ReferenceSnapshot:
     if snapshot is not None and time.monotonic() - snapshot.loaded_at < settings.REFERENCE_CACHE_SECONDS:
         return snapshot
     with _lock:
+        snapshot = _snapshot  # another thread may have read the tables while this one waited
+        if snapshot is not None and time.monotonic() - snapshot.loaded_at < settings.REFERENCE_CACHE_SECONDS:
+            return snapshot
         generation = _generation[0]
         ports = list(Port.objects.all())
         fresh = ReferenceSnapshot(

@@ -17,7 +17,7 @@ from portal import roles
 from portal.exceptions import DomainError, TransitionNotAllowed
 from portal.ledger.services import ledger_append
 from portal.models import Port, User
-from portal.prefetch import instances_read, prefetched_set
+from portal.prefetch import columns_sql, instances_read, prefetched_set
 from portal.reference_cache import reference_snapshot
 from portal.services import notification_send
 
@@ -76,11 +76,23 @@ def _locked(declaration_id: int) -> Declaration:
 # A trader's submit, amend and cancel read these, and the API answers with them; every transition
 # reads the people to notify. Read with ``portal.prefetch.instances_read`` (no ORM compilation; see
 # there why); each keeps the model's ``Meta.ordering``.
-LOCKED_FOR_TRADER = f'SELECT * FROM "{Declaration._meta.db_table}" WHERE id = %s AND declarant_id = %s'  # noqa: S608 — model's table
-ITEMS_OF = f'SELECT * FROM "{DeclarationItem._meta.db_table}" WHERE declaration_id = %s ORDER BY line_number'  # noqa: S608
-CONTAINERS_OF = f'SELECT * FROM "{DeclarationContainer._meta.db_table}" WHERE declaration_id = %s ORDER BY id'  # noqa: S608
-DOCUMENTS_OF = f'SELECT * FROM "{SupportingDocument._meta.db_table}" WHERE declaration_id = %s ORDER BY uploaded_at, id'  # noqa: S608
-ACTIVE_USERS_OF = f'SELECT * FROM "{User._meta.db_table}" WHERE organisation_id = %s AND is_active'  # noqa: S608
+LOCKED_FOR_TRADER = (
+    f'SELECT {columns_sql(Declaration)} FROM "{Declaration._meta.db_table}" '  # noqa: S608 — model's table
+    "WHERE id = %s AND declarant_id = %s"
+)
+ITEMS_OF = (
+    f'SELECT {columns_sql(DeclarationItem)} FROM "{DeclarationItem._meta.db_table}" '  # noqa: S608
+    "WHERE declaration_id = %s ORDER BY line_number"
+)
+CONTAINERS_OF = (
+    f'SELECT {columns_sql(DeclarationContainer)} FROM "{DeclarationContainer._meta.db_table}" '  # noqa: S608
+    "WHERE declaration_id = %s ORDER BY id"
+)
+DOCUMENTS_OF = (
+    f'SELECT {columns_sql(SupportingDocument)} FROM "{SupportingDocument._meta.db_table}" '  # noqa: S608
+    "WHERE declaration_id = %s ORDER BY uploaded_at, id"
+)
+ACTIVE_USERS_OF = f'SELECT {columns_sql(User)} FROM "{User._meta.db_table}" WHERE organisation_id = %s AND is_active'  # noqa: S608
 
 
 def _for_update() -> str:

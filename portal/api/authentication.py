@@ -5,12 +5,13 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from portal.models import Organisation, User
-from portal.prefetch import rows_read
+from portal.prefetch import columns_sql, rows_read
 
 # Every API request runs this read: the token's user and their organisation, read without the
 # ORM's query compiler (``portal.prefetch``; see there why).
 USER_BY_TOKEN = (
-    f'SELECT u.*, o.* FROM "{User._meta.db_table}" u '  # noqa: S608 — the models' own tables
+    f"SELECT {columns_sql(User, 'u')}, {columns_sql(Organisation, 'o')} "  # noqa: S608 — the models' own tables
+    f'FROM "{User._meta.db_table}" u '
     f'JOIN "{Token._meta.db_table}" t ON t.user_id = u.id '
     f'LEFT JOIN "{Organisation._meta.db_table}" o ON o.id = u.organisation_id WHERE t.key = %s'
 )
