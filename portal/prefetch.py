@@ -3,7 +3,7 @@ already read or written on an instance, as ``prefetch_related`` would.
 
 On the declarations API's hot path the ORM spent more time compiling each SELECT than
 PostgreSQL spent answering it (docs/BENCHMARKS.md, issue 4's figure). ``rows_read`` takes
-plain SQL over a model's table (``SELECT *``, or ``SELECT a.*, b.*`` over a join) and builds
+plain SQL over a model's table (its columns named by ``columns_sql``, model after model over a join) and builds
 the instances itself: on PostgreSQL psycopg2 already returns Python values, so only a field's
 own ``from_db_value`` (e.g. ``JSONField``) is applied; elsewhere it falls back to Django's
 ``raw()`` (one model) or returns ``None`` (a join) so the caller uses the ORM.
