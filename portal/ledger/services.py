@@ -58,29 +58,15 @@ def ledger_append(*, kind: str, subject: str, payload: Mapping, public_fields: I
     if connection.vendor == "postgresql":
         return _append_postgresql(kind=kind, subject=subject, native=native, payload_text=payload_text, public=public)
     head = _locked_head()
-    seq, packed = head.size, head.frontier
-    created_at = timezone.now()
-    salt = secrets.token_hex(16)
-    leaf = entry_leaf_hash(
-        seq=seq,
+    entry, frontier, completed = _entry_extending(
+        head.size,
+        head.frontier,
         kind=kind,
         subject=subject,
-        created_at=datetime_text(created_at),
-        payload=native,
-        public_fields=public,
-        salt=salt,
-    )
-    frontier = Frontier.unpack(seq, packed)
-    completed = frontier.append(leaf)
-    entry = LedgerEntry(
-        seq=seq,
-        kind=kind,
-        subject=subject,
-        payload=payload_text,
-        public_fields=public,
-        salt=salt,
-        leaf_hash=leaf,
-        created_at=created_at,
+        native=native,
+        payload_text=payload_text,
+        public=public,
+        salt=secrets.token_hex(16),
     )
     entry.save(force_insert=True)
     if completed:
@@ -89,6 +75,37 @@ def ledger_append(*, kind: str, subject: str, payload: Mapping, public_fields: I
         )
     LedgerHead.objects.filter(pk=1).update(size=frontier.size, frontier=frontier.packed())
     return entry
+
+
+def _entry_extending(
+    size: int, packed: bytes, *, kind: str, subject: str, native, payload_text: str, public: list[str], salt: str
+) -> tuple[LedgerEntry, Frontier, list]:
+    """The entry that extends a tree of ``size`` leaves with right edge ``packed``, that tree's new
+    frontier and the perfect subtrees the new leaf completes (not saved)."""
+    # Taken after the head it extends was read or written, so times follow sequence numbers.
+    created_at = timezone.now()
+    leaf = entry_leaf_hash(
+        seq=size,
+        kind=kind,
+        subject=subject,
+        created_at=datetime_text(created_at),
+        payload=native,
+        public_fields=public,
+        salt=salt,
+    )
+    frontier = Frontier.unpack(size, packed)
+    completed = frontier.append(leaf)
+    entry = LedgerEntry(
+        seq=size,
+        kind=kind,
+        subject=subject,
+        payload=payload_text,
+        public_fields=public,
+        salt=salt,
+        leaf_hash=leaf,
+        created_at=created_at,
+    )
+    return entry, frontier, completed
 
 
 # This process's belief about the head after its last append, per database. An append first writes
@@ -105,28 +122,8 @@ def _append_postgresql(*, kind: str, subject: str, native, payload_text: str, pu
     salt = secrets.token_hex(16)
     while True:
         size, packed = belief if belief is not None else _head_postgresql_locked()
-        # Taken after the head it extends was read or written, so times follow sequence numbers.
-        created_at = timezone.now()
-        leaf = entry_leaf_hash(
-            seq=size,
-            kind=kind,
-            subject=subject,
-            created_at=datetime_text(created_at),
-            payload=native,
-            public_fields=public,
-            salt=salt,
-        )
-        frontier = Frontier.unpack(size, packed)
-        completed = frontier.append(leaf)
-        entry = LedgerEntry(
-            seq=size,
-            kind=kind,
-            subject=subject,
-            payload=payload_text,
-            public_fields=public,
-            salt=salt,
-            leaf_hash=leaf,
-            created_at=created_at,
+        entry, frontier, completed = _entry_extending(
+            size, packed, kind=kind, subject=subject, native=native, payload_text=payload_text, public=public, salt=salt
         )
         if _write_postgresql(entry, completed, frontier, expected_size=size, expected_frontier=packed):
             break
