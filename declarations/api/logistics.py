@@ -280,19 +280,24 @@ INGEST_DESCRIPTION = (
 ).format(max=f"{MAX_RECORDS:,}")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List your organisation's manifests",
-        parameters=[ManifestListQuerySerializer],
-        responses={200: ManifestSerializer(many=True), **LIST_ERRORS},
-    ),
-    create=extend_schema(
-        summary="Send manifests in bulk",
-        description=INGEST_DESCRIPTION,
-        request=ManifestInputSerializer(many=True),
-        responses={201: IngestResultSerializer, **POST_ERRORS},
-    ),
-)
+def _records_schema(what: str, query, output, record_input):
+    """The list and bulk-create documentation every logistics record endpoint shares."""
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List your organisation's {what}",
+            parameters=[query],
+            responses={200: output(many=True), **LIST_ERRORS},
+        ),
+        create=extend_schema(
+            summary=f"Send {what} in bulk",
+            description=INGEST_DESCRIPTION,
+            request=record_input(many=True),
+            responses={201: IngestResultSerializer, **POST_ERRORS},
+        ),
+    )
+
+
+@_records_schema("manifests", ManifestListQuerySerializer, ManifestSerializer, ManifestInputSerializer)
 class ManifestViewSet(_LogisticsRecordViewSet):
     """Carriers' manifests (vessel or barge, voyage, ports) with their lines."""
 
@@ -318,18 +323,8 @@ class ManifestViewSet(_LogisticsRecordViewSet):
         return queryset
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List your organisation's container events",
-        parameters=[ContainerEventListQuerySerializer],
-        responses={200: ContainerEventSerializer(many=True), **LIST_ERRORS},
-    ),
-    create=extend_schema(
-        summary="Send container events in bulk",
-        description=INGEST_DESCRIPTION,
-        request=ContainerEventInputSerializer(many=True),
-        responses={201: IngestResultSerializer, **POST_ERRORS},
-    ),
+@_records_schema(
+    "container events", ContainerEventListQuerySerializer, ContainerEventSerializer, ContainerEventInputSerializer
 )
 class ContainerEventViewSet(_LogisticsRecordViewSet):
     """Terminals' container events: gate in, weighed, loaded, discharged, gate out, departed, arrived."""
@@ -350,18 +345,8 @@ class ContainerEventViewSet(_LogisticsRecordViewSet):
         return queryset
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List your organisation's sensor readings",
-        parameters=[SensorReadingListQuerySerializer],
-        responses={200: SensorReadingSerializer(many=True), **LIST_ERRORS},
-    ),
-    create=extend_schema(
-        summary="Send sensor readings in bulk",
-        description=INGEST_DESCRIPTION,
-        request=SensorReadingInputSerializer(many=True),
-        responses={201: IngestResultSerializer, **POST_ERRORS},
-    ),
+@_records_schema(
+    "sensor readings", SensorReadingListQuerySerializer, SensorReadingSerializer, SensorReadingInputSerializer
 )
 class SensorReadingViewSet(_LogisticsRecordViewSet):
     """IoT platforms' readings: seal status, temperature, gross weight, position."""
