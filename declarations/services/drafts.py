@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from portal.exceptions import TransitionNotAllowed
 from portal.models import User
-from portal.prefetch import prefetched_set
+from portal.rows import prefetched_set
 
 from ..choices import EDITABLE
 from ..models import Declaration, DeclarationContainer, DeclarationItem

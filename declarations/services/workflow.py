@@ -17,8 +17,8 @@ from portal import roles
 from portal.exceptions import DomainError, TransitionNotAllowed
 from portal.ledger.services import ledger_append
 from portal.models import Port, User
-from portal.prefetch import columns_sql, instances_read, prefetched_set
 from portal.reference_cache import reference_snapshot
+from portal.rows import columns_sql, instances_read, prefetched_set
 from portal.services import notification_send
 
 from ..choices import SYSTEM, TRANSITIONS, Action, Procedure
@@ -74,7 +74,7 @@ def _locked(declaration_id: int) -> Declaration:
 
 
 # A trader's submit, amend and cancel read these, and the API answers with them; every transition
-# reads the people to notify. Read with ``portal.prefetch.instances_read`` (no ORM compilation; see
+# reads the people to notify. Read with ``portal.rows.instances_read`` (no ORM compilation; see
 # there why); each keeps the model's ``Meta.ordering``.
 LOCKED_FOR_TRADER = (
     f'SELECT {columns_sql(Declaration)} FROM "{Declaration._meta.db_table}" '  # noqa: S608 — model's table

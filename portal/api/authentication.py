@@ -5,10 +5,10 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from portal.models import Organisation, User
-from portal.prefetch import columns_sql, rows_read
+from portal.rows import columns_sql, rows_read
 
 # Every API request runs this read: the token's user and their organisation, read without the
-# ORM's query compiler (``portal.prefetch``; see there why).
+# ORM's query compiler (``portal.rows``; see there why).
 USER_BY_TOKEN = (
     f"SELECT {columns_sql(User, 'u')}, {columns_sql(Organisation, 'o')} "  # noqa: S608 — the models' own tables
     f'FROM "{User._meta.db_table}" u '

@@ -80,7 +80,7 @@ Findings and changes:
   memory per process (`REFERENCE_CACHE_SECONDS`, dropped on change; a code missing from the
   snapshot is looked up before it is refused); the token's user and organisation, the trader's
   locked declaration with its items, containers and documents, and the people to notify are read
-  with plain SQL (`portal.prefetch.rows_read`: the ORM spent ~1.1 ms compiling a SELECT that
+  with plain SQL (`portal.rows.rows_read`: the ORM spent ~1.1 ms compiling a SELECT that
   PostgreSQL answered in ~0.3 ms); the ports and HS codes of a stored declaration come from the
   snapshot instead of joins; the verification request is one upsert; a transition saves only the
   columns it changes and leaves its table's check constraints to the database; simple-history's
