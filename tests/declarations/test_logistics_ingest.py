@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from declarations.choices import Status
+from declarations.crosscheck.loader import declarations_concerned
 from declarations.models import ContainerEvent, Manifest, ManifestLine, SensorReading, VerificationRequest
 from declarations.services import declaration_create_draft, declaration_submit
 from declarations.services.logistics import (
@@ -376,6 +378,37 @@ def test_new_evidence_queues_the_declarations_it_concerns_for_verification(carri
     container_events_ingest(actor=carrier, records=[event(1, container_number=container)])
 
     assert VerificationRequest.objects.filter(declaration_id=draft.pk).exists()
+
+
+def test_evidence_concerns_live_declarations_by_document_or_by_container_each_once():
+    trader = factories.trader()
+
+    def declared(document: str, container: str, *, submit: bool = True) -> int:
+        data = factories.declaration_input(items=1, containers=1, transport_document_number=document)
+        data["containers"][0]["number"] = container
+        draft = declaration_create_draft(actor=trader, **data)
+        if submit:
+            declaration_submit(actor=trader, declaration_id=draft.pk)
+        return draft.pk
+
+    by_document = declared("DOC-A", "CSQU3054383")
+    by_container = declared("DOC-B", "MSKU1234565")
+    by_both = declared("DOC-C", "TGHU1234567")
+    declared("DOC-D", "CSQU3054383", submit=False)  # a draft: not verifiable
+    same_container = declared("DOC-E", "MSKU1234565")
+    live = [Status.SUBMITTED]
+
+    def concerned(documents, containers):
+        return declarations_concerned(transport_documents=documents, container_numbers=containers, statuses=live)
+
+    assert sorted(concerned({"DOC-A", "DOC-C", "DOC-D"}, {"TGHU1234567"})) == sorted([by_document, by_both])
+    assert sorted(concerned({"DOC-C"}, {"TGHU1234567"})) == [by_both]
+    assert concerned(set(), {"TGHU1234567"}) == [by_both]
+    assert concerned({"DOC-A"}, set()) == [by_document]
+    assert concerned(set(), set()) == []
+    assert concerned({"DOC-X"}, {"CMAU0000000"}) == []
+    # A container concerns every live declaration of it; its document adds no second entry.
+    assert sorted(concerned({"DOC-B"}, {"MSKU1234565"})) == sorted([by_container, same_container])
 
 
 def test_duplicates_only_queue_nothing(carrier):
