@@ -8,15 +8,17 @@ must not happen in the process that holds Django — as::
 The plan names the portal's address, the tokens and passwords of the seeded users, the financing
 product, how long to measure and the most requests to send. Each kind of user paces itself at a
 fixed rate (``constant_throughput``), so together they offer the issue's target load: 50
-declarations submitted and about 2,000 logistics records per second, with officers working
-their queue and banks deciding financing requests. A server that cannot keep up answers later,
-and the measured rates fall short of the offered ones: that shortfall is the figure.
+declarations submitted and 2,060 logistics records per second, with officers working their
+queue and banks deciding financing requests at a person's pace. The plan's ``scale`` multiplies
+the traders', terminals' and carrier's rates (a fraction of the target). A server that cannot
+keep up answers later, and the measured rates fall short of the offered ones: that shortfall is
+the figure.
 
 The plan may also name two files, ``started_marker`` and ``stopped_marker``, created when the
 measured time begins and ends (the parent reads the worker's progress at those moments).
 
 The result lists, per request kind, the requests, failures, requests/s and p50/p95/p99 latency in
-ms, plus the submissions and logistics records accepted per second and the first errors.
+ms, plus the submissions and logistics records offered and accepted per second and the first errors.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import time  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
 import gevent  # noqa: E402
-from locust import constant_throughput, events, task  # noqa: E402
+from locust import constant_pacing, constant_throughput, events, task  # noqa: E402
 from locust.contrib.fasthttp import FastHttpUser  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
@@ -46,6 +48,12 @@ EVENTS_PER_CALL = 250  # container events per bulk POST, as a terminal system se
 READINGS_PER_CALL = 250  # sensor readings per bulk POST
 MANIFESTS_PER_CALL = 5  # manifests per POST, each with LINES_PER_MANIFEST bills of lading
 LINES_PER_MANIFEST = 40
+# The offered load at scale 1 (the plan's ``scale`` multiplies the three systems' rates; people keep their pace):
+# traders' tasks are 10 declarations to 1 financing request, so 5.5 tasks/s × 10 users = 50 submissions/s;
+# 2.2 bulk POSTs/s × 3 terminals × 250 + 2 POSTs/s × 5 × (1 + 40) manifest rows = 2,060 records/s.
+TRADER_TASKS_PER_SECOND = 5.5
+TERMINAL_CALLS_PER_SECOND = 2.2
+CARRIER_CALLS_PER_SECOND = 2
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 _serial = itertools.count(int(time.time() * 10) % 10_000_000)
@@ -115,9 +123,8 @@ def declaration_body() -> dict:
         "incoterm": "FOB",
         "invoice_currency": "USD",
         "items": [
-            # The first item is of chapter 44: officers find this run's declarations with that queue filter.
             {
-                "hs_code": "442090" if line == 0 else "940360",
+                "hs_code": "940360",
                 "description": f"Solid oak dining table, model {line}",
                 "origin_country": "CN",
                 "quantity": "40",
@@ -139,8 +146,8 @@ def declaration_body() -> dict:
 class Trader(ApiUser):
     """A trader's system: creates and submits declarations; now and then asks for pre-shipment financing."""
 
-    username = "trader"
-    wait_time = constant_throughput(5)
+    username = "load.trader"  # its own organisation: officers filter the queue to it
+    wait_time = constant_throughput(TRADER_TASKS_PER_SECOND)  # main() scales the three systems' rates
     weight = 10
 
     @task(10)
@@ -165,7 +172,8 @@ class Trader(ApiUser):
             "amount": "10000.00",
             "currency": "USD",
             "tenor_days": 90,
-            "declarations": [pledgeable.popleft()],
+            # The newest submission: an older one may meanwhile have been sent back for amendment by an officer.
+            "declarations": [pledgeable.pop()],
             "message": "Pre-shipment financing for the order.",
         }
         if self.post_json("/api/v1/finance/requests", body, name="trader: ask for financing") is not None:
@@ -176,7 +184,7 @@ class Terminal(ApiUser):
     """A terminal's system: gate and weighing events and sensor readings, in bulk."""
 
     username = "terminal"
-    wait_time = constant_throughput(2)
+    wait_time = constant_throughput(TERMINAL_CALLS_PER_SECOND)
     weight = 3
 
     def _container(self) -> str:
@@ -227,7 +235,7 @@ class Carrier(ApiUser):
     """A barge line's system: manifests of the next sailings."""
 
     username = "carrier"
-    wait_time = constant_throughput(2)
+    wait_time = constant_throughput(CARRIER_CALLS_PER_SECOND)
     weight = 1
 
     @task
@@ -258,12 +266,16 @@ class Carrier(ApiUser):
             accepted["logistics records"] += MANIFESTS_PER_CALL * (1 + LINES_PER_MANIFEST)
 
 
+ROW_LINK = re.compile(r'<a href="/declarations/(\d+)/">')
+
+
 class Officer(ApiUser):
-    """A customs officer in the browser: the queue page, a declaration's page, a decision."""
+    """A customs officer in the browser: the queue as it opens, the queue filtered to one trader's declarations
+    under review (what the open page's htmx poll fetches), one of them opened, and a decision through its form."""
 
     username = "officer.shunde"
-    wait_time = constant_throughput(1)
-    weight = 3
+    wait_time = constant_pacing(4)  # main() sets the plan's round time
+    weight = 6
 
     def on_start(self):
         super().on_start()
@@ -296,24 +308,23 @@ class Officer(ApiUser):
     def work_queue(self):
         if self.html("/declarations/officer-queue/", name="officer: queue page") is None:
             return
-        queue = self.get_json("/api/v1/declarations/queue?page_size=25&hs_chapter=44", name="officer: queue API")
-        # The bench database also holds other modules' declarations: they stay in the queue the officer
-        # reads, but only this run's own declarations are opened and decided.
-        waiting = [
-            row
-            for row in (queue or {}).get("results", [])
-            if row["status"] == "under_review" and row["transport_document_number"].startswith("LD-BL-")
-        ]
+        # The bench database also holds a million generated declarations and other modules' ones: officers
+        # filter the queue to the load's own trader, so they open and decide only this run's declarations.
+        listing = self.html(
+            f"/declarations/officer-queue/list/?trader={PLAN['trader_organisation']}&status=under_review",
+            name="officer: queue list, filtered",
+        )
+        waiting = ROW_LINK.findall(listing or "")
         if not waiting:
             return
-        row = random.choice(waiting)  # noqa: S311
-        page = self.html(f"/declarations/{row['id']}/", name="officer: declaration page")
+        pk = random.choice(waiting)  # noqa: S311
+        page = self.html(f"/declarations/{pk}/", name="officer: declaration page")
         token = CSRF.search(page or "")
         if token is None:
             return
         action, message = ("release", "") if random.random() < 0.9 else ("request_amendment", "Correct the net mass.")  # noqa: S311
         with self.client.post(
-            f"/declarations/{row['id']}/decide/",
+            f"/declarations/{pk}/decide/",
             name="officer: decide",
             data={
                 "action": action,
@@ -335,7 +346,7 @@ class Officer(ApiUser):
 
 class Supervisor(Officer):
     username = "supervisor"
-    weight = 1
+    weight = 2
 
 
 class Bank(ApiUser):
@@ -377,6 +388,19 @@ def mark(path: str | None) -> None:
 
 def main(plan_path: str, result_path: str) -> None:
     PLAN.update(json.loads(open(plan_path).read()))  # noqa: PTH123, SIM115
+    Officer.wait_time = constant_pacing(PLAN["officer_round_seconds"])
+    scale = PLAN.get("scale", 1.0)
+    Trader.wait_time = constant_throughput(TRADER_TASKS_PER_SECOND * scale)
+    Terminal.wait_time = constant_throughput(TERMINAL_CALLS_PER_SECOND * scale)
+    Carrier.wait_time = constant_throughput(CARRIER_CALLS_PER_SECOND * scale)
+    offered = {
+        "submissions": TRADER_TASKS_PER_SECOND * scale * Trader.weight * 10 / 11,
+        "logistics records": (
+            TERMINAL_CALLS_PER_SECOND * Terminal.weight * (EVENTS_PER_CALL + READINGS_PER_CALL) / 2
+            + CARRIER_CALLS_PER_SECOND * Carrier.weight * MANIFESTS_PER_CALL * (1 + LINES_PER_MANIFEST)
+        )
+        * scale,
+    }
     user_classes = [Trader, Terminal, Carrier, Officer, Supervisor, Bank]
     users = sum(cls.weight for cls in user_classes)
     environment = Environment(user_classes=user_classes, host=PLAN["host"], events=events)
@@ -417,6 +441,8 @@ def main(plan_path: str, result_path: str) -> None:
         "p95_ms": stats.total.get_response_time_percentile(0.95),
         "kinds": kinds,
         "accepted_per_second": {name: count / elapsed for name, count in accepted.items()},
+        "scale": scale,
+        "offered_per_second": offered,
         "accepted": dict(accepted),
         "errors": list(first_errors),
     }
