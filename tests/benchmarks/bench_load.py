@@ -34,6 +34,8 @@ from .support import (
     api_token,
     bench_users,
     child_environment,
+    cpu_snapshot,
+    cpu_used,
     load_average,
     median,
     purge_bench_queue,
@@ -265,11 +267,13 @@ def verification_state() -> tuple[int, int]:
     return runs, mine.filter(status="submitted").count()
 
 
-def replay_day(plan: dict, folder: Path) -> tuple[dict, int]:
+def replay_day(plan: dict, folder: Path, roots: dict[str, int]) -> tuple[dict, int]:
     """Run ``load_day`` in a child process; its result and the verification runs done while it measured.
 
     The child touches ``started`` and ``stopped`` files when its measured time begins and ends; the
-    verification runs are read at those two moments, so the warm-up's runs are not counted."""
+    verification runs and the CPU time of each group of processes (``roots``: the web server and the
+    Celery worker, by process id; the load child and PostgreSQL are added) are read at those two
+    moments, so the warm-up is not counted. The result gets ``cpu``: cores used per group."""
     plan_path, result_path = folder / "plan.json", folder / "result.json"
     plan = {**plan, "started_marker": str(folder / "started"), "stopped_marker": str(folder / "stopped")}
     plan_path.write_text(json.dumps(plan))
@@ -279,11 +283,13 @@ def replay_day(plan: dict, folder: Path) -> tuple[dict, int]:
         env=child_environment(),
     )
     deadline = time.monotonic() + WARM_UP_SECONDS + SECONDS + 120
-    runs_at = {}
+    runs_at, cpu_at = {}, {}
+    roots = {**roots, "load generator": child.pid}
     try:
         while child.poll() is None:
             for moment in ("started", "stopped"):
                 if moment not in runs_at and (folder / moment).exists():
+                    cpu_at[moment] = cpu_snapshot(roots)
                     runs_at[moment] = verification_state()[0]
             if time.monotonic() > deadline:
                 raise RuntimeError("the load child did not finish in time")
@@ -295,6 +301,7 @@ def replay_day(plan: dict, folder: Path) -> tuple[dict, int]:
     if child.returncode != 0:
         raise RuntimeError(f"the load child failed with exit code {child.returncode}")
     result = json.loads(result_path.read_text())
+    result["cpu"] = cpu_used(cpu_at.get("started"), cpu_at.get("stopped"))
     runs_at.setdefault("stopped", verification_state()[0])  # only if the child ended too fast to be seen
     return result, runs_at["stopped"] - runs_at.get("started", 0)
 
@@ -308,7 +315,7 @@ def run_configuration(web: int, workers: int, *, scale: float = 1.0) -> dict:
         server = Gunicorn(workers=web, settings_module="tests.benchmarks.load_settings")
         with tempfile.TemporaryDirectory() as folder:
             plan = {**load_plan(f"http://127.0.0.1:{server.port}"), "scale": scale}
-            result, runs = replay_day(plan, Path(folder))
+            result, runs = replay_day(plan, Path(folder), {"web": server.process.pid, "Celery": worker.process.pid})
         worker.check()
         _runs, backlog = verification_state()
     finally:
@@ -446,6 +453,30 @@ def configuration_figures(runs: list[dict]) -> list[dict]:
             + "; backlog at the end (submitted, not yet verified): "
             + ", ".join(f"{run['backlog']:,}" for run in runs),
         },
+        *cpu_figures(label, runs),
+    ]
+
+
+CPU_GROUPS = ("web", "Celery", "PostgreSQL", "load generator", "other")
+
+
+def cpu_figures(label: str, runs: list[dict]) -> list[dict]:
+    """Where the machine's CPU went while the load was measured (medians of the runs), when ``/proc`` tells."""
+    measured = [run["cpu"] for run in runs if run.get("cpu")]
+    if not measured:
+        return []
+    split = ", ".join(f"{group} {median(cpu.get(group, 0.0) for cpu in measured):.2f}" for group in CPU_GROUPS)
+    return [
+        {
+            "name": f"{label}: CPU busy while measured",
+            "value": round(median(cpu["busy"] for cpu in measured), 2),
+            "unit": f"cores of {os.cpu_count()}",
+            "target": "—",
+            "ok": None,
+            "repeats": len(measured),
+            "note": f"{spread((cpu['busy'] for cpu in measured), 2)}; cores by process group (medians): {split} "
+            "(other: this benchmark's own process, the kernel, time stolen by the hypervisor, other work)",
+        }
     ]
 
 

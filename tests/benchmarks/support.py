@@ -178,3 +178,61 @@ def clients_run(client, count: int) -> float:
     for thread in threads:
         thread.join()
     return time.perf_counter() - started
+
+
+def cpu_snapshot(roots: dict[str, int]) -> dict | None:
+    """CPU seconds used so far per group of processes, read from Linux's ``/proc`` (None elsewhere).
+
+    ``roots`` names groups by a root process id: each group is that process and its descendants (a
+    gunicorn master and its workers, a Celery worker and its pool). PostgreSQL's processes (the
+    server is shared, so other work on it counts too) form the group ``"PostgreSQL"``. ``"machine"``
+    is the whole machine's busy CPU seconds and ``"capacity"`` its CPU seconds in all, from
+    ``/proc/stat`` (busy includes interrupts and time stolen by the hypervisor)."""
+    proc = Path("/proc")
+    if not (proc / "stat").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, used, names = {}, {}, {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name_end = text.rfind(")")
+        fields = text[name_end + 2 :].split()
+        pid = int(entry.name)
+        parents[pid], names[pid] = int(fields[1]), text[text.find("(") + 1 : name_end]
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    snapshot = {}
+    for group, root in roots.items():
+        members, frontier = set(), {root}
+        while frontier:
+            members |= frontier
+            frontier = {pid for pid, parent in parents.items() if parent in frontier} - members
+        snapshot[group] = {pid: used[pid] for pid in members if pid in used}
+    snapshot["PostgreSQL"] = {pid: used[pid] for pid, name in names.items() if name.startswith("postgres")}
+    values = [int(value) for value in (proc / "stat").read_text().split("\n", 1)[0].split()[1:9]]
+    snapshot["machine"] = (sum(values) - values[3] - values[4]) / tick
+    snapshot["capacity"] = sum(values) / tick
+    return snapshot
+
+
+def cpu_used(before: dict | None, after: dict | None) -> dict[str, float]:
+    """Cores used on average between two :func:`cpu_snapshot` s, per group, plus ``"other"`` (the rest
+    of the machine's busy time: this process, the kernel, other work) and ``"cores"`` (the machine's)."""
+    if not before or not after:
+        return {}
+    seconds = (after["capacity"] - before["capacity"]) / (os.cpu_count() or 1)
+    if seconds <= 0:
+        return {}
+    cores = {
+        group: sum(spent - before[group].get(pid, 0.0) for pid, spent in after[group].items()) / seconds
+        for group in after
+        if group not in ("machine", "capacity")
+    }
+    busy = (after["machine"] - before["machine"]) / seconds
+    cores["other"] = max(0.0, busy - sum(cores.values()))
+    cores["busy"] = busy
+    return cores
