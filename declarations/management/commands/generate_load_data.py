@@ -223,7 +223,10 @@ class Command(BaseCommand):
                     DeclarationContainer,
                     VerificationRun,
                     VerificationWarning,
+                    Manifest,
+                    ManifestLine,
                     ContainerEvent,
+                    SensorReading,
                     Declaration.history.model,
                 ):
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
