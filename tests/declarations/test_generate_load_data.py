@@ -8,14 +8,16 @@ from django.core.management import call_command
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from declarations.choices import Lane, Procedure, Status
+from declarations.choices import ContainerEventType, Lane, Procedure, Status
 from declarations.models import (
     ContainerEvent,
     DashboardWeek,
     Declaration,
     DeclarationContainer,
     DeclarationItem,
+    Manifest,
     ManifestLine,
+    SensorReading,
     VerificationRun,
     VerificationWarning,
 )
@@ -90,6 +92,24 @@ def test_small_run_creates_valid_realistic_declarations():
         ContainerEvent.objects.count()
         >= DeclarationContainer.objects.filter(declaration__submitted_at__isnull=False).count()
     )
+    # About five logistics records per declaration (issue 10: 5,000,000 with 1,000,000 declarations).
+    records = (
+        Manifest.objects.count()
+        + ManifestLine.objects.count()
+        + ContainerEvent.objects.count()
+        + SensorReading.objects.count()
+    )
+    assert records >= 5 * 400
+    # The terminal's weighings add up to each declaration's gross mass: no mass warning from the data itself.
+    weighed = dict(
+        ContainerEvent.objects.filter(event_type=ContainerEventType.WEIGHED)
+        .values_list("container_number")
+        .annotate(total=Sum("weight"))
+    )
+    for declaration in declarations.filter(submitted_at__isnull=False).prefetch_related("containers")[:50]:
+        numbers = [container.number for container in declaration.containers.all()]
+        if numbers:
+            assert sum(weighed[number] for number in numbers) == declaration.total_gross_mass
     # Inspections are in the history the dashboard reads.
     assert Declaration.history.filter(status=Status.INSPECTION_REQUIRED).exists()
 

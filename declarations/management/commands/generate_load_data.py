@@ -9,7 +9,7 @@ import math
 import random
 import time
 import uuid
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
@@ -46,8 +46,9 @@ HELP = """Create N realistic declarations quickly (COPY on PostgreSQL, multi-row
 benchmarks and demos. Each run adds N more (references and record ids are derived from the new
 rows' ids, so runs never collide). Declarations span the last 12 weeks: every status of the
 workflow, both procedures and directions, all lanes, one to three goods items, containers,
-a manifest line per transport document (a few missing), container events, seal and reefer
-readings, a verification run per verified declaration with warnings of every code, and plausible
+a manifest line per transport document (a few missing), container events (gate-in and a
+weighing per container, loading once released, departure and arrival as the status has it), an e-seal reading per container and a reefer's
+temperature readings (about five logistics records per declaration), a verification run per verified declaration with warnings of every code, and plausible
 submitted/decided times around the 2-day target. Traders and a carrier named "Load-test …" are
 created once and reused.
 
@@ -55,6 +56,15 @@ The declarations are written directly, not through the workflow services: they h
 entries (the ledger's integrity is untouched — nothing is written to it), and their history holds
 only the inspection-related changes the dashboard counts (inspection ordered, amendment requested
 afterwards), not every transition."""
+
+
+def _mass_shares(total: Decimal, parts: int) -> list[Decimal]:
+    """``total`` split over ``parts`` containers to the gram, the last taking the remainder (they add up)."""
+    if not parts:
+        return []
+    share = (total / parts).quantize(Decimal("0.001"), rounding=ROUND_DOWN)
+    return [share] * (parts - 1) + [total - share * (parts - 1)]
+
 
 LANE_RANK = {Lane.RED: 0, Lane.YELLOW: 1, Lane.GREEN: 2, "": 3}
 OWNER_CODES = ["CSQU", "MSKU", "TGHU", "OOLU", "CMAU", "HLXU", "EGHU", "TCLU"]
@@ -163,9 +173,12 @@ class TableWriter:
                 cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
         else:
             placeholders = ", ".join(["%s"] * len(self.fields))
+            defaults = self.defaults
             values = [
                 [
-                    field.get_db_prep_save(row.get(field.attname, self.defaults[field.attname]), connection)
+                    field.get_db_prep_save(
+                        row[field.attname] if field.attname in row else defaults[field.attname], connection
+                    )
                     for field in self.fields
                 ]
                 for row in self.rows
@@ -474,11 +487,22 @@ class Command(BaseCommand):
                     }
                 )
             released = outcome["decided_at"] is not None and outcome["status"] != Status.REJECTED
+            # Each container is weighed at the gate; the weights add up to the declared gross mass.
+            shares = _mass_shares(declaration["total_gross_mass"], len(containers))
             for k, container in enumerate(containers):
-                events = [(ContainerEventType.GATE_IN, submitted_at - dt.timedelta(hours=6))]
+                gate_in = submitted_at - dt.timedelta(hours=6)
+                events = [
+                    (ContainerEventType.GATE_IN, gate_in, None),
+                    (ContainerEventType.WEIGHED, gate_in + dt.timedelta(minutes=20), shares[k]),
+                ]
                 if released:
-                    events.append((ContainerEventType.LOADED, outcome["decided_at"] + dt.timedelta(hours=4)))
-                for number, (event_type, occurred_at) in enumerate(events):
+                    loaded = outcome["decided_at"] + dt.timedelta(hours=4)
+                    events.append((ContainerEventType.LOADED, loaded, None))
+                    if outcome["status"] in (Status.DEPARTED, Status.ARRIVED):
+                        events.append((ContainerEventType.DEPARTED, loaded + dt.timedelta(hours=8), None))
+                    if outcome["status"] == Status.ARRIVED:
+                        events.append((ContainerEventType.ARRIVED, loaded + dt.timedelta(hours=30), None))
+                for number, (event_type, occurred_at, weight) in enumerate(events):
                     writers[ContainerEvent].add(
                         {
                             "source_id": self.carrier.pk,
@@ -491,21 +515,24 @@ class Command(BaseCommand):
                             "voyage": "",
                             "occurred_at": occurred_at,
                             "seal_number": container["seal_number"],
-                            "weight": None,
+                            "weight": weight,
                         }
                     )
-                if reefer or rnd.random() < 0.2:
-                    kind, value = ("temperature", "-18.0") if reefer else ("seal_status", "closed")
+                # Every container's e-seal reports at the gate; a reefer's temperature every 6 hours from then on.
+                readings = [("seal_status", "closed", gate_in)]
+                if reefer:
+                    readings += [("temperature", "-18.0", gate_in + dt.timedelta(hours=6 * n)) for n in range(4)]
+                for number, (kind, value, read_at) in enumerate(readings):
                     writers[SensorReading].add(
                         {
                             "source_id": self.carrier.pk,
-                            "external_id": f"LOAD-RD-{pk}-{k}",
-                            "received_at": submitted_at,
+                            "external_id": f"LOAD-RD-{pk}-{k}-{number}",
+                            "received_at": read_at,
                             "container_number": container["number"],
                             "device": f"DEV-{pk % 5000}",
                             "kind": kind,
                             "value": value,
-                            "read_at": submitted_at,
+                            "read_at": read_at,
                         }
                     )
             if lane:
