@@ -26,7 +26,6 @@ from portal.models import User
 from portal.services import organisation_create, user_create
 from portal.validators import uscc_check_character
 
-from .bench_officer import ensure_data
 from .support import (
     BENCH_QUEUE,
     BIN,
@@ -566,7 +565,6 @@ def run() -> list[dict]:
     global NOTES  # noqa: PLW0603 — the runner reads NOTES after run(); it gets the per-kind tables of this run
     use_bench_queue()
     bench_users()
-    ensure_data()  # the load runs against the million declarations (the officer module reports the top-up)
     results = {key: [] for key in CONFIGURATIONS}
     try:
         for round_number in range(1, REPEATS + 1):

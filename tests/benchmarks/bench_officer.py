@@ -33,8 +33,10 @@ How the officer workspace figures are taken (`tests/benchmarks/bench_officer.py`
 
 - **data**: declarations made by `python manage.py generate_load_data` (COPY; every status, both
   procedures, lanes, items, containers, manifests, events, readings, verification runs and
-  warnings over 12 weeks) in `harbour_bench`, topped up to `BENCH_OFFICER_DECLARATIONS`
-  (1,000,000) load-test declarations; the figure notes give the number actually in the table.
+  warnings over 12 weeks; about five logistics records per declaration) in `harbour_bench`, topped
+  up to `BENCH_OFFICER_DECLARATIONS` (1,000,000) load-test declarations by the runner before the
+  first module, so every module measures at that scale; the figure notes give the number actually
+  in the table.
 - **server time**: Django's test client in the benchmark process (the whole request: middleware,
   session, views, queries, template rendering; no network), signed in as a supervisor serving
   Shunde and Shekou; 30 requests after one warm-up; p50 (the median) and p95 of the 30; queries
@@ -52,9 +54,9 @@ How the officer workspace figures are taken (`tests/benchmarks/bench_officer.py`
   a page filtered by lane and warning code) and the declaration page of random declarations
   awaiting a decision at Shunde.
 - **shared database**: `bench_verification` empties the declarations table (`TRUNCATE … CASCADE`)
-  when it starts. `make bench` runs the modules in name order, so this module runs before it and
-  tops its data up again on the next run (`generate_load_data` made a million in 397 s at a load
-  average of about 5, and in 740 s at about 9, on this 2-CPU machine). The
+  when it starts. `make bench` runs the modules in name order, so it runs last, and the next run
+  tops the data up again before its first module (`generate_load_data` made a million in 397 s at a
+  load average of about 5, and in 740 s at about 9, on this 2-CPU machine). The
   notes name the database each figure was measured in; when `bench_verification` ran at the
   same time, the figures were taken in a private database migrated the same way
   (`hsw_officer_bench`) through the same `run()`.
@@ -118,8 +120,8 @@ _generated: dict = {}  # this process's top-up, whichever module asked for it fi
 
 def ensure_data() -> tuple[int, float | None, int, list[float]]:
     """Top the generated declarations up to ``TARGET_DECLARATIONS``: (generated declarations now, seconds
-    the top-up took or None, declarations added, seconds of each batch). ``bench_load`` calls it before its
-    runs, so the load meets the million too; the figures of a top-up are reported here either way."""
+    the top-up took or None, declarations added, seconds of each batch). The runner calls it before the
+    first module, so every module measures at scale; the figures of the top-up are reported here."""
     existing = _load_test_count()
     if existing < TARGET_DECLARATIONS:
         added = TARGET_DECLARATIONS - existing
