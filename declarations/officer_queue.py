@@ -13,7 +13,7 @@ list; the page the officer is on shows it in its new place at the next poll.
 
 import base64
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -62,7 +62,13 @@ def declaration_queue_scope(*, actor: User) -> QuerySet[Declaration]:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    """Midnight starting ``day`` in the ports' time, no earlier than the first moment of year 1 in UTC.
+
+    East of Greenwich, midnight of 1 January of year 1 falls in year 0 in UTC, which SQLite's
+    backend cannot write (it converts to naive UTC); no declaration is submitted that early.
+    """
+    midnight = datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return max(midnight, datetime.min.replace(tzinfo=UTC))
 
 
 def _filtered(queryset: QuerySet[Declaration], filters: QueueFilters, *, with_lane: bool = True):
