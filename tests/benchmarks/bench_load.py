@@ -49,8 +49,10 @@ WARM_UP_SECONDS = int(os.environ.get("BENCH_LOAD_WARM_UP_SECONDS", "8"))  # per 
 MAX_REQUESTS = 30_000  # per run: the run stops at whichever bound comes first
 # A sync gunicorn worker waits while PostgreSQL answers: two per CPU keep the machine busy (gunicorn's advice).
 SIZED_WEB = 2 * (os.cpu_count() or 1)
-# (gunicorn workers, Celery worker processes): the scale-out steps, then the machine's own size.
-CONFIGURATIONS = [(1, 1), (2, 1), (1, 2), (2, 2), (SIZED_WEB, 2)]
+# (gunicorn workers, Celery worker processes, gunicorn workers of a second server for the officers' pages —
+# 0: one server for all): the scale-out steps, the machine's own size, and that size with the pages apart.
+CONFIGURATIONS = [(1, 1, 0), (2, 1, 0), (1, 2, 0), (2, 2, 0), (SIZED_WEB, 2, 0), (SIZED_WEB - 1, 2, 2)]
+API_NICE = 10  # the API server's nice value when the officers' pages have their own server
 CAPACITY_STEPS = int(os.environ.get("BENCH_LOAD_CAPACITY_STEPS", "4"))  # bisection runs of the capacity search
 SUSTAINED = 0.95  # a rate is sustained when at least this share of what was offered is accepted
 USERNAMES = ["load.trader", "terminal", "carrier", "officer.shunde", "supervisor", "bank.gbtb"]
@@ -86,7 +88,11 @@ How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `test
   are deleted, so every run starts from the same data.
 - **configurations**: 1 and 2 `gunicorn` sync workers × 1 and 2 Celery worker processes
   (`celery worker --concurrency`), then the machine's own size: {SIZED_WEB} sync workers (two per CPU: a
-  sync worker waits while PostgreSQL answers) × 2 Celery processes.
+  sync worker waits while PostgreSQL answers) × 2 Celery processes, and last the same with the
+  officers' pages apart, as a reverse proxy would route them: {SIZED_WEB - 1} workers for the API at
+  `nice {API_NICE}` (the systems' server yields the CPU to the people's, as a smaller CPU weight of
+  its container would) and a second gunicorn of 2 workers for the pages. On one server an officer's
+  page waits behind whatever API calls the sync workers are busy with.
 - **capacity**: on the configuration that accepted the most submissions at the full load, unless it
   sustained the whole target, the load is scaled down (the traders', terminals' and carrier's rates
   together; officers and bank officers keep their pace) and the largest share of it that
@@ -275,7 +281,7 @@ def verification_state() -> tuple[int, int]:
     return runs, mine.filter(status="submitted").count()
 
 
-def replay_day(plan: dict, folder: Path, roots: dict[str, int]) -> tuple[dict, int]:
+def replay_day(plan: dict, folder: Path, roots: dict[str, list[int]]) -> tuple[dict, int]:
     """Run ``load_day`` in a child process; its result and the verification runs done while it measured.
 
     The child touches ``started`` and ``stopped`` files when its measured time begins and ends; the
@@ -292,7 +298,7 @@ def replay_day(plan: dict, folder: Path, roots: dict[str, int]) -> tuple[dict, i
     )
     deadline = time.monotonic() + WARM_UP_SECONDS + SECONDS + 120
     runs_at, cpu_at = {}, {}
-    roots = {**roots, "load generator": child.pid}
+    roots = {**roots, "load generator": [child.pid]}
     try:
         while child.poll() is None:
             for moment in ("started", "stopped"):
@@ -314,31 +320,51 @@ def replay_day(plan: dict, folder: Path, roots: dict[str, int]) -> tuple[dict, i
     return result, runs_at["stopped"] - runs_at.get("started", 0)
 
 
-def run_configuration(web: int, workers: int, *, scale: float = 1.0) -> dict:
+def run_configuration(web: int, workers: int, pages: int = 0, *, scale: float = 1.0) -> dict:
+    """One run of the day against ``web`` gunicorn workers and ``workers`` Celery processes; with ``pages``,
+    the officers' pages go to a second gunicorn of that many workers (as a reverse proxy would route them)."""
     purge_load_rows()
     purge_bench_queue()
     worker = CeleryWorker(concurrency=workers)
-    server = None
+    servers = []
     try:
-        server = Gunicorn(workers=web, settings_module="tests.benchmarks.load_settings")
+        # With the pages apart, the systems' server yields the CPU to the people's (nice), as a smaller CPU
+        # weight of its container would in production.
+        servers.append(
+            Gunicorn(workers=web, settings_module="tests.benchmarks.load_settings", nice=API_NICE if pages else 0)
+        )
+        if pages:
+            servers.append(Gunicorn(workers=pages, settings_module="tests.benchmarks.load_settings"))
+        hosts = [f"http://127.0.0.1:{server.port}" for server in servers]
         with tempfile.TemporaryDirectory() as folder:
-            plan = {**load_plan(f"http://127.0.0.1:{server.port}"), "scale": scale}
-            result, runs = replay_day(plan, Path(folder), {"web": server.process.pid, "Celery": worker.process.pid})
+            plan = {**load_plan(hosts[0]), "page_host": hosts[-1], "scale": scale}
+            roots = {"web": [server.process.pid for server in servers], "Celery": [worker.process.pid]}
+            result, runs = replay_day(plan, Path(folder), roots)
         worker.check()
         _runs, backlog = verification_state()
     finally:
         worker.stop()
-        if server is not None:
+        for server in servers:
             server.stop()
         purge_bench_queue()
     result.update(
         web=web,
         workers=workers,
+        pages=pages,
         verifications_per_second=runs / result["seconds"],
         backlog=backlog,
         load=load_average(),
     )
     return result
+
+
+def label(configuration) -> str:
+    """``"2 web × 1 worker"``, or ``"3 web + 1 page web × 2 worker"`` when the officers' pages have their own
+    gunicorn; from a configuration of :data:`CONFIGURATIONS` or a run's result."""
+    if isinstance(configuration, dict):
+        configuration = (configuration["web"], configuration["workers"], configuration.get("pages", 0))
+    web, workers, pages = configuration
+    return f"{web} web{f' + {pages} page web' if pages else ''} × {workers} worker"
 
 
 def officer_p95(result: dict) -> float:
@@ -369,8 +395,7 @@ def loads(runs: list[dict]) -> str:
 def kinds_table(runs: list[dict]) -> str:
     first = runs[0]
     lines = [
-        f"Per request kind, {first['web']} gunicorn worker(s) × {first['workers']} Celery worker "
-        f"process(es), median of {len(runs)} runs of "
+        f"Per request kind, {label(first)}, median of {len(runs)} runs of "
         + ", ".join(f"{run['seconds']:.0f}" for run in runs)
         + f" s ({loads(runs)}):\n",
         "| request | requests | failures | per s | p50 ms | p95 ms | p99 ms |",
@@ -396,7 +421,7 @@ def kinds_table(runs: list[dict]) -> str:
 
 
 def configuration_figures(runs: list[dict]) -> list[dict]:
-    label = f"{runs[0]['web']} web × {runs[0]['workers']} worker"
+    name = label(runs[0])
     count = len(runs)
     per_second = median(requests(run) for run in runs)
     submitted = median(submissions(run) for run in runs)
@@ -410,7 +435,7 @@ def configuration_figures(runs: list[dict]) -> list[dict]:
     )
     return [
         {
-            "name": f"{label}: requests",
+            "name": f"{name}: requests",
             "value": round(per_second, 1),
             "unit": "requests/s",
             "target": "—",
@@ -422,7 +447,7 @@ def configuration_figures(runs: list[dict]) -> list[dict]:
             f"{median(run['p95_ms'] for run in runs):.0f} ms (medians); {loads(runs)}",
         },
         {
-            "name": f"{label}: declarations submitted",
+            "name": f"{name}: declarations submitted",
             "value": round(submitted, 1),
             "unit": "submissions/s",
             "target": f"≥ {TARGET_SUBMISSIONS}/s",
@@ -431,7 +456,7 @@ def configuration_figures(runs: list[dict]) -> list[dict]:
             "note": spread(map(submissions, runs)) + f"; {runs[0]['offered_per_second']['submissions']:.0f}/s offered",
         },
         {
-            "name": f"{label}: logistics records accepted",
+            "name": f"{name}: logistics records accepted",
             "value": round(accepted),
             "unit": "records/s",
             "target": f"≥ {TARGET_RECORDS:,}/s",
@@ -441,7 +466,7 @@ def configuration_figures(runs: list[dict]) -> list[dict]:
             f"{runs[0]['offered_per_second']['logistics records']:,.0f}/s offered",
         },
         {
-            "name": f"{label}: officer page p95",
+            "name": f"{name}: officer page p95",
             "value": round(p95) if math.isfinite(p95) else "none answered",
             "unit": "ms",
             "target": f"≤ {TARGET_OFFICER_P95} ms",
@@ -451,7 +476,7 @@ def configuration_figures(runs: list[dict]) -> list[dict]:
             + f"; per run the slowest of the three officer pages; {pages}",
         },
         {
-            "name": f"{label}: verifications by the worker",
+            "name": f"{name}: verifications by the worker",
             "value": round(verified, 1),
             "unit": "verifications/s",
             "target": "—",
@@ -461,7 +486,7 @@ def configuration_figures(runs: list[dict]) -> list[dict]:
             + "; backlog at the end (submitted, not yet verified): "
             + ", ".join(f"{run['backlog']:,}" for run in runs),
         },
-        *cpu_figures(label, runs),
+        *cpu_figures(name, runs),
     ]
 
 
@@ -488,7 +513,9 @@ def cpu_figures(label: str, runs: list[dict]) -> list[dict]:
     ]
 
 
-def ratio_figure(name: str, measure, numerators: list[dict], denominators: list[dict]) -> dict:
+def ratio_figure(
+    name: str, measure, numerators: list[dict], denominators: list[dict], *, lower_is_better: bool = False
+) -> dict:
     """The ratio of two configurations' medians of ``measure``; the note has each round's own ratio."""
     top, bottom = median(map(measure, numerators)), median(map(measure, denominators))
     value = top / bottom if bottom else 0.0
@@ -498,8 +525,8 @@ def ratio_figure(name: str, measure, numerators: list[dict], denominators: list[
         "name": name,
         "value": round(value, 2),
         "unit": "×",
-        "target": "> 1",
-        "ok": value > 1,
+        "target": "< 1" if lower_is_better else "> 1",
+        "ok": value < 1 if lower_is_better else value > 1,
         "repeats": len(numerators),
         "note": f"medians {top:,.1f} / {bottom:,.1f}{within}",
     }
@@ -523,14 +550,14 @@ def sustains(result: dict) -> bool:
     )
 
 
-def capacity_search(web: int, workers: int) -> tuple[float, list[dict]]:
+def capacity_search(web: int, workers: int, pages: int) -> tuple[float, list[dict]]:
     """The largest share of the target load (traders', terminals' and carrier's rates scaled together; people
     at their pace) that the configuration sustains, bisected over ``CAPACITY_STEPS`` runs between 0 and 1."""
     low, high, tried = 0.0, 1.0, []
     for step in range(1, CAPACITY_STEPS + 1):
         scale = round((low + high) / 2, 4)
         print(f"   capacity step {step}/{CAPACITY_STEPS}: {scale:.0%} of the target load", file=sys.stderr, flush=True)
-        result = run_configuration(web, workers, scale=scale)
+        result = run_configuration(web, workers, pages, scale=scale)
         tried.append(result)
         if sustains(result):
             low = scale
@@ -539,8 +566,9 @@ def capacity_search(web: int, workers: int) -> tuple[float, list[dict]]:
     return low, tried
 
 
-def capacity_figure(web: int, workers: int, share: float, tried: list[dict]) -> dict:
+def capacity_figure(share: float, tried: list[dict]) -> dict:
     """How far one machine goes: the share of the target load sustained, with every step of the search."""
+    full = {name: rate / tried[0]["scale"] for name, rate in tried[0]["offered_per_second"].items()}
     steps = "; ".join(
         f"{run['scale']:.0%}: {submissions(run):.1f} of {run['offered_per_second']['submissions']:.1f} submissions/s, "
         f"{records(run):,.0f} of {run['offered_per_second']['logistics records']:,.0f} records/s, officer p95 "
@@ -549,13 +577,14 @@ def capacity_figure(web: int, workers: int, share: float, tried: list[dict]) -> 
         for run in tried
     )
     return {
-        "name": f"{web} web × {workers} worker: share of the target load sustained",
+        "name": f"{label(tried[0])}: share of the target load sustained",
         "value": round(share, 3),
         "unit": "× target",
         "target": "≥ 1",
         "ok": share >= 1,
         "repeats": len(tried),
-        "note": f"= {share * TARGET_SUBMISSIONS:.1f} submissions/s with {share * 2060:,.0f} records/s; bisection, one "
+        "note": f"= {share * full['submissions']:.1f} submissions/s with {share * full['logistics records']:,.0f} "
+        "records/s; bisection, one "
         f"run of {SECONDS} s per step, sustained = ≥ {SUSTAINED:.0%} of the offered rates accepted and officer p95 "
         f"≤ {TARGET_OFFICER_P95} ms: {steps}",
     }
@@ -568,14 +597,9 @@ def run() -> list[dict]:
     results = {key: [] for key in CONFIGURATIONS}
     try:
         for round_number in range(1, REPEATS + 1):
-            for web, workers in CONFIGURATIONS:
-                print(
-                    f"   round {round_number}/{REPEATS}: {web} gunicorn worker(s) × {workers} Celery worker "
-                    "process(es)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                results[web, workers].append(run_configuration(web, workers))
+            for key in CONFIGURATIONS:
+                print(f"   round {round_number}/{REPEATS}: {label(key)}", file=sys.stderr, flush=True)
+                results[key].append(run_configuration(*key))
         # The capacity is searched on the configuration that accepted the most submissions at the full load.
         best = max(CONFIGURATIONS, key=lambda key: median(map(submissions, results[key])))
         if all(map(sustains, results[best])):
@@ -587,7 +611,7 @@ def run() -> list[dict]:
     figures = []
     for runs in results.values():
         figures += configuration_figures(runs)
-    one, two_web, two_workers, both, sized = (results[key] for key in CONFIGURATIONS)
+    one, two_web, two_workers, both, sized, apart = (results[key] for key in CONFIGURATIONS)
     figures += [
         ratio_figure("2 / 1 gunicorn workers (1 Celery): requests/s", requests, two_web, one),
         ratio_figure("2 / 1 gunicorn workers (1 Celery): submissions/s", submissions, two_web, one),
@@ -596,11 +620,18 @@ def run() -> list[dict]:
         ratio_figure("2 × 2 / 1 × 1: requests/s", requests, both, one),
         ratio_figure(f"{SIZED_WEB} / 2 gunicorn workers (2 Celery): requests/s", requests, sized, both),
         ratio_figure(f"{SIZED_WEB} / 2 gunicorn workers (2 Celery): submissions/s", submissions, sized, both),
-        capacity_figure(*best, share, tried),
+        ratio_figure(
+            f"officer p95, {SIZED_WEB} workers with the pages apart / all on one server",
+            officer_p95,
+            apart,
+            sized,
+            lower_is_better=True,
+        ),
+        capacity_figure(share, tried),
     ]
     met = [
-        f"{web}×{workers}"
-        for (web, workers), runs in results.items()
+        label(key)
+        for key, runs in results.items()
         if median(map(submissions, runs)) >= TARGET_SUBMISSIONS
         and median(map(records, runs)) >= TARGET_RECORDS
         and median(map(officer_p95, runs)) <= TARGET_OFFICER_P95

@@ -14,7 +14,8 @@ the traders', terminals' and carrier's rates (a fraction of the target). A serve
 keep up answers later, and the measured rates fall short of the offered ones: that shortfall is
 the figure.
 
-The plan may also name two files, ``started_marker`` and ``stopped_marker``, created when the
+The plan may name a ``page_host`` for the officers' pages (a second server, as a reverse proxy would
+route them); the systems and bank officers use ``host``. It may also name two files, ``started_marker`` and ``stopped_marker``, created when the
 measured time begins and ends (the parent reads the worker's progress at those moments).
 
 The result lists, per request kind, the requests, failures, requests/s and p50/p95/p99 latency in
@@ -389,6 +390,7 @@ def mark(path: str | None) -> None:
 def main(plan_path: str, result_path: str) -> None:
     PLAN.update(json.loads(open(plan_path).read()))  # noqa: PTH123, SIM115
     Officer.wait_time = constant_pacing(PLAN["officer_round_seconds"])
+    Officer.host = PLAN.get("page_host") or PLAN["host"]  # the pages may have a server of their own
     scale = PLAN.get("scale", 1.0)
     Trader.wait_time = constant_throughput(TRADER_TASKS_PER_SECOND * scale)
     Terminal.wait_time = constant_throughput(TERMINAL_CALLS_PER_SECOND * scale)
@@ -403,7 +405,9 @@ def main(plan_path: str, result_path: str) -> None:
     }
     user_classes = [Trader, Terminal, Carrier, Officer, Supervisor, Bank]
     users = sum(cls.weight for cls in user_classes)
-    environment = Environment(user_classes=user_classes, host=PLAN["host"], events=events)
+    # Each class keeps its own host: an environment's host would overwrite every class's when users start.
+    ApiUser.host = PLAN["host"]
+    environment = Environment(user_classes=user_classes, events=events)
     runner = environment.create_local_runner()
     runner.start(users, spawn_rate=users)
     gevent.sleep(PLAN["warm_up_seconds"])  # log-ins, imports, connections: not measured

@@ -72,10 +72,12 @@ def free_port() -> int:
 class Gunicorn:
     """``gunicorn`` serving the portal (or a benchmark URLconf) on a free loopback port."""
 
-    def __init__(self, *, workers: int = 2, settings_module: str = "portal.settings"):
+    def __init__(self, *, workers: int = 2, settings_module: str = "portal.settings", nice: int = 0):
+        """``nice``: the server's CPU priority below the others' (as a container's smaller CPU weight would)."""
         self.port = free_port()
         self.process = subprocess.Popen(
             [
+                *(["nice", "-n", str(nice)] if nice else []),
                 str(BIN / "gunicorn"),
                 "portal.wsgi:application",
                 "--bind",
@@ -180,11 +182,11 @@ def clients_run(client, count: int) -> float:
     return time.perf_counter() - started
 
 
-def cpu_snapshot(roots: dict[str, int]) -> dict | None:
+def cpu_snapshot(roots: dict[str, list[int]]) -> dict | None:
     """CPU seconds used so far per group of processes, read from Linux's ``/proc`` (None elsewhere).
 
-    ``roots`` names groups by a root process id: each group is that process and its descendants (a
-    gunicorn master and its workers, a Celery worker and its pool). PostgreSQL's processes (the
+    ``roots`` names groups by their root process ids: each group is those processes and their
+    descendants (gunicorn masters and their workers, a Celery worker and its pool). PostgreSQL's processes (the
     server is shared, so other work on it counts too) form the group ``"PostgreSQL"``. ``"machine"``
     is the whole machine's busy CPU seconds and ``"capacity"`` its CPU seconds in all, from
     ``/proc/stat`` (busy includes interrupts and time stolen by the hypervisor)."""
@@ -206,8 +208,8 @@ def cpu_snapshot(roots: dict[str, int]) -> dict | None:
         parents[pid], names[pid] = int(fields[1]), text[text.find("(") + 1 : name_end]
         used[pid] = (int(fields[11]) + int(fields[12])) / tick
     snapshot = {}
-    for group, root in roots.items():
-        members, frontier = set(), {root}
+    for group, pids in roots.items():
+        members, frontier = set(), set(pids)
         while frontier:
             members |= frontier
             frontier = {pid for pid, parent in parents.items() if parent in frontier} - members
