@@ -294,6 +294,9 @@ class Officer(ApiUser):
         )
         if answer.status_code != 302:  # the form again: not logged in, every page would be the log-in page
             note_error("officer: log in", answer.status_code, answer.text or "")
+        # People do not start in step: without this, all officers (spawned at once, each paced to the same round)
+        # would open their pages in the same instant every round, and the figure would time that crowd.
+        gevent.sleep(random.uniform(0, PLAN["officer_round_seconds"]))  # noqa: S311
 
     def html(self, path: str, *, name: str) -> str | None:
         # No redirect followed: a page that sends the officer to the log-in form is a failure, not a page.
