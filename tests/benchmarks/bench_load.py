@@ -11,15 +11,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
-from declarations.models import Declaration, VerificationRun
+from declarations.models import Declaration, VerificationRequest, VerificationRun
 from declarations.services import declaration_create_draft, declaration_submit
 from declarations.services.crosscheck import verification_request
+from declarations.tasks import declaration_verify as verify_task
 from finance.choices import ProductKind
 from finance.models import FinancingProduct
 from finance.services import product_upsert
@@ -108,9 +111,10 @@ How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `test
 - **verification capacity**: during the day the worker verifies what arrives (its backlog stays
   small), so its rate is a count, not a capacity. The capacity of 1 and 2 Celery processes is
   measured apart, with no HTTP load: {DRAIN_DECLARATIONS:,} declarations of the load's trader are
-  queued at once and a fresh worker drains them (batches claimed with `SKIP LOCKED`); the rate is
-  taken from the runs' own finish times between the first batch and the last, so start-up is
-  not counted; {REPEATS} rounds, 1 and 2 processes alternating.
+  queued at once, due at once, for a fresh worker that has answered a ping (batches claimed with
+  `SKIP LOCKED`, each full claim sending the next task); the rate is the declarations over the
+  time from the first task sent until the last is verified (polled every 50 ms); {REPEATS}
+  rounds, 1 and 2 processes alternating.
 - **repeats**: every configuration is run {REPEATS} times (`BENCH_LOAD_REPEATS`), in interleaved rounds
   (1×1, 2×1, 1×2, 2×2, then again in the same order, …), so a burst of load from other work on the
   machine spreads over all configurations instead of falling on one. Every figure of a
@@ -250,12 +254,15 @@ class CeleryWorker:
 
     def __init__(self, *, concurrency: int):
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 — closed in stop()
+        self.name = f"{BENCH_QUEUE}-{time.monotonic_ns()}@localhost"  # for ping: other workers share the broker
         self.process = subprocess.Popen(
             [
                 str(BIN / "celery"),
                 "-A",
                 "portal",
                 "worker",
+                "-n",
+                self.name,
                 "-Q",
                 BENCH_QUEUE,
                 f"--concurrency={concurrency}",
@@ -269,6 +276,16 @@ class CeleryWorker:
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Return once the worker answers a ping (its processes forked, its queue consumed)."""
+        from portal.celery import app
+
+        deadline = time.monotonic() + timeout
+        while not app.control.ping(destination=[self.name], timeout=0.5):
+            self.check()
+            if time.monotonic() > deadline:
+                raise RuntimeError("the celery worker did not answer in time")
 
     def check(self) -> None:
         if self.process.poll() is not None:
@@ -306,34 +323,31 @@ def drain_declarations(count: int) -> list[int]:
 
 
 def drain_rate(ids: list[int], processes: int) -> float:
-    """Queue every declaration of ``ids`` for verification, start a Celery worker of ``processes`` processes
-    and let it drain them: declarations verified per second between the first batch's end and the last's.
-
-    Timed from the verification runs' own ``finished_at`` (one time per batch), so the worker's start-up
-    is not counted; the first batch's declarations are left out of the count for the same reason."""
+    """A fresh Celery worker of ``processes`` processes, ready, is given every declaration of ``ids`` to
+    verify at once (queued and due): declarations verified per second until the last is done."""
     purge_bench_queue()
-    since = timezone.now()
-    with transaction.atomic():
-        verification_request(ids)  # sends the task(s) on commit; the worker below takes them
     worker = CeleryWorker(concurrency=processes)
     try:
+        worker.wait_ready()
+        since = timezone.now()
+        with transaction.atomic():
+            verification_request(ids)
+            # Due now (not after the debounce): the time is then the worker's alone.
+            VerificationRequest.objects.filter(declaration_id__in=ids).update(
+                queued_at=F("queued_at") - timedelta(seconds=settings.VERIFICATION_DEBOUNCE_SECONDS)
+            )
+        started = time.perf_counter()
+        verify_task.delay(None)  # claims a batch of the due backlog; each full batch claimed sends the next
         deadline = time.monotonic() + 300
         while VerificationRun.objects.filter(declaration_id__in=ids, finished_at__gt=since).count() < len(ids):
             worker.check()
             if time.monotonic() > deadline:
                 raise RuntimeError("the worker did not drain the verification queue in 5 minutes")
-            time.sleep(0.2)
+            time.sleep(0.05)
+        return len(ids) / (time.perf_counter() - started)
     finally:
         worker.stop()
         purge_bench_queue()
-    times = sorted(
-        VerificationRun.objects.filter(declaration_id__in=ids, finished_at__gt=since).values_list(
-            "finished_at", flat=True
-        )
-    )
-    first_batch = times.count(times[0])
-    seconds = (times[-1] - times[0]).total_seconds()
-    return (len(times) - first_batch) / seconds if seconds > 0 else 0.0
 
 
 def drain_figures() -> list[dict]:
