@@ -47,9 +47,10 @@ benchmarks and demos. Each run adds N more (references and record ids are derive
 rows' ids, so runs never collide). Declarations span the last 12 weeks: every status of the
 workflow, both procedures and directions, all lanes, one to three goods items, containers,
 a manifest line per transport document (a few missing), container events (gate-in and a
-weighing per container, loading once released, departure and arrival as the status has it), an e-seal reading per container and a reefer's
-temperature readings (about five logistics records per declaration), a verification run per verified declaration with warnings of every code, and plausible
-submitted/decided times around the 2-day target. Traders and a carrier named "Load-test …" are
+weighing per container, loading once released, departure and arrival as the status has it),
+an e-seal reading per container and a reefer's temperature readings (about five logistics
+records per declaration), a verification run per verified declaration with warnings of every
+code, and plausible submitted/decided times around the 2-day target. Traders and a carrier named "Load-test …" are
 created once and reused.
 
 The declarations are written directly, not through the workflow services: they have NO ledger
