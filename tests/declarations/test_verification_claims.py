@@ -307,8 +307,6 @@ def in_thread(call, results: dict, key):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_tasks_never_claim_the_same_declaration(sent):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     ids = drafts(60)
     for _round in range(3):
         due(ids)
@@ -332,8 +330,6 @@ def test_concurrent_tasks_never_claim_the_same_declaration(sent):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_claim_skips_what_another_uncommitted_claim_holds_without_waiting_for_it(sent):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     ids = drafts(30)
     due(ids)
     held, done = threading.Event(), threading.Event()
@@ -363,8 +359,6 @@ def test_a_claim_skips_what_another_uncommitted_claim_holds_without_waiting_for_
 @pytest.mark.django_db(transaction=True)
 def test_a_task_waits_for_a_request_of_its_declaration_being_committed_rather_than_skip_it(quiet_port, sent):
     """The request updates an entry that existed, so it sends no task: the running one must take it."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     [pk] = submitted(1)
     due([pk])
     held, done = threading.Event(), threading.Event()
@@ -392,8 +386,6 @@ def test_a_task_waits_for_a_request_of_its_declaration_being_committed_rather_th
 @pytest.mark.django_db(transaction=True)
 def test_two_transactions_queueing_overlapping_declarations_in_opposite_orders_do_not_deadlock(sent):
     """Logistics calls queue the declarations their records concern, in no particular order."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     ids = drafts(300)
     for _round in range(4):
         barrier = threading.Barrier(2)
