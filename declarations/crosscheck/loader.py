@@ -269,8 +269,4 @@ def declarations_concerned(
         .order_by()
         .values_list("declaration_id", flat=True)
     )
-    if not transport_documents:
-        return list(dict.fromkeys(by_container))
-    if not container_numbers:
-        return list(by_document)
-    return list(by_document.union(by_container))
+    return list(by_document.union(by_container))  # an empty side (no documents, no containers) is left out
