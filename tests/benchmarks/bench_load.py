@@ -75,7 +75,8 @@ NOTES_INTRODUCTION = f"""
 How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `tests/benchmarks/load_day.py`):
 
 - **the day**: locust (as a library, in a child process: it patches the standard library with gevent)
-  runs 24 users against the portal over HTTP on loopback, each paced with `constant_throughput` so
+  runs 24 users against the portal over HTTP on loopback. Each system starts its calls as a Poisson
+  process (random gaps, as independent callers' arrive; `load_day.poisson_throughput`) at a rate such
   that together they offer the issue's target: 10 trader systems of one trader organisation kept for
   the load (`POST /api/v1/declarations` with 3 items and 2 containers, then `…/submit`, 5
   declarations/s each = 50/s; one time in eleven a pre-shipment financing request pledging a
@@ -86,14 +87,14 @@ How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `test
   database; the queue's list filtered to the load's trader and "under review", the fragment the open
   page's htmx poll fetches, so officers pick this run's declarations and never decide other modules'
   data; one of them opened; a decision through the page's form) and 2 bank officers (list of
-  requests, one request, approve; 1 round per 2 s each). A server that cannot keep up answers
+  requests, one request, approve; a round every 2 s on average). A server that cannot keep up answers
   later, so the measured rates fall below the offered ones; the shortfall is the finding.
 - **one run**: a fresh gunicorn and a fresh Celery worker on a free loopback port and a
   benchmark-only queue (purged before and after), one PostgreSQL (`harbour_bench`) and one Redis;
   {WARM_UP_SECONDS} s of warm-up (log-ins, imports, connections; not counted), then {SECONDS} s measured or
   {MAX_REQUESTS:,} requests, whichever comes first (`BENCH_LOAD_WARM_UP_SECONDS`, `BENCH_LOAD_SECONDS`).
   Before each run the declarations, logistics records and financing requests of earlier load runs
-  are deleted, so every run starts from the same data.
+  are deleted and the tables vacuumed and analyzed, so every run starts from the same data.
 - **configurations**: 1 and 2 `gunicorn` sync workers × 1 and 2 Celery worker processes
   (`celery worker --concurrency`), then the machine's own size: {SIZED_WEB} sync workers (two per CPU: a
   sync worker waits while PostgreSQL answers) × 2 Celery processes, and last the same with the
@@ -132,6 +133,20 @@ How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `test
   Celery, PostgreSQL and Redis all run on it. Each figure notes the load averages at the end of
   its runs. The {RUNS} runs take about {RUNS * (WARM_UP_SECONDS + SECONDS + 8) / 60:.0f} minutes (about 8 s
   per run to start, stop and clean up).
+
+Changes to the load generator because of what it showed (2026-11-21, 2 web × 1 worker at 6% of the
+target, the access log of gunicorn giving each request's time in the server beside locust's):
+
+- **arrivals**: the systems were paced with locust's `constant_throughput`. Users spawned together
+  then call in the same instant every round, so ten traders' declarations reached two sync workers at
+  once and nine of them waited. A trader's create took 11 ms in the server (p50) against 66–160 ms
+  measured by locust, and a plain client asking every 250 ms beside the load saw 10 ms. The officers'
+  pages waited behind those crowds: officer p95 330–450 ms at 6% in the earlier runs. With Poisson
+  arrivals at the same rates: create p50 **17 ms** (66–160 before), officer pages p95 **150–180 ms**
+  (190–460 before), in one run each.
+- **vacuum**: the runs delete the rows of earlier runs; with autovacuum off their dead entries stayed in
+  the queue's index, and the queue's index-only counts visited the heap for each, run after run.
+  `purge_load_rows` now runs `VACUUM (ANALYZE)` where it ran `ANALYZE`.
 """
 NOTES = NOTES_INTRODUCTION
 
@@ -159,7 +174,9 @@ def purge_load_rows() -> None:
         )
         for table in ("declarations_manifest", "declarations_containerevent", "declarations_sensorreading"):
             cursor.execute(f"DELETE FROM {table} WHERE external_id LIKE 'LD-%%'")  # noqa: S608 — fixed names
-        # As autovacuum would (it is off on the benchmark server): the runs add and delete thousands of rows here.
+        # As autovacuum would (it is off on the benchmark server): each run adds and deletes thousands of rows here,
+        # and their dead index entries would otherwise pile up run after run (the queue's index-only counts would
+        # visit the heap for each), so later runs would measure a slower database than earlier ones.
         for table in (
             "declarations_declaration",
             "declarations_manifest",
@@ -167,7 +184,7 @@ def purge_load_rows() -> None:
             "declarations_containerevent",
             "declarations_sensorreading",
         ):
-            cursor.execute(f"ANALYZE {table}")  # noqa: S608 — fixed names
+            cursor.execute(f"VACUUM (ANALYZE) {table}")  # noqa: S608 — fixed names
 
 
 def _delete_with_dependents(cursor, table: str, ids_query: str, parameters=(), depth: int = 0) -> None:

@@ -7,7 +7,7 @@ must not happen in the process that holds Django — as::
 
 The plan names the portal's address, the tokens and passwords of the seeded users, the financing
 product, how long to measure and the most requests to send. Each kind of user paces itself at a
-fixed rate (``constant_throughput``), so together they offer the issue's target load: 50
+rate, so together they offer the issue's target load: 50
 declarations submitted and 2,060 logistics records per second, with officers working their
 queue and banks deciding financing requests at a person's pace. The plan's ``scale`` multiplies
 the traders', terminals' and carrier's rates (a fraction of the target). A server that cannot
@@ -38,7 +38,7 @@ import time  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
 import gevent  # noqa: E402
-from locust import constant_pacing, constant_throughput, events, task  # noqa: E402
+from locust import constant_pacing, events, task  # noqa: E402
 from locust.contrib.fasthttp import FastHttpUser  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
@@ -72,6 +72,28 @@ def container_number(prefix: str = "LDCU") -> str:
 
 def now_iso(minutes_ago: float = 0) -> str:
     return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
+
+
+def poisson_throughput(task_runs_per_second: float):
+    """A locust ``wait_time``: each user starts its tasks as a Poisson process of this rate.
+
+    Independent systems do not call in step. Paced at a constant rate, users spawned together fire in the
+    same instant every round (ten traders' declarations at once, every 180 ms), and the figures would time
+    that crowd. Here the gap from one planned start to the next is drawn at random (exponential, mean
+    ``1 / rate``): arrivals are as irregular as independent callers'. A user whose task ran past its next
+    planned start begins the next at once and plans from there, without catching up: as with constant
+    pacing, a server that cannot keep up lowers the rate it is offered, and the shortfall is the figure.
+    """
+    if task_runs_per_second <= 0:
+        raise ValueError(f"poisson_throughput() needs a positive rate, got {task_runs_per_second}")
+
+    def wait_time(user) -> float:
+        now = time.monotonic()
+        due = getattr(user, "planned_start", now) + random.expovariate(task_runs_per_second)  # noqa: S311
+        user.planned_start = max(due, now)
+        return user.planned_start - now
+
+    return wait_time
 
 
 def note_error(kind: str, status: int, text: str) -> None:
@@ -148,7 +170,7 @@ class Trader(ApiUser):
     """A trader's system: creates and submits declarations; now and then asks for pre-shipment financing."""
 
     username = "load.trader"  # its own organisation: officers filter the queue to it
-    wait_time = constant_throughput(TRADER_TASKS_PER_SECOND)  # main() scales the three systems' rates
+    wait_time = poisson_throughput(TRADER_TASKS_PER_SECOND)  # main() scales the three systems' rates
     weight = 10
 
     @task(10)
@@ -185,7 +207,7 @@ class Terminal(ApiUser):
     """A terminal's system: gate and weighing events and sensor readings, in bulk."""
 
     username = "terminal"
-    wait_time = constant_throughput(TERMINAL_CALLS_PER_SECOND)
+    wait_time = poisson_throughput(TERMINAL_CALLS_PER_SECOND)
     weight = 3
 
     def _container(self) -> str:
@@ -236,7 +258,7 @@ class Carrier(ApiUser):
     """A barge line's system: manifests of the next sailings."""
 
     username = "carrier"
-    wait_time = constant_throughput(CARRIER_CALLS_PER_SECOND)
+    wait_time = poisson_throughput(CARRIER_CALLS_PER_SECOND)
     weight = 1
 
     @task
@@ -357,7 +379,7 @@ class Bank(ApiUser):
     """A bank officer: the requests waiting for the bank, one request in full, a decision."""
 
     username = "bank.gbtb"
-    wait_time = constant_throughput(0.5)
+    wait_time = poisson_throughput(0.5)
     weight = 2
 
     @task
@@ -395,9 +417,9 @@ def main(plan_path: str, result_path: str) -> None:
     Officer.wait_time = constant_pacing(PLAN["officer_round_seconds"])
     Officer.host = PLAN.get("page_host") or PLAN["host"]  # the pages may have a server of their own
     scale = PLAN.get("scale", 1.0)
-    Trader.wait_time = constant_throughput(TRADER_TASKS_PER_SECOND * scale)
-    Terminal.wait_time = constant_throughput(TERMINAL_CALLS_PER_SECOND * scale)
-    Carrier.wait_time = constant_throughput(CARRIER_CALLS_PER_SECOND * scale)
+    Trader.wait_time = poisson_throughput(TRADER_TASKS_PER_SECOND * scale)
+    Terminal.wait_time = poisson_throughput(TERMINAL_CALLS_PER_SECOND * scale)
+    Carrier.wait_time = poisson_throughput(CARRIER_CALLS_PER_SECOND * scale)
     offered = {
         "submissions": TRADER_TASKS_PER_SECOND * scale * Trader.weight * 10 / 11,
         "logistics records": (
