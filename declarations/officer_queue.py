@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 
 from portal import roles
 from portal.models import User
+from portal.reference_cache import reference_ports_attach
 
 from .choices import AWAITING_DECISION, Lane
 from .models import Declaration, DeclarationContainer, DeclarationItem, Hold, VerificationWarning
@@ -181,14 +182,16 @@ def _decorated(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return queryset.select_related("origin_port", "transfer_port", "declarant", "assignment__officer").annotate(
+    # The ports come from the reference snapshot (``_attach_details``): joined, they cost more to plan than to read.
+    return queryset.select_related("declarant", "assignment__officer").annotate(
         warning_count=Coalesce(Subquery(current_warnings), Value(0)),
         on_hold=Exists(Hold.objects.filter(declaration=OuterRef("pk"), lifted_at__isnull=True)),
     )
 
 
 def _attach_details(rows: list[Declaration]) -> None:
-    """Each row's current warning codes (stored on it) and its assignee (already joined)."""
+    """Each row's current warning codes (stored on it), its assignee (already joined) and its ports."""
+    reference_ports_attach(rows, ("origin_port", "transfer_port"))
     for row in rows:
         row.warning_codes = row.current_warning_codes.split()
         try:

@@ -4,6 +4,7 @@ from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Valu
 
 from portal import roles
 from portal.models import User
+from portal.reference_cache import reference_ports_attach
 
 from .models import Declaration, DeclarationContainer, DeclarationItem
 from .validators import normalise_container_number
@@ -45,10 +46,14 @@ def declaration_list(
 
 
 def declaration_get(*, actor: User, declaration_id: int) -> Declaration:
-    """One declaration the actor may see, with its items, containers and documents; DoesNotExist otherwise."""
-    return (
+    """One declaration the actor may see, with its items, containers and documents; DoesNotExist otherwise.
+
+    Its ports come from the process's reference snapshot, not from joins (see ``reference_ports_attach``).
+    """
+    declaration = (
         declaration_list(actor=actor)
-        .select_related("consignee_country", "invoice_currency", "created_by")
+        .select_related(None)
+        .select_related("declarant", "consignee_country", "invoice_currency", "created_by")
         .prefetch_related(
             Prefetch("items", queryset=DeclarationItem.objects.select_related("hs_code", "origin_country")),
             "containers",
@@ -56,6 +61,8 @@ def declaration_get(*, actor: User, declaration_id: int) -> Declaration:
         )
         .get(pk=declaration_id)
     )
+    reference_ports_attach([declaration])
+    return declaration
 
 
 # --- Trader pages: home lists, keyset pages, timeline ------------------------------------------------

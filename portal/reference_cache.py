@@ -72,6 +72,25 @@ def reference_snapshot() -> ReferenceSnapshot:
     return fresh
 
 
+def reference_ports_attach(rows, fields: tuple[str, ...] = ("origin_port", "transfer_port", "foreign_port")) -> None:
+    """Set the port foreign keys ``fields`` of each of ``rows`` from the snapshot, as ``select_related`` would.
+
+    A query that joins the port table once per field is costly to plan: PostgreSQL spent 3.7 ms planning
+    a declaration's page query with its three ports joined and 0.6 ms without them, for a row it read in
+    0.5 ms. A port missing from the snapshot (added by another process since it was read) is read from the
+    database, all such in one query. The ports are the snapshot's shared rows: read them, never change them.
+    """
+    ports = reference_snapshot().ports_by_id
+    wanted = {getattr(row, f"{name}_id") for row in rows for name in fields} - {None}
+    if missing := wanted - ports.keys():
+        ports = {**ports, **Port.objects.in_bulk(missing)}
+    for row in rows:
+        for name in fields:
+            port_id = getattr(row, f"{name}_id")
+            if port_id is not None:
+                setattr(row, name, ports[port_id])
+
+
 def reference_cache_clear(**_signal_arguments) -> None:
     """Drop the snapshot; the next reader reads the tables again."""
     global _snapshot

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from declarations.models import Declaration
 from declarations.services.validation import declaration_errors
 from portal import reference_cache
 from portal.models import Country, HSCode, IntegratedPortPair, Port
@@ -93,3 +94,30 @@ def test_a_read_overtaken_by_a_change_is_not_kept(monkeypatch):
     monkeypatch.undo()
 
     assert reference_snapshot() is not overtaken
+
+
+
+def test_ports_attached_from_the_snapshot_cost_no_query_and_equal_the_joined_ones():
+    origin, transfer = Port.objects.get(locode="CNSUD"), Port.objects.get(locode="CNSHK")
+    row = Declaration(origin_port_id=origin.pk, transfer_port_id=transfer.pk, foreign_port_id=None)
+    reference_snapshot()
+
+    with CaptureQueriesContext(connection) as queries:
+        reference_cache.reference_ports_attach([row])
+        attached = (row.origin_port, row.transfer_port, row.foreign_port)
+
+    assert queries.captured_queries == []
+    assert attached == (origin, transfer, None)
+
+
+def test_a_port_added_by_another_process_is_attached_from_the_database():
+    reference_snapshot()
+    Port.objects.bulk_create([Port(locode="XQBBB", name_en="Newer port", country_id="CN", timezone="UTC", kind="sea")])
+    newer = Port.objects.get(locode="XQBBB")
+    rows = [Declaration(origin_port_id=newer.pk), Declaration(origin_port_id=newer.pk)]
+
+    with CaptureQueriesContext(connection) as queries:
+        reference_cache.reference_ports_attach(rows, ("origin_port",))
+
+    assert len(queries.captured_queries) == 1
+    assert [row.origin_port.locode for row in rows] == ["XQBBB", "XQBBB"]
