@@ -96,7 +96,6 @@ def test_a_read_overtaken_by_a_change_is_not_kept(monkeypatch):
     assert reference_snapshot() is not overtaken
 
 
-
 def test_ports_attached_from_the_snapshot_cost_no_query_and_equal_the_joined_ones():
     origin, transfer = Port.objects.get(locode="CNSUD"), Port.objects.get(locode="CNSHK")
     row = Declaration(origin_port_id=origin.pk, transfer_port_id=transfer.pk, foreign_port_id=None)
