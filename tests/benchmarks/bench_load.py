@@ -59,7 +59,7 @@ SIZED_WEB = 2 * (os.cpu_count() or 1)
 # (gunicorn workers, Celery worker processes, gunicorn workers of a second server for the officers' pages —
 # 0: one server for all): the scale-out steps, the machine's own size, and that size with the pages apart.
 CONFIGURATIONS = [(1, 1, 0), (2, 1, 0), (1, 2, 0), (2, 2, 0), (SIZED_WEB, 2, 0), (SIZED_WEB - 1, 2, 2)]
-API_NICE = 10  # the API server's nice value when the officers' pages have their own server
+API_NICE = 10  # the API server's and Celery's nice value when the officers' pages have their own server
 DRAIN_DECLARATIONS = int(os.environ.get("BENCH_LOAD_DRAIN_DECLARATIONS", "3000"))  # queued at once, per round
 CAPACITY_STEPS = int(os.environ.get("BENCH_LOAD_CAPACITY_STEPS", "4"))  # bisection runs of the capacity search
 SUSTAINED = 0.95  # a rate is sustained when at least this share of what was offered is accepted
@@ -98,9 +98,10 @@ How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `test
 - **configurations**: 1 and 2 `gunicorn` sync workers × 1 and 2 Celery worker processes
   (`celery worker --concurrency`), then the machine's own size: {SIZED_WEB} sync workers (two per CPU: a
   sync worker waits while PostgreSQL answers) × 2 Celery processes, and last the same with the
-  officers' pages apart, as a reverse proxy would route them: {SIZED_WEB - 1} workers for the API at
-  `nice {API_NICE}` (the systems' server yields the CPU to the people's, as a smaller CPU weight of
-  its container would) and a second gunicorn of 2 workers for the pages. On one server an officer's
+  officers' pages apart, as a reverse proxy would route them: {SIZED_WEB - 1} workers for the API and the
+  Celery worker at `nice {API_NICE}` (the systems' server and the background verification yield the CPU to
+  the people's pages, as a smaller CPU weight of their containers would) and a second gunicorn of 2
+  workers for the pages. On one server an officer's
   page waits behind whatever API calls the sync workers are busy with.
 - **capacity**: on the configuration that accepted the most submissions at the full load, and on
   the one with the officers' pages apart, unless it sustained the whole target, the load is scaled down (the traders', terminals' and carrier's rates
@@ -269,11 +270,13 @@ class CeleryWorker:
     gunicorn starts and during the load's warm-up; :meth:`check` says afterwards if it died.
     """
 
-    def __init__(self, *, concurrency: int):
+    def __init__(self, *, concurrency: int, nice: int = 0):
+        """``nice``: the worker's CPU priority below the others' (as a container's smaller CPU weight would)."""
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 — closed in stop()
         self.name = f"{BENCH_QUEUE}-{time.monotonic_ns()}@localhost"  # for ping: other workers share the broker
         self.process = subprocess.Popen(
             [
+                *(["nice", "-n", str(nice)] if nice else []),
                 str(BIN / "celery"),
                 "-A",
                 "portal",
@@ -449,11 +452,11 @@ def run_configuration(web: int, workers: int, pages: int = 0, *, scale: float = 
     the officers' pages go to a second gunicorn of that many workers (as a reverse proxy would route them)."""
     purge_load_rows()
     purge_bench_queue()
-    worker = CeleryWorker(concurrency=workers)
+    # With the pages apart, the systems' server and the background verification yield the CPU to the people's
+    # pages (nice), as a smaller CPU weight of their containers would in production.
+    worker = CeleryWorker(concurrency=workers, nice=API_NICE if pages else 0)
     servers = []
     try:
-        # With the pages apart, the systems' server yields the CPU to the people's (nice), as a smaller CPU
-        # weight of its container would in production.
         servers.append(
             Gunicorn(workers=web, settings_module="tests.benchmarks.load_settings", nice=API_NICE if pages else 0)
         )
