@@ -80,8 +80,10 @@ def reference_ports_attach(rows, fields: tuple[str, ...] = ("origin_port", "tran
     0.5 ms. A port missing from the snapshot (added by another process since it was read) is read from the
     database, all such in one query. The ports are the snapshot's shared rows: read them, never change them.
     """
-    ports = reference_snapshot().ports_by_id
     wanted = {getattr(row, f"{name}_id") for row in rows for name in fields} - {None}
+    if not wanted:  # an empty page need not read the snapshot
+        return
+    ports = reference_snapshot().ports_by_id
     if missing := wanted - ports.keys():
         ports = {**ports, **Port.objects.in_bulk(missing)}
     for row in rows:

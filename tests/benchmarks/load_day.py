@@ -6,8 +6,8 @@ must not happen in the process that holds Django — as::
     python -m tests.benchmarks.load_day <plan.json> <result.json>
 
 The plan names the portal's address, the tokens and passwords of the seeded users, the financing
-product, how long to measure and the most requests to send. Each kind of user paces itself at a
-rate, so together they offer the issue's target load: 50
+product, how long to measure and the most requests to send. Each system calls as a Poisson process
+at a set rate (``poisson_throughput``), so together they offer the issue's target load: 50
 declarations submitted and 2,060 logistics records per second, with officers working their
 queue and banks deciding financing requests at a person's pace. The plan's ``scale`` multiplies
 the traders', terminals' and carrier's rates (a fraction of the target). A server that cannot
