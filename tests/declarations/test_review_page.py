@@ -394,3 +394,31 @@ def test_each_poll_of_the_warnings_also_carries_the_current_lane(client):
     lane = Declaration.objects.get(pk=draft.pk).lane
     assert 'id="review-lane" hx-swap-oob="true"' in html
     assert f"lane-{lane}" in html.split('id="review-lane"')[1]
+
+
+@pytest.mark.django_db
+def test_the_declaration_and_its_queue_row_take_their_ports_from_the_snapshot_not_from_joins(trader):
+    """Joined three times, the port table cost PostgreSQL more to plan than the row cost to read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from declarations.officer_queue import declaration_queue_page
+    from declarations.selectors import declaration_get
+    from portal.reference_cache import reference_snapshot
+
+    declaration = submitted_declaration(trader)
+    officer = factories.customs_officer(ports=("CNSUD",))
+    stored = Declaration.objects.values_list(
+        "origin_port__locode", "transfer_port__locode", "foreign_port__locode"
+    ).get(pk=declaration.pk)
+    reference_snapshot()
+
+    with CaptureQueriesContext(connection) as queries:
+        got = declaration_get(actor=officer, declaration_id=declaration.pk)
+        [row] = declaration_queue_page(actor=officer)["rows"]
+        ports = (got.origin_port.locode, got.transfer_port.locode, got.foreign_port.locode)
+        route = (row.origin_port.locode, row.transfer_port.locode)
+
+    assert ports == stored
+    assert route == stored[:2]
+    assert not [query["sql"] for query in queries.captured_queries if 'JOIN "portal_port"' in query["sql"]]
