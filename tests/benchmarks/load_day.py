@@ -410,6 +410,17 @@ class Bank(ApiUser):
             accepted["bank decisions"] += 1
 
 
+def load_rates(trader_tasks: float, terminal_calls: float, carrier_calls: float) -> dict[str, float]:
+    """Submissions and logistics records per second that the systems' task rates (all users of a kind) make:
+    a trader's task is a declaration ten times in eleven (the task weights), a terminal's call is events or
+    readings by turns, a carrier's call holds manifests with their lines."""
+    return {
+        "submissions": trader_tasks * 10 / 11,
+        "logistics records": terminal_calls * (EVENTS_PER_CALL + READINGS_PER_CALL) / 2
+        + carrier_calls * MANIFESTS_PER_CALL * (1 + LINES_PER_MANIFEST),
+    }
+
+
 def mark(path: str | None) -> None:
     """Create the file ``path`` (if given): the parent reads the worker's progress when it appears."""
     if path:
@@ -424,14 +435,11 @@ def main(plan_path: str, result_path: str) -> None:
     Trader.wait_time = poisson_throughput(TRADER_TASKS_PER_SECOND * scale)
     Terminal.wait_time = poisson_throughput(TERMINAL_CALLS_PER_SECOND * scale)
     Carrier.wait_time = poisson_throughput(CARRIER_CALLS_PER_SECOND * scale)
-    offered = {
-        "submissions": TRADER_TASKS_PER_SECOND * scale * Trader.weight * 10 / 11,
-        "logistics records": (
-            TERMINAL_CALLS_PER_SECOND * Terminal.weight * (EVENTS_PER_CALL + READINGS_PER_CALL) / 2
-            + CARRIER_CALLS_PER_SECOND * Carrier.weight * MANIFESTS_PER_CALL * (1 + LINES_PER_MANIFEST)
-        )
-        * scale,
-    }
+    offered = load_rates(
+        TRADER_TASKS_PER_SECOND * scale * Trader.weight,
+        TERMINAL_CALLS_PER_SECOND * scale * Terminal.weight,
+        CARRIER_CALLS_PER_SECOND * scale * Carrier.weight,
+    )
     user_classes = [Trader, Terminal, Carrier, Officer, Supervisor, Bank]
     users = sum(cls.weight for cls in user_classes)
     # Each class keeps its own host: an environment's host would overwrite every class's when users start.
@@ -465,19 +473,13 @@ def main(plan_path: str, result_path: str) -> None:
             "p99_ms": entry.get_response_time_percentile(0.99),
             "max_ms": entry.max_response_time,
         }
-    # What arrived in the measured time: the planned task starts of the systems in it, by the same arithmetic.
-    window = [
-        sum(started <= moment < started + elapsed for moment in arrivals[cls.__name__])
-        for cls in (Trader, Terminal, Carrier)
-    ]
-    arrived = {
-        "submissions": window[0] * 10 / 11 / elapsed,
-        "logistics records": (
-            window[1] * (EVENTS_PER_CALL + READINGS_PER_CALL) / 2
-            + window[2] * MANIFESTS_PER_CALL * (1 + LINES_PER_MANIFEST)
+    # What arrived in the measured time: the systems' planned task starts in it.
+    arrived = load_rates(
+        *(
+            sum(started <= moment < started + elapsed for moment in arrivals[cls.__name__]) / elapsed
+            for cls in (Trader, Terminal, Carrier)
         )
-        / elapsed,
-    }
+    )
     result = {
         "seconds": elapsed,
         "users": users,

@@ -69,6 +69,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def niced(command: list[str], nice: int) -> list[str]:
+    """``command`` run at CPU priority ``nice`` below the others' (as a container's smaller CPU weight would)."""
+    return ["nice", "-n", str(nice), *command] if nice else command
+
+
 class Gunicorn:
     """``gunicorn`` serving the portal (or a benchmark URLconf) on a free loopback port."""
 
@@ -76,19 +81,21 @@ class Gunicorn:
         """``nice``: the server's CPU priority below the others' (as a container's smaller CPU weight would)."""
         self.port = free_port()
         self.process = subprocess.Popen(
-            [
-                *(["nice", "-n", str(nice)] if nice else []),
-                str(BIN / "gunicorn"),
-                "portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "sync",
-                "--log-level",
-                "warning",
-            ],
+            niced(
+                [
+                    str(BIN / "gunicorn"),
+                    "portal.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    str(workers),
+                    "--worker-class",
+                    "sync",
+                    "--log-level",
+                    "warning",
+                ],
+                nice,
+            ),
             cwd=ROOT,
             env=child_environment(DJANGO_SETTINGS_MODULE=settings_module),
         )
@@ -223,7 +230,7 @@ def cpu_snapshot(roots: dict[str, list[int]]) -> dict | None:
 
 def cpu_used(before: dict | None, after: dict | None) -> dict[str, float]:
     """Cores used on average between two :func:`cpu_snapshot` s, per group, plus ``"other"`` (the rest
-    of the machine's busy time: this process, the kernel, other work) and ``"cores"`` (the machine's)."""
+    of the machine's busy time: this process, the kernel, other work) and ``"busy"`` (the machine's)."""
     if not before or not after:
         return {}
     seconds = (after["capacity"] - before["capacity"]) / (os.cpu_count() or 1)
