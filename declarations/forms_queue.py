@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.choices import OrganisationKind
 from portal.models import Organisation
+from portal.widgets import Select
 
 from .choices import AWAITING_DECISION, Lane, WarningCode
 from .officer_queue import NOT_VERIFIED, QueueFilters
@@ -23,20 +24,26 @@ class QueueFilterForm(forms.Form):
         label=_("Lane"),
         required=False,
         choices=[("", _("Any lane")), *Lane.choices, (NOT_VERIFIED, _("Not yet verified"))],
+        widget=Select,
     )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Any status")), *((s.value, s.label) for s in AWAITING_DECISION)],
+        widget=Select,
     )
     warning_code = forms.ChoiceField(
-        label=_("Warning"), required=False, choices=[("", _("Any or no warning")), *WarningCode.choices]
+        label=_("Warning"),
+        required=False,
+        choices=[("", _("Any or no warning")), *WarningCode.choices],
+        widget=Select,
     )
     trader = forms.ModelChoiceField(
         label=_("Trader"),
         required=False,
         empty_label=_("Any trader"),
         queryset=Organisation.objects.filter(kind=OrganisationKind.TRADER).order_by("name_en"),
+        widget=Select,
     )
     hs_chapter = forms.RegexField(
         label=_("HS chapter"),

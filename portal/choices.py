@@ -2,6 +2,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def choice_label(choices: type[models.Choices], value) -> str:
+    """What a model's ``get_<field>_display()`` gives for ``value``: its label, or the value itself when it is
+    not one of the choices.
+
+    Django's generated method builds a dict of all the field's choices on every call, hashing each lazy label
+    and so translating it: 75 µs for a declaration's status, twice per row of the officers' queue. This looks
+    the value up in the choices class and translates one label.
+    """
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 class OrganisationKind(models.TextChoices):
     TRADER = "trader", _("Trader or customs broker")
     CUSTOMS = "customs", _("Customs authority")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.choices import choice_label
 from portal.history import HistoryManager
 from portal.models import Country, Currency, HSCode, Organisation, Port
 
@@ -204,6 +205,12 @@ class Declaration(models.Model):
     @property
     def display_reference(self) -> str:
         return str(self)
+
+    def get_status_display(self) -> str:  # replaces Django's generated one: same label, far cheaper (choice_label)
+        return choice_label(Status, self.status)
+
+    def get_lane_display(self) -> str:
+        return choice_label(Lane, self.lane)
 
     @property
     def status_colour(self) -> str:

@@ -1,0 +1,40 @@
+"""Form widgets of the portal's own, where Django's differ only in cost."""
+
+from django import forms
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+
+
+def _attributes(attrs: dict) -> str:
+    """`` name="value"`` for each attribute as Django's ``attrs.html`` writes them: ``True`` as the bare name,
+    ``False`` left out."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class Select(forms.Select):
+    """A ``<select>`` whose markup is written in Python instead of through Django's widget templates.
+
+    Django renders each option through a template include: ~50 µs an option, so the officers' queue filters
+    (~60 options) took 5 ms of each queue page. The context (options, selected, attributes, the ``aria-*`` a
+    bound field adds) is Django's own ``get_context``; only the writing out is done here.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{conditional_escape(widget["name"])}"{_attributes(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'<optgroup label="{conditional_escape(group_name)}">')
+            parts.extend(
+                f'<option value="{conditional_escape(option["value"])}"{_attributes(option["attrs"])}>'
+                f"{conditional_escape(option['label'])}</option>"
+                for option in options
+            )
+            if group_name:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308 — every name, value and label is escaped above
