@@ -12,7 +12,11 @@ register = template.Library()
 def certificates_section(declaration, user) -> dict:
     return {
         "declaration": declaration,
-        "certificates": list(certificate_list(actor=user, declaration_id=declaration.pk)),
+        # The section shows the certificates' own fields only: the list's joins (declaration, declarant, ports,
+        # officers) and its items would cost more to plan than the rows cost to read.
+        "certificates": list(
+            certificate_list(actor=user, declaration_id=declaration.pk).select_related(None).prefetch_related(None)
+        ),
         "may_issue": certificate_may_issue(user, declaration),
         "certifiable": declaration.status in CERTIFIABLE,
     }

@@ -58,6 +58,20 @@ def test_the_trader_finds_the_certificate_on_the_declaration_page(client, certif
 
 
 @pytest.mark.django_db
+def test_the_declaration_page_reads_its_certificates_without_joining_ports_or_officers(client, certificate):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(ACTORS["officer of the clearance port"](certificate.declaration))
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("declarations:detail", args=[certificate.declaration_id])).content.decode()
+    assert certificate.number in html and str(certificate.get_kind_display()) in html
+    (certificate_read,) = [q["sql"] for q in queries if q["sql"].startswith('SELECT "inspections_certificate"."id"')]
+    assert '"portal_port"."' not in certificate_read and '"portal_user"."' not in certificate_read
+    assert not [q["sql"] for q in queries if '"inspections_certificate_items"' in q["sql"]]  # nor its items
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("who", ACTORS)
 def test_issuing_from_the_page(client, declaration, who):
     client.force_login(ACTORS[who](declaration))
