@@ -17,7 +17,7 @@ from portal import roles
 from portal.exceptions import DomainError, TransitionNotAllowed
 from portal.ledger.services import ledger_append
 from portal.models import Port, User
-from portal.reference_cache import reference_snapshot
+from portal.reference_cache import reference_ports_attach, reference_snapshot
 from portal.rows import columns_sql, instances_read, prefetched_set
 from portal.services import notification_send
 
@@ -115,10 +115,8 @@ def _locked_for_trader(actor: User, declaration_id: int) -> Declaration:
         raise Http404(_("No such declaration."))
     declaration = found[0]
     declaration.declarant = actor.organisation
+    reference_ports_attach([declaration])
     snapshot = reference_snapshot()
-    for name in ("origin_port", "transfer_port", "foreign_port"):
-        if (port := snapshot.ports_by_id.get(getattr(declaration, f"{name}_id"))) is not None:
-            setattr(declaration, name, port)  # a port missing from the snapshot is read when used
     items = instances_read(DeclarationItem, ITEMS_OF, [declaration.pk])
     for item in items:
         if (hs_code := snapshot.hs_codes.get(item.hs_code_id)) is not None:
