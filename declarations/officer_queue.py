@@ -14,14 +14,12 @@ list; the page the officer is on shows it in its new place at the next poll.
 import base64
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from portal import roles
-from portal.models import User
+from portal.models import PORTS_TIME_ZONE, User
 from portal.reference_cache import reference_ports_attach
 
 from .choices import AWAITING_DECISION, Lane
@@ -68,7 +66,7 @@ def _local_midnight(day: date) -> datetime:
     East of Greenwich, midnight of 1 January of year 1 falls in year 0 in UTC, which SQLite's
     backend cannot write (it converts to naive UTC); no declaration is submitted that early.
     """
-    midnight = datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    midnight = datetime.combine(day, time.min, tzinfo=PORTS_TIME_ZONE)
     return max(midnight, datetime.min.replace(tzinfo=UTC))
 
 

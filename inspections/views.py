@@ -19,6 +19,7 @@ from declarations.models import Declaration
 from portal import roles
 from portal.choices import Role
 from portal.exceptions import DomainError, TransitionNotAllowed
+from portal.models import PORTS_TIME_ZONE
 from portal.roles import role_required
 
 from . import selectors, services
@@ -65,7 +66,7 @@ def inspections_home_view(request):
             "awaiting": awaiting,
             "bookings": selectors.booking_list(actor=user, status=BookingStatus.BOOKED)[:50],
             "sites": selectors.site_list(port_ids=served) if served else [],
-            "today": timezone.localdate(timezone.now(), ZoneInfo("Asia/Shanghai")),
+            "today": timezone.localdate(timezone.now(), PORTS_TIME_ZONE),
             "is_supervisor": roles.is_supervisor(user),
         },
     )

@@ -1,6 +1,8 @@
 """Core records shared by every app: organisations, people and their roles, ports and
 reference data (countries, currencies, HS codes)."""
 
+from zoneinfo import ZoneInfo
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -51,6 +53,10 @@ class Currency(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+# Times are stored in UTC and shown in the ports' local time (DESIGN §4): both ports of the pair keep this zone.
+PORTS_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 class Port(models.Model):

@@ -21,9 +21,10 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+
+from portal.models import PORTS_TIME_ZONE
 
 from ..choices import SEAL_OPEN_VALUES, ContainerEventType, Direction, Procedure, SensorKind, Severity, WarningCode
 from ..validators import normalise_container_number
@@ -31,7 +32,6 @@ from .evidence import ContainerEventFacts, ContainerFacts, EvidenceBundle, Findi
 
 MESSAGE_MAX_LENGTH = 500  # VerificationWarning.message
 HUNDRED = Decimal(100)
-PORT_TIME_ZONE = ZoneInfo("Asia/Shanghai")  # messages show the ports' local time (DESIGN §4)
 
 # ---------------------------------------------------------------------------------------
 # Small helpers: normalising identifiers and writing numbers the way people read them
@@ -139,7 +139,7 @@ def _time(value: datetime | None) -> str | None:
 
 def _local_time(value: datetime) -> str:
     """A time for a message, in the ports' local time: ``"2025-03-01 17:00 CST"``."""
-    return value.astimezone(PORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M %Z")
+    return value.astimezone(PORTS_TIME_ZONE).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _unit_value(value: Decimal) -> str:

@@ -1,14 +1,10 @@
-from zoneinfo import ZoneInfo
-
 from django import template
-from django.conf import settings
 from django.utils.html import format_html
 
 from portal import roles
+from portal.models import PORTS_TIME_ZONE
 
 register = template.Library()
-
-PORTS_TIME_ZONE = ZoneInfo(settings.TIME_ZONE)  # both ports of the pair keep China Standard Time (DESIGN §4)
 
 
 @register.filter
