@@ -682,10 +682,10 @@ def sustains(result: dict) -> bool:
 
     What arrived is the run's Poisson sample of the offered rates (``load_day.poisson_throughput``): held
     to the nominal rates, a run would pass or fail by the luck of its draw."""
-    offered = result["arrived_per_second"]
+    arrived = result["arrived_per_second"]
     return (
-        submissions(result) >= SUSTAINED * offered["submissions"]
-        and records(result) >= SUSTAINED * offered["logistics records"]
+        submissions(result) >= SUSTAINED * arrived["submissions"]
+        and records(result) >= SUSTAINED * arrived["logistics records"]
         and officer_p95(result) <= TARGET_OFFICER_P95
     )
 
