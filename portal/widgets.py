@@ -18,10 +18,11 @@ def _attributes(attrs: dict) -> str:
 class Select(forms.Select):
     """A ``<select>`` whose markup is written in Python instead of through Django's widget templates.
 
-    Django renders each option through a template include: the officers' queue filters (48 options with the
-    benchmark's traders) took 6.5–7.0 ms to render on every queue page, 3.4 ms with this (one process, the two
-    alternated). The context (options, selected, attributes, the ``aria-*`` a bound field adds) is Django's own
-    ``get_context``; only the writing out is done here.
+    Django renders each option through a template include: the officers' queue filters (4 selects, 48 options
+    with the benchmark's traders) took 8.8 ms to render with Django's selects and 5.5 ms with this, the
+    trader query included (`python -m tests.benchmarks rendering`). The context (options, selected,
+    attributes, the ``aria-*`` a bound field adds) is Django's own ``get_context``; only the writing out is
+    done here.
     """
 
     def render(self, name, value, attrs=None, renderer=None):
