@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 
 def _attributes(attrs: dict) -> str:
     """`` name="value"`` for each attribute as Django's ``attrs.html`` writes them: ``True`` as the bare name,
-    ``False`` left out."""
+    ``False`` left out, in their order (``django.forms.utils.flatatt`` moves the bare names to the end)."""
     return "".join(
         f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
         for name, value in attrs.items()
