@@ -153,6 +153,16 @@ target, the access log of gunicorn giving each request's time in the server besi
 - **vacuum**: the runs delete the rows of earlier runs; with autovacuum off their dead entries stayed in
   the queue's index, and the queue's index-only counts visited the heap for each, run after run.
   `purge_load_rows` now runs `VACUUM (ANALYZE)` where it ran `ANALYZE`.
+- **officers in step** (2026-11-21, third session; gunicorn's access log beside locust's figures, and a
+  plain `http.client` beside the load): at 2% of the target load the officers' pages took 10–33 ms in
+  the server and 13–35 ms for the plain client, but locust timed them at 56–80 ms (p50). Locust's
+  `constant_pacing` counts each user's rounds from the moment the user object was created, so the random
+  delay each officer waited before its first round was undone from the second round on: the six officers
+  opened the queue page in the same millisecond every 4 s and two sync workers served them one after
+  another. The officers now pace from their own first round (`pacing.steady_pacing`, tested in
+  `tests/tooling/test_load_pacing.py`). The officers alone against a probe server of 2 workers, 2 runs
+  each, alternating: queue page p50 70 / 51 ms → 26 / 29 ms, filtered list p50 48 / 44 ms → 13 / 14 ms.
+  The officer p95 of the runs before this change timed that crowd.
 """
 NOTES = NOTES_INTRODUCTION
 

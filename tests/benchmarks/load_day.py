@@ -38,11 +38,13 @@ import time  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
 import gevent  # noqa: E402
-from locust import constant_pacing, events, task  # noqa: E402
+from locust import events, task  # noqa: E402
 from locust.contrib.fasthttp import FastHttpUser  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
 from declarations.validators import iso6346_check_digit  # noqa: E402
+
+from .pacing import rounds_start, steady_pacing  # noqa: E402
 
 PLAN: dict = {}
 EVENTS_PER_CALL = 250  # container events per bulk POST, as a terminal system sends them
@@ -301,7 +303,7 @@ class Officer(ApiUser):
     under review (what the open page's htmx poll fetches), one of them opened, and a decision through its form."""
 
     username = "officer.shunde"
-    wait_time = constant_pacing(4)  # main() sets the plan's round time
+    wait_time = steady_pacing(4)  # main() sets the plan's round time
     weight = 6
 
     def on_start(self):
@@ -323,6 +325,7 @@ class Officer(ApiUser):
         # People do not start in step: without this, all officers (spawned at once, each paced to the same round)
         # would open their pages in the same instant every round, and the figure would time that crowd.
         gevent.sleep(random.uniform(0, PLAN["officer_round_seconds"]))  # noqa: S311
+        rounds_start(self)  # the rounds keep this offset (locust's constant_pacing would undo it)
 
     def html(self, path: str, *, name: str) -> str | None:
         # No redirect followed: a page that sends the officer to the log-in form is a failure, not a page.
@@ -429,7 +432,7 @@ def mark(path: str | None) -> None:
 
 def main(plan_path: str, result_path: str) -> None:
     PLAN.update(json.loads(open(plan_path).read()))  # noqa: PTH123, SIM115
-    Officer.wait_time = constant_pacing(PLAN["officer_round_seconds"])
+    Officer.wait_time = steady_pacing(PLAN["officer_round_seconds"])
     Officer.host = PLAN.get("page_host") or PLAN["host"]  # the pages may have a server of their own
     scale = PLAN.get("scale", 1.0)
     Trader.wait_time = poisson_throughput(TRADER_TASKS_PER_SECOND * scale)
