@@ -456,3 +456,43 @@ def test_a_released_pledge_is_not_flagged(trader, bank):
     declaration_cancel(actor=trader, declaration_id=declaration.pk)
     request.refresh_from_db()
     assert not request.flagged
+
+
+def _relation_rereads(queries) -> list[str]:
+    """Django's ``full_clean`` queries: a relation or a unique value read back (``SELECT 1 … LIMIT 1``, no join)
+    and a constraint checked in a savepoint (``SELECT 1 AS "_check"``)."""
+    return [
+        q["sql"]
+        for q in queries
+        if (q["sql"].startswith('SELECT 1 AS "a"') and " JOIN " not in q["sql"])
+        or q["sql"].startswith('SELECT 1 AS "_check"')
+    ]
+
+
+def test_asking_and_deciding_do_not_read_back_what_they_just_read(trader, bank, released):
+    """The request's relations, its reference and the amounts' checks are not queried again before the save
+    (``finance.services.REQUEST_CHECKED_ON_SAVE``): ten round trips per write, with the same checks on save."""
+    from django.test.utils import CaptureQueriesContext
+
+    officer, products = bank
+    with CaptureQueriesContext(connection) as asked:
+        request = ask(trader, products[ProductKind.EXPORT_TAX_REBATE], [released])
+    with CaptureQueriesContext(connection) as approved:
+        services.financing_request_approve(
+            actor=officer, request_id=request.pk, approved_amount="800.00", interest_rate_percent="4.5"
+        )
+    assert _relation_rereads(asked.captured_queries) == []
+    assert _relation_rereads(approved.captured_queries) == []
+    request.refresh_from_db()
+    assert request.status == RequestStatus.APPROVED
+    assert request.approved_amount == Decimal("800.00")
+
+
+def test_the_database_still_refuses_an_approval_above_the_amount(trader, bank, released):
+    """What ``full_clean`` no longer checks is still checked: the table's constraint refuses the row."""
+    from django.db import IntegrityError
+
+    officer, products = bank
+    request = ask(trader, products[ProductKind.EXPORT_TAX_REBATE], [released])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FinancingRequest.objects.filter(pk=request.pk).update(approved_amount=Decimal("1000.01"))
