@@ -57,17 +57,24 @@ def notification_send(*, recipients: Iterable[User], subject: str, body: str = "
     Must run inside the transaction of the change it reports: the rows commit with it, and
     the e-mails are sent only after commit, so a rolled-back change tells no one.
     """
-    people = [user for user in recipients if user.is_active]
-    Notification.objects.bulk_create(
-        [Notification(recipient=user, subject=subject[:200], body=body, link=link) for user in people]
-    )
-    addresses = [user.email for user in people if user.email]
-    if addresses:
-        # After commit: a rolled-back change must not have told anyone.
+    return notifications_send([(recipients, subject, body, link)])
+
+
+def notifications_send(notices: Iterable[tuple[Iterable[User], str, str, str]]) -> int:
+    """:func:`notification_send` for many notices (recipients, subject, body, link) at once: one insert
+    and, after commit, one batch of e-mails (one message per address: no shared To: line). Returns how
+    many notifications were stored."""
+    notifications, messages = [], []
+    for recipients, subject, body, link in notices:
+        people = [user for user in recipients if user.is_active]
+        notifications += [Notification(recipient=user, subject=subject[:200], body=body, link=link) for user in people]
         text = f"{body}\n\n{link}".strip()
-        messages = [(subject, text, None, [address]) for address in addresses]  # one each: no shared To: line
+        messages += [(subject, text, None, [user.email]) for user in people if user.email]
+    Notification.objects.bulk_create(notifications)
+    if messages:
+        # After commit: a rolled-back change must not have told anyone.
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
-    return len(people)
+    return len(notifications)
 
 
 def notification_mark_read(*, actor: User, notification_id: int) -> Notification:

@@ -30,10 +30,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.choices import Role
 from portal.exceptions import TransitionNotAllowed
 from portal.ledger.canonical import to_json_value
 from portal.models import User
-from portal.services import notification_send
+from portal.services import notifications_send
 
 from ..choices import ALERTING_CODES, Action, ContainerEventType, Lane, Status, VerificationState
 from ..crosscheck.loader import (
@@ -440,18 +441,36 @@ def _apply_lane(declaration: Declaration, lane: str, reason: str, *, auto_releas
 
 
 def _alert_officers(declaration: Declaration, findings) -> None:
-    officers = User.objects.filter(
-        is_active=True,
-        role__in=["customs_officer", "customs_supervisor"],
-        ports_served__in=[p for p in (declaration.origin_port_id, declaration.transfer_port_id) if p],
-    ).distinct()
-    for finding in findings:
-        notification_send(
-            recipients=list(officers),
-            subject=_("%(code)s on %(reference)s") % {"code": finding.code, "reference": declaration},
-            body=finding.message,
-            link=reverse("declarations:detail", args=[declaration.pk]),
+    _alert_officers_bulk([(declaration, findings)])
+
+
+def _alert_officers_bulk(alerts: list[tuple[Declaration, list]]) -> None:
+    """Tell the active officers and supervisors serving each declaration's origin or transfer port about
+    its findings, one notification per finding: for a whole batch, one query for the officers of every
+    port concerned and one insert (``notifications_send``)."""
+    if not alerts:
+        return
+    ports = {port for declaration, _findings in alerts for port in _alerted_ports(declaration)}
+    serving = User.ports_served.through.objects.filter(
+        port_id__in=ports, user__is_active=True, user__role__in=[Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR]
+    ).select_related("user")
+    officers_of: dict[int, list[User]] = {}
+    for row in serving.order_by("user_id"):
+        officers_of.setdefault(row.port_id, []).append(row.user)
+    notices = []
+    for declaration, findings in alerts:
+        recipients = list(
+            {user.pk: user for port in _alerted_ports(declaration) for user in officers_of.get(port, [])}.values()
         )
+        link = reverse("declarations:detail", args=[declaration.pk])
+        for finding in findings:
+            subject = _("%(code)s on %(reference)s") % {"code": finding.code, "reference": declaration}
+            notices.append((recipients, subject, finding.message, link))
+    notifications_send(notices)
+
+
+def _alerted_ports(declaration: Declaration) -> list[int]:
+    return [port for port in (declaration.origin_port_id, declaration.transfer_port_id) if port]
 
 
 def verification_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
@@ -639,16 +658,18 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
     for declaration, run, port in one_by_one:
         _apply_lane(declaration, run.lane, run.lane_reason, auto_release=port.auto_release_green)
 
+    alerts = []
     for declaration, run, findings, _port in results.values():
         seen = previous.get(run.pk, set())
         fresh_alerts = [f for f in findings if f.code in ALERTING_CODES and (f.code, f.key) not in seen]
         if fresh_alerts:
-            _alert_officers(declaration, fresh_alerts)
+            alerts.append((declaration, fresh_alerts))
         # As one by one: a released declaration whose containers have all departed closes.
         if declaration.status == Status.RELEASED and goods_have_left(bundles[declaration.pk]):
             declaration_system_transition(
                 declaration_id=declaration.pk, action=Action.DEPART, note=_("Every container departed after release")
             )
+    _alert_officers_bulk(alerts)
     return {declaration.pk: run for declaration, run, _findings, _port in results.values()}
 
 

@@ -238,3 +238,34 @@ def test_the_task_path_gives_each_declaration_what_one_by_one_gives(
     for round_ in ("first", "again"):
         for part in one_by_one[round_]:
             assert task[round_][part] == one_by_one[round_][part], (round_, part)
+
+
+def test_a_batch_alerts_the_officers_of_all_its_declarations_in_two_queries(trader):
+    """Officers are read once for every port of the batch and all the alerts inserted at once, however many
+    declarations raise an alerting warning; each alert reaches the officers of its own route only."""
+    from tests import factories
+    from tests.declarations import evidence
+
+    PortRiskSettings.objects.create(port=Port.objects.get(locode="CNSUD"), random_selection_percent=Decimal("0"))
+    river = factories.customs_officer(ports=("CNSUD",))
+    hub = factories.customs_officer(ports=("CNSHK",))
+    factories.customs_officer(ports=("CNSUD",), is_active=False)
+    counted = {}
+    for first, size in ((10, 1), (20, 3)):
+        alerted = [submitted_with_own_evidence(trader, first + n) for n in range(size)]
+        for declaration in alerted:
+            evidence.manifest_for(declaration, external_id=f"M-{declaration.pk}")
+            [number] = declaration.containers.values_list("number", flat=True)
+            evidence.event(number, "loaded", "CNSUD", minutes_ago=20)
+        Notification.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            declarations_verify_batch(declaration_ids=[d.pk for d in alerted])
+        sql = [q["sql"] for q in queries.captured_queries]
+        counted[size] = (
+            sum('FROM "portal_user_ports_served"' in s for s in sql),
+            sum(s.startswith('INSERT INTO "portal_notification"') for s in sql),
+        )
+        alerts = Notification.objects.filter(subject__startswith="LOADED_BEFORE_RELEASE")
+        assert sorted(alerts.values_list("recipient_id", flat=True)) == sorted([river.pk, hub.pk] * size)
+        assert set(alerts.values_list("link", flat=True)) == {f"/declarations/{d.pk}/" for d in alerted}
+    assert counted[1] == counted[3] == (1, 2)  # the officers once; the alerts, and the traders' review notices
