@@ -163,6 +163,12 @@ target, the access log of gunicorn giving each request's time in the server besi
   `tests/tooling/test_load_pacing.py`). The officers alone against a probe server of 2 workers, 2 runs
   each, alternating: queue page p50 70 / 51 ms → 26 / 29 ms, filtered list p50 48 / 44 ms → 13 / 14 ms.
   The officer p95 of the runs before this change timed that crowd.
+- **what arrived** (same day): a system draws its next planned start when its call ends, so one that was
+  waiting for the server had not drawn the starts still due when the measured time ended, and they were
+  not counted as arrived. With the officers' crowd gone, the capacity search judged the pages-apart
+  configuration to sustain the full load with 25.6 submissions/s accepted of 23.3 "arrived" (50 offered).
+  `load_day.arrivals_until` now draws those starts on the same Poisson process: at the full load on
+  2 web × 1 worker, 50.6 submissions/s arrived and 31.5 were accepted (not sustained).
 """
 NOTES = NOTES_INTRODUCTION
 
