@@ -118,7 +118,8 @@ def _require_trader(actor: User) -> Organisation:
 # organisation) or, in a transition, rows it does not change; the reference comes from the locked sequence;
 # the amounts' checks are made with a message before (``_money``: more than zero; approval: at most the amount
 # requested). Django would read each relation and the reference again, a query each, and check each
-# constraint with a query in a savepoint: ten round trips per write that PostgreSQL repeats on save anyway.
+# constraint with a query in a savepoint: twelve statements per write (asking 36 → 24 queries, deciding 40 → 28)
+# for checks PostgreSQL makes on save anyway.
 REQUEST_CHECKED_ON_SAVE = [field.name for field in FinancingRequest._meta.concrete_fields if field.is_relation]
 
 
