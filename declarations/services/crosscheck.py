@@ -702,23 +702,16 @@ def _update_in_bulk(model, objects: list, fields: list[str]) -> None:
 def _notify_traders_bulk(changed: list[tuple[Declaration, str, str]]) -> None:
     """The notifications ``_record`` sends for system transitions (to every active user of the
     declarant), for many declarations: one query for the people, one insert, e-mails on commit."""
-    from django.core.mail import send_mass_mail
-
-    from portal.models import Notification
-
     people: dict[int, list[User]] = {}
     for user in User.objects.filter(organisation_id__in={d.declarant_id for d, _a, _n in changed}, is_active=True):
         people.setdefault(user.organisation_id, []).append(user)
-    notifications, messages = [], []
     labels = dict(Status.choices)
-    for declaration, _action, note in changed:
-        subject = _("%(reference)s: %(status)s") % {"reference": declaration, "status": labels[declaration.status]}
-        link = reverse("declarations:detail", args=[declaration.pk])
-        for user in people.get(declaration.declarant_id, []):
-            notifications.append(Notification(recipient=user, subject=subject[:200], body=note, link=link))
-            if user.email:
-                messages.append((subject, f"{note}\n\n{link}".strip(), None, [user.email]))
-    Notification.objects.bulk_create(notifications)
-    if messages:
-        # After commit: a rolled-back batch must not have told anyone.
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    notifications_send(
+        (
+            people.get(declaration.declarant_id, []),
+            _("%(reference)s: %(status)s") % {"reference": declaration, "status": labels[declaration.status]},
+            note,
+            reverse("declarations:detail", args=[declaration.pk]),
+        )
+        for declaration, _action, note in changed
+    )
