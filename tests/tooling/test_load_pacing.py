@@ -1,10 +1,14 @@
-"""The load day's pace for people (``tests/benchmarks/pacing.py``): each user keeps its own offset.
+"""The load day's pacing (``tests/benchmarks/pacing.py``): people keep their own offset; what the systems' Poisson
+processes offered is counted to the end of the measured time, even for a system that fell behind.
 
 Locust itself is not imported here: it patches the standard library with gevent on import."""
 
+import random
+
 import pytest
 
-from tests.benchmarks.pacing import rounds_start, steady_pacing
+from tests.benchmarks import pacing
+from tests.benchmarks.pacing import arrivals_until, poisson_throughput, rounds_start, steady_pacing
 
 
 class Clock:
@@ -60,3 +64,41 @@ def test_a_user_without_a_first_round_paces_from_its_first_wait():
 def test_the_round_time_must_be_positive():
     with pytest.raises(ValueError, match="positive"):
         steady_pacing(0)
+
+
+@pytest.fixture
+def fresh_arrivals(monkeypatch):
+    monkeypatch.setattr(pacing, "arrivals", pacing.collections.defaultdict(list))
+    monkeypatch.setattr(pacing, "systems", [])
+    random.seed(20261121)
+    return pacing
+
+
+class Trader(Person):
+    pass
+
+
+def arrived(module, kind: str, start: float, end: float) -> int:
+    return sum(start <= moment < end for moment in module.arrivals[kind])
+
+
+def test_a_system_that_keeps_up_arrives_at_its_rate(fresh_arrivals):
+    clock = Clock()
+    pace = poisson_throughput(5, clock=clock)
+    trader = Trader()
+    while clock.now < 60:
+        clock.now += 0.01 + pace(trader)  # a quick call, then the wait
+    arrivals_until(60)
+    assert 240 < arrived(fresh_arrivals, "Trader", 0, 60) < 360  # 300 expected; ±3.5 standard deviations
+
+
+def test_a_system_stuck_behind_a_slow_server_still_counts_what_was_due(fresh_arrivals):
+    """Its calls take the whole window: it draws one start, and the rest are drawn when the window ends."""
+    clock = Clock()
+    pace = poisson_throughput(5, clock=clock)
+    trader = Trader()
+    pace(trader)  # the first wait; the call after it does not come back before the end
+    assert arrived(fresh_arrivals, "Trader", 0, 60) == 1
+    arrivals_until(60)
+    assert 240 < arrived(fresh_arrivals, "Trader", 0, 60) < 360
+    assert all(moment < 60 for moment in fresh_arrivals.arrivals["Trader"])
