@@ -29,51 +29,50 @@ import gevent.monkey
 gevent.monkey.patch_all()
 
 import collections  # noqa: E402 — after the monkey patch, as locust requires
-import itertools  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
 
 import gevent  # noqa: E402
 from locust import events, task  # noqa: E402
 from locust.contrib.fasthttp import FastHttpUser  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
-from declarations.validators import iso6346_check_digit  # noqa: E402
-
+from .load_mix import (  # noqa: E402
+    BANK_DECISION,
+    BANK_OFFICERS,
+    BANK_ROUNDS_PER_SECOND,
+    CARRIER_CALLS_PER_SECOND,
+    CARRIERS,
+    DECLARED_SHARE,
+    LINES_PER_MANIFEST,
+    MANIFESTS_PER_CALL,
+    OFFICERS,
+    SUPERVISORS,
+    TERMINAL_CALLS_PER_SECOND,
+    TERMINALS,
+    TRADER_TASKS_PER_SECOND,
+    TRADERS,
+    container_events_body,
+    container_number,
+    declaration_body,
+    financing_body,
+    load_rates,
+    manifests_body,
+    sensor_readings_body,
+)
 from .pacing import arrivals, arrivals_until, poisson_throughput, rounds_start, steady_pacing  # noqa: E402
 
 PLAN: dict = {}
-EVENTS_PER_CALL = 250  # container events per bulk POST, as a terminal system sends them
-READINGS_PER_CALL = 250  # sensor readings per bulk POST
-MANIFESTS_PER_CALL = 5  # manifests per POST, each with LINES_PER_MANIFEST bills of lading
-LINES_PER_MANIFEST = 40
-# The offered load at scale 1 (the plan's ``scale`` multiplies the three systems' rates; people keep their pace):
-# traders' tasks are 10 declarations to 1 financing request, so 5.5 tasks/s × 10 users = 50 submissions/s;
-# 2.2 bulk POSTs/s × 3 terminals × 250 + 2 POSTs/s × 5 × (1 + 40) manifest rows = 2,060 records/s.
-TRADER_TASKS_PER_SECOND = 5.5
-TERMINAL_CALLS_PER_SECOND = 2.2
-CARRIER_CALLS_PER_SECOND = 2
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
-_serial = itertools.count(int(time.time() * 10) % 10_000_000)
 # Containers of declarations submitted during the run: the terminals report on them too.
 declared_containers: collections.deque = collections.deque(maxlen=2000)
 pledgeable: collections.deque = collections.deque(maxlen=500)  # submitted declarations not yet pledged
 accepted = collections.Counter()  # submissions and logistics records the portal accepted
 first_errors: list[str] = []
-
-
-def container_number(prefix: str = "LDCU") -> str:
-    first_ten = f"{prefix}{next(_serial) % 1_000_000:06d}"
-    return first_ten + str(iso6346_check_digit(first_ten))
-
-
-def now_iso(minutes_ago: float = 0) -> str:
-    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
 
 
 def note_error(kind: str, status: int, text: str) -> None:
@@ -109,49 +108,12 @@ class ApiUser(FastHttpUser):
             return None
 
 
-def declaration_body() -> dict:
-    number = next(_serial)
-    return {
-        "direction": "export",
-        "procedure": "integrated",
-        "origin_port": "CNSUD",
-        "transfer_port": "CNSHK",
-        "foreign_port": "NLRTM",
-        "transport_document_number": f"LD-BL-{number:09d}",
-        "consignor_name": "Shunde Pearl River Furniture Co., Ltd.",
-        "consignor_address": "Lunjiao, Shunde",
-        "consignee_name": "Harbourside Home Furnishings Ltd.",
-        "consignee_address": "12 Quay Street",
-        "consignee_country": "NL",
-        "incoterm": "FOB",
-        "invoice_currency": "USD",
-        "items": [
-            {
-                "hs_code": "940360",
-                "description": f"Solid oak dining table, model {line}",
-                "origin_country": "CN",
-                "quantity": "40",
-                "unit": "PCE",
-                "packages": 40,
-                "gross_mass": "1250.000",
-                "net_mass": "1120.000",
-                "value": "9600.00",
-            }
-            for line in range(3)
-        ],
-        "containers": [
-            {"number": container_number(), "size_type": "45G1", "seal_number": f"SL{number}-{index}"}
-            for index in range(2)
-        ],
-    }
-
-
 class Trader(ApiUser):
     """A trader's system: creates and submits declarations; now and then asks for pre-shipment financing."""
 
     username = "load.trader"  # its own organisation: officers filter the queue to it
     wait_time = poisson_throughput(TRADER_TASKS_PER_SECOND)  # main() scales the three systems' rates
-    weight = 10
+    weight = TRADERS
 
     @task(10)
     def declare(self):
@@ -170,15 +132,8 @@ class Trader(ApiUser):
     def ask_financing(self):
         if not pledgeable:
             return
-        body = {
-            "product": PLAN["product"],
-            "amount": "10000.00",
-            "currency": "USD",
-            "tenor_days": 90,
-            # The newest submission: an older one may meanwhile have been sent back for amendment by an officer.
-            "declarations": [pledgeable.pop()],
-            "message": "Pre-shipment financing for the order.",
-        }
+        # The newest submission: an older one may meanwhile have been sent back for amendment by an officer.
+        body = financing_body(PLAN["product"], pledgeable.pop())
         if self.post_json("/api/v1/finance/requests", body, name="trader: ask for financing") is not None:
             accepted["financing requests"] += 1
 
@@ -188,48 +143,23 @@ class Terminal(ApiUser):
 
     username = "terminal"
     wait_time = poisson_throughput(TERMINAL_CALLS_PER_SECOND)
-    weight = 3
+    weight = TERMINALS
 
     def _container(self) -> str:
         # Most containers at a terminal are not in the portal's declarations; one in four is.
-        if declared_containers and random.random() < 0.25:  # noqa: S311 — a load mix, not a secret
+        if declared_containers and random.random() < DECLARED_SHARE:  # noqa: S311 — a load mix, not a secret
             return random.choice(declared_containers)  # noqa: S311
         return container_number("TMLU")
 
     @task
     def container_events(self):
-        run = next(_serial)
-        body = []
-        for index in range(EVENTS_PER_CALL):
-            kind = ("gate_in", "weighed", "loaded", "gate_out")[index % 4]
-            record = {
-                "external_id": f"LD-EV-{run}-{index}",
-                "container_number": self._container(),
-                "event_type": kind,
-                "port": "CNSUD",
-                "occurred_at": now_iso(30),
-                "seal_number": "",
-            }
-            if kind == "weighed":
-                record["weight"] = "16750.000"
-            body.append(record)
+        body = container_events_body(self._container)
         if self.post_json("/api/v1/logistics/container-events", body, name="terminal: container events ×250"):
             accepted["logistics records"] += len(body)
 
     @task
     def sensor_readings(self):
-        run = next(_serial)
-        body = [
-            {
-                "external_id": f"LD-SR-{run}-{index}",
-                "container_number": self._container(),
-                "device": f"ESEAL-{index % 40}",
-                "kind": "seal_status" if index % 2 else "temperature",
-                "value": "closed" if index % 2 else "18.5",
-                "read_at": now_iso(10),
-            }
-            for index in range(READINGS_PER_CALL)
-        ]
+        body = sensor_readings_body(self._container)
         if self.post_json("/api/v1/logistics/sensor-readings", body, name="terminal: sensor readings ×250"):
             accepted["logistics records"] += len(body)
 
@@ -239,32 +169,11 @@ class Carrier(ApiUser):
 
     username = "carrier"
     wait_time = poisson_throughput(CARRIER_CALLS_PER_SECOND)
-    weight = 1
+    weight = CARRIERS
 
     @task
     def manifests(self):
-        run = next(_serial)
-        body = [
-            {
-                "external_id": f"LD-MF-{run}-{index}",
-                "carrier": "Pearl Delta Barge Lines",
-                "vessel": "YUE HAI 18",
-                "voyage": f"V{run % 10_000}-{index}",
-                "port_of_loading": "CNSUD",
-                "port_of_discharge": "CNSHK",
-                "lines": [
-                    {
-                        "transport_document_number": f"LD-BL-{run}-{index}-{line}",
-                        "consignee_name": "HARBOURSIDE HOME FURNISHINGS LIMITED",
-                        "packages": 120,
-                        "gross_mass": "3750.000",
-                        "containers": [container_number("PDBU")],
-                    }
-                    for line in range(LINES_PER_MANIFEST)
-                ],
-            }
-            for index in range(MANIFESTS_PER_CALL)
-        ]
+        body = manifests_body()
         if self.post_json("/api/v1/logistics/manifests", body, name="carrier: manifests ×5 (200 lines)"):
             accepted["logistics records"] += MANIFESTS_PER_CALL * (1 + LINES_PER_MANIFEST)
 
@@ -278,7 +187,7 @@ class Officer(ApiUser):
 
     username = "officer.shunde"
     wait_time = steady_pacing(4)  # main() sets the plan's round time
-    weight = 6
+    weight = OFFICERS
 
     def on_start(self):
         super().on_start()
@@ -353,15 +262,15 @@ class Officer(ApiUser):
 
 class Supervisor(Officer):
     username = "supervisor"
-    weight = 2
+    weight = SUPERVISORS
 
 
 class Bank(ApiUser):
     """A bank officer: the requests waiting for the bank, one request in full, a decision."""
 
     username = "bank.gbtb"
-    wait_time = poisson_throughput(0.5)
-    weight = 2
+    wait_time = poisson_throughput(BANK_ROUNDS_PER_SECOND)
+    weight = BANK_OFFICERS
 
     @task
     def review(self):
@@ -374,28 +283,12 @@ class Bank(ApiUser):
         request = random.choice(waiting)  # noqa: S311
         if self.get_json(f"/api/v1/finance/bank/requests/{request['id']}", name="bank: open request") is None:
             return
-        body = {
-            "action": "approve",
-            "approved_amount": "8000.00",
-            "interest_rate_percent": "4.500",
-            "conditions": "Repay from the export proceeds.",
-        }
+        body = BANK_DECISION
         # 409: another bank officer decided it first — an answer, not an error.
         if self.post_json(
             f"/api/v1/finance/bank/requests/{request['id']}/decide", body, name="bank: decide", expected=(200, 409)
         ):
             accepted["bank decisions"] += 1
-
-
-def load_rates(trader_tasks: float, terminal_calls: float, carrier_calls: float) -> dict[str, float]:
-    """Submissions and logistics records per second that the systems' task rates (all users of a kind) make:
-    a trader's task is a declaration ten times in eleven (the task weights), a terminal's call is events or
-    readings by turns, a carrier's call holds manifests with their lines."""
-    return {
-        "submissions": trader_tasks * 10 / 11,
-        "logistics records": terminal_calls * (EVENTS_PER_CALL + READINGS_PER_CALL) / 2
-        + carrier_calls * MANIFESTS_PER_CALL * (1 + LINES_PER_MANIFEST),
-    }
 
 
 def mark(path: str | None) -> None:

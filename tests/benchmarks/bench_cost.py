@@ -1,0 +1,380 @@
+"""What the target load costs in CPU (issue 10): the load day's requests (``load_mix``) sent in-process at the
+target's proportions, each request's CPU in this process and in its PostgreSQL backend, and the worker's
+verifications of what they queued; the sum per second of the target is the cores the load needs before HTTP,
+the kernel and the load generator take theirs."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, reset_queries
+from django.db.models import F
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from declarations.models import VerificationRequest
+from declarations.services.crosscheck import declarations_verify_queued
+from portal.models import User
+
+from . import load_mix
+from .bench_load import OFFICER_ROUND_SECONDS, load_plan, purge_load_rows
+from .support import ROOT, bench_users, child_environment, median, purge_bench_queue, spread, use_bench_queue
+
+ROUNDS = 3  # each round replays SIMULATED_SECONDS of the target mix; figures are medians of the rounds
+SIMULATED_SECONDS = 10
+# Not measured: 2,000 declared containers (as many as the load day keeps for its terminals) at 50 submissions/s.
+WARM_UP_SECONDS = 20
+TARGET_CORES = 2  # the issue's machine
+# Requests per second of the target, by kind (a declaration is created and submitted; a round is a person's).
+PER_SECOND = {
+    "declaration": load_mix.TRADERS * load_mix.TRADER_TASKS_PER_SECOND * 10 / 11,
+    "financing request": load_mix.TRADERS * load_mix.TRADER_TASKS_PER_SECOND / 11,
+    "container events": load_mix.TERMINALS * load_mix.TERMINAL_CALLS_PER_SECOND / 2,
+    "sensor readings": load_mix.TERMINALS * load_mix.TERMINAL_CALLS_PER_SECOND / 2,
+    "manifests": load_mix.CARRIERS * load_mix.CARRIER_CALLS_PER_SECOND,
+    "officer round": (load_mix.OFFICERS + load_mix.SUPERVISORS) / OFFICER_ROUND_SECONDS,
+    "bank round": load_mix.BANK_OFFICERS * load_mix.BANK_ROUNDS_PER_SECOND,
+}
+ROW_LINK = re.compile(r'<a href="/declarations/(\d+)/">')
+
+NOTES = f"""
+How the cost figures are taken (`tests/benchmarks/bench_cost.py`, requests from `tests/benchmarks/load_mix.py`):
+
+- **the mix**: the load day's requests, built by the same functions `load_day` sends over HTTP, sent here
+  through Django's test client with the production middleware and token or session log-in, at the
+  target's proportions per second: {", ".join(f"{count:g} {kind}" for kind, count in PER_SECOND.items())}
+  (a declaration is its create and its submit; an officer round is the queue page, the queue list filtered
+  to the load's trader and "under review", one declaration's page and a release; a bank round is the list,
+  one request and an approval). {SIMULATED_SECONDS} simulated seconds per round, the kinds spread evenly over them;
+  every `VERIFICATION_DEBOUNCE_SECONDS` simulated seconds the worker's pass (`declarations_verify_queued`
+  until nothing is due; what was queued is made due, as the debounce would by then) verifies what the
+  requests queued. {ROUNDS} rounds one after the other, medians, after {WARM_UP_SECONDS} simulated seconds not
+  measured (by then the terminals' records about declared containers fall on as many as in the load day's
+  steady state: its last 2,000). The load's earlier rows are deleted before and after.
+- **CPU**: this process's CPU time (`time.process_time`, Python and the database driver) around each
+  request or pass, and the CPU time of its PostgreSQL backend (`/proc/<pid>/stat` of
+  `pg_backend_pid()`, in clock ticks, summed over all requests of a kind). PostgreSQL's own background
+  writers, HTTP parsing in gunicorn, the kernel's loopback traffic, the Celery worker's task handling,
+  Redis and the load generator are **not** in it: the cores needed are a lower bound of what the load
+  needs on one machine, and the kinds' shares say where the portal spends it.
+- **cores needed**: the CPU seconds of one round over its simulated seconds.
+"""
+
+
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # of /proc/<pid>/stat's times
+
+
+def _backend_cpu() -> tuple[int, float] | None:
+    """(pid, CPU seconds) of this connection's PostgreSQL backend; None off Linux or when it is not local."""
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rfind(")") + 2 :].split()
+    return pid, (int(fields[11]) + int(fields[12])) / TICK
+
+
+class Meter:
+    """CPU per kind: this process's and its PostgreSQL backend's, and SQL queries."""
+
+    def __init__(self):
+        self.python = collections.Counter()
+        self.database = collections.Counter()
+        self.queries = collections.Counter()
+        self.count = collections.Counter()
+        self.database_seen = True
+
+    def __call__(self, kind: str, call):
+        before = _backend_cpu()
+        reset_queries()  # the capture counts from the log, which the request's start would otherwise clear
+        with CaptureQueriesContext(connection) as queries:
+            started = time.process_time()
+            result = call()
+            self.python[kind] += time.process_time() - started
+        after = _backend_cpu()
+        if before and after and before[0] == after[0]:
+            self.database[kind] += after[1] - before[1]
+        else:
+            self.database_seen = False  # a new connection meanwhile (or not local): its CPU is not known
+        self.queries[kind] += len(queries)
+        self.count[kind] += 1
+        return result
+
+
+class Day:
+    """The load's people and systems as test clients; each method is one request or round of theirs."""
+
+    def __init__(self, plan: dict, meter: Meter):
+        tokens = plan["tokens"]
+        self.plan, self.meter = plan, meter
+        self.trader = Client(HTTP_AUTHORIZATION=f"Token {tokens['load.trader']}")
+        self.terminal = Client(HTTP_AUTHORIZATION=f"Token {tokens['terminal']}")
+        self.carrier = Client(HTTP_AUTHORIZATION=f"Token {tokens['carrier']}")
+        self.bank = Client(HTTP_AUTHORIZATION=f"Token {tokens['bank.gbtb']}")
+        self.officer = Client()
+        self.officer.force_login(User.objects.get(username="officer.shunde"))
+        self.declared = collections.deque(maxlen=2000)  # as load_day: the terminals report on these too
+        self.pledgeable = collections.deque(maxlen=500)
+        self.verified = 0
+
+    def _post(self, client: Client, kind: str, path: str, body, expected=(200, 201)):
+        response = self.meter(
+            kind,
+            lambda: client.post(path, None if body is None else body, content_type="application/json", secure=True),
+        )
+        if response.status_code not in expected:
+            raise RuntimeError(f"{kind}: {response.status_code} {response.content[:300]!r}")
+        return response
+
+    def _get(self, client: Client, kind: str, path: str):
+        response = self.meter(kind, lambda: client.get(path, secure=True))
+        if response.status_code != 200:
+            raise RuntimeError(f"{kind}: {response.status_code} {response.content[:300]!r}")
+        return response
+
+    def _container(self) -> str:
+        if self.declared and random.random() < load_mix.DECLARED_SHARE:  # noqa: S311 — a load mix, not a secret
+            return random.choice(self.declared)  # noqa: S311
+        return load_mix.container_number("TMLU")
+
+    def declaration(self):
+        body = load_mix.declaration_body()
+        pk = self._post(self.trader, "trader: create declaration", "/api/v1/declarations", body).json()["id"]
+        self._post(self.trader, "trader: submit declaration", f"/api/v1/declarations/{pk}/submit", None)
+        self.declared.extend(container["number"] for container in body["containers"])
+        self.pledgeable.append(pk)
+
+    def financing_request(self):
+        if self.pledgeable:
+            body = load_mix.financing_body(self.plan["product"], self.pledgeable.pop())
+            self._post(self.trader, "trader: ask for financing", "/api/v1/finance/requests", body)
+
+    def container_events(self):
+        body = load_mix.container_events_body(self._container)
+        self._post(self.terminal, "terminal: container events ×250", "/api/v1/logistics/container-events", body)
+
+    def sensor_readings(self):
+        body = load_mix.sensor_readings_body(self._container)
+        self._post(self.terminal, "terminal: sensor readings ×250", "/api/v1/logistics/sensor-readings", body)
+
+    def manifests(self):
+        body = load_mix.manifests_body()
+        self._post(self.carrier, "carrier: manifests ×5 (200 lines)", "/api/v1/logistics/manifests", body)
+
+    def officer_round(self):
+        self._get(self.officer, "officer: queue page", "/declarations/officer-queue/")
+        listing = self._get(
+            self.officer,
+            "officer: queue list, filtered",
+            f"/declarations/officer-queue/list/?trader={self.plan['trader_organisation']}&status=under_review",
+        )
+        waiting = ROW_LINK.findall(listing.content.decode())
+        if not waiting:
+            return
+        pk = random.choice(waiting)  # noqa: S311
+        self._get(self.officer, "officer: declaration page", f"/declarations/{pk}/")
+        response = self.meter(
+            "officer: decide",
+            lambda: self.officer.post(
+                f"/declarations/{pk}/decide/",
+                {"action": "release", "expected_status": "under_review", "message": ""},
+                secure=True,
+            ),
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"officer: decide: {response.status_code} {response.content[:300]!r}")
+
+    def bank_round(self):
+        listing = self._get(
+            self.bank, "bank: list requests", "/api/v1/finance/bank/requests?status=under_review&page_size=20"
+        )
+        waiting = listing.json()["results"]
+        if not waiting:
+            return
+        request = random.choice(waiting)  # noqa: S311
+        self._get(self.bank, "bank: open request", f"/api/v1/finance/bank/requests/{request['id']}")
+        self._post(
+            self.bank,
+            "bank: decide",
+            f"/api/v1/finance/bank/requests/{request['id']}/decide",
+            load_mix.BANK_DECISION,
+            expected=(200, 409),
+        )
+
+    def verification_pass(self):
+        """The worker: every waiting entry made due (the debounce has passed by now), claimed in batches."""
+        VerificationRequest.objects.filter(started_at__isnull=True).update(
+            queued_at=F("queued_at") - timedelta(seconds=settings.VERIFICATION_DEBOUNCE_SECONDS)
+        )
+
+        def drain():
+            verified = 0
+            while claimed := declarations_verify_queued(declaration_id=None):
+                verified += len(claimed)
+            return verified
+
+        self.verified += self.meter("worker: verification pass", drain)
+
+
+def schedule(seconds: int) -> list[str]:
+    """The kinds of one round in order: each kind's requests spread evenly over the simulated seconds, with a
+    verification pass every debounce."""
+    moments = []
+    for kind, per_second in PER_SECOND.items():
+        count = round(per_second * seconds)
+        moments += [((index + 0.5) * seconds / count, kind) for index in range(count)]
+    every = settings.VERIFICATION_DEBOUNCE_SECONDS
+    moments += [(every * step, "verification pass") for step in range(1, int(seconds / every) + 1)]
+    return [kind for _moment, kind in sorted(moments)]
+
+
+def one_round(day: Day, seconds: int) -> dict:
+    """``seconds`` simulated seconds of the mix, on a fresh meter; what it measured."""
+    day.meter, day.verified = Meter(), 0
+    calls = {kind: getattr(day, kind.replace(" ", "_")) for kind in [*PER_SECOND, "verification pass"]}
+    for kind in schedule(seconds):
+        calls[kind]()
+    day.meter.count["verified"] = day.verified
+    return {
+        "python": day.meter.python,
+        "database": day.meter.database,
+        "queries": day.meter.queries,
+        "count": day.meter.count,
+        "database_seen": day.meter.database_seen,
+    }
+
+
+def measure(plan_path: str, result_path: str) -> None:
+    """The child's part: the warm-up, then ``ROUNDS`` rounds one after the other; their meters as JSON."""
+    plan = json.loads(Path(plan_path).read_text())
+    purge_load_rows()
+    day = Day(plan, Meter())
+    # Imports, templates, caches, connection; and as in the load's steady state, the terminals' records then
+    # fall on as many declared containers as the load day keeps (its last 2,000), not on a first few.
+    one_round(day, WARM_UP_SECONDS)
+    rounds = [one_round(day, SIMULATED_SECONDS) for _round in range(ROUNDS)]
+    Path(result_path).write_text(json.dumps(rounds))
+
+
+def run() -> list[dict]:
+    """In a child process with the production settings (``DEBUG`` off when settings are read: templates are
+    cached, no query log), as the load's gunicorn has them."""
+    use_bench_queue()
+    bench_users()
+    with tempfile.TemporaryDirectory() as folder:
+        plan_path, result_path = Path(folder) / "plan.json", Path(folder) / "result.json"
+        plan_path.write_text(json.dumps(load_plan("http://testserver")))
+        try:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import django, sys; django.setup(); "
+                    "from tests.benchmarks.bench_cost import measure; measure(sys.argv[1], sys.argv[2])",
+                    str(plan_path),
+                    str(result_path),
+                ],
+                cwd=ROOT,
+                env=child_environment(
+                    DJANGO_SETTINGS_MODULE="tests.benchmarks.load_settings", ALLOWED_HOSTS="testserver"
+                ),
+                check=True,
+            )
+            rounds = json.loads(result_path.read_text())
+        finally:
+            purge_load_rows()
+            purge_bench_queue()
+    return _figures(rounds)
+
+
+def _figures(meters: list[dict]) -> list[dict]:
+    kinds = list(meters[0]["count"])
+    kinds.remove("verified")
+    figures = []
+    database_seen = all(meter["database_seen"] for meter in meters)
+    for kind in kinds:
+        python = [meter["python"].get(kind, 0) / max(1, meter["count"].get(kind, 0)) * 1000 for meter in meters]
+        database = [meter["database"].get(kind, 0) / max(1, meter["count"].get(kind, 0)) * 1000 for meter in meters]
+        queries = [meter["queries"].get(kind, 0) / max(1, meter["count"].get(kind, 0)) for meter in meters]
+        per = "pass" if kind.startswith("worker") else "request"
+        figures.append(
+            {
+                "name": f"{kind}: CPU per {per}",
+                "value": round(median(python) + (median(database) if database_seen else 0), 2),
+                "unit": "ms",
+                "target": "",
+                "ok": None,
+                "repeats": len(meters),
+                "note": f"this process {spread(python, 2, ' ms')}"
+                + (f", its PostgreSQL backend {spread(database, 2, ' ms')}" if database_seen else "")
+                + f"; {median(queries):.1f} queries; {meters[0]['count'][kind]} per round",
+            }
+        )
+    verified = [meter["count"]["verified"] for meter in meters]
+    submitted = [meter["count"]["trader: submit declaration"] for meter in meters]
+    per_verification = [
+        (meter["python"]["worker: verification pass"] + meter["database"].get("worker: verification pass", 0))
+        / max(1, meter["count"]["verified"])
+        * 1000
+        for meter in meters
+    ]
+    figures.append(
+        {
+            "name": "worker: CPU per declaration verified",
+            "value": round(median(per_verification), 2),
+            "unit": "ms",
+            "target": "",
+            "ok": None,
+            "repeats": len(meters),
+            "note": f"{spread(per_verification, 2, ' ms')}; {median(verified):.0f} verifications for "
+            f"{median(submitted):.0f} submissions per round ({median(verified) / max(1, median(submitted)):.1f} each: "
+            "the terminals' records on declared containers re-verify them)",
+        }
+    )
+    worker = "worker: verification pass"
+    web_python = [
+        sum(meter["python"].get(kind, 0) for kind in kinds if kind != worker) / SIMULATED_SECONDS for meter in meters
+    ]
+    web_database = [
+        sum(meter["database"].get(kind, 0) for kind in kinds if kind != worker) / SIMULATED_SECONDS for meter in meters
+    ]
+    worker_cores = [
+        (meter["python"].get(worker, 0) + meter["database"].get(worker, 0)) / SIMULATED_SECONDS for meter in meters
+    ]
+    needed = [sum(parts) for parts in zip(web_python, web_database, worker_cores, strict=True)]
+    shares = collections.Counter()
+    for meter in meters:
+        for kind in kinds:
+            shares[kind] += (
+                (meter["python"].get(kind, 0) + meter["database"].get(kind, 0)) / SIMULATED_SECONDS / len(meters)
+            )
+    biggest = ", ".join(f"{kind} {cores:.2f}" for kind, cores in shares.most_common(5))
+    figures.append(
+        {
+            "name": "cores the target load needs (in-process, lower bound)",
+            "value": round(median(needed), 2),
+            "unit": "cores",
+            "target": f"≤ {TARGET_CORES}",
+            "ok": median(needed) <= TARGET_CORES,
+            "repeats": len(meters),
+            "note": f"{spread(needed, 2)}; the requests {median(web_python):.2f} in Python"
+            + (f" and {median(web_database):.2f} in PostgreSQL" if database_seen else " (PostgreSQL not seen)")
+            + f", the worker's verifications {median(worker_cores):.2f}; "
+            f"largest kinds (cores, mean of the rounds): {biggest}; without HTTP, the kernel, Celery's task "
+            "handling, Redis, PostgreSQL's background writers and the load generator",
+        }
+    )
+    return figures
