@@ -1051,3 +1051,16 @@ def findings_for(bundle: EvidenceBundle) -> list[Finding]:
             seen.add(identity)
             findings.append(finding)
     return findings
+
+
+def reading_matters(kind: str, value: str) -> bool:
+    """Whether a new sensor reading can change what :func:`findings_for` finds, so that the
+    declarations of its container are worth verifying again. Only two rules read readings:
+    :func:`seal_broken` (``seal_status`` readings with one of SEAL_OPEN_VALUES) and
+    :func:`temperature_excursion` (``temperature`` readings, of containers declared with a
+    temperature range — the caller checks the range). A closed seal, a position or a weight
+    changes no finding and no score.
+    """
+    if kind == SensorKind.SEAL_STATUS:
+        return value.strip().casefold() in SEAL_OPEN_VALUES
+    return kind == SensorKind.TEMPERATURE

@@ -46,7 +46,14 @@ from ..crosscheck.loader import (
 )
 from ..crosscheck.risk import risk_assessment
 from ..crosscheck.rules import findings_for
-from ..models import Declaration, PortRiskSettings, VerificationRequest, VerificationRun, VerificationWarning
+from ..models import (
+    Declaration,
+    DeclarationContainer,
+    PortRiskSettings,
+    VerificationRequest,
+    VerificationRun,
+    VerificationWarning,
+)
 from ..models.declaration import warning_codes_text
 from .workflow import declaration_lane_set, declaration_system_transition
 
@@ -177,6 +184,21 @@ def verification_request_for_evidence(*, transport_documents: set[str], containe
             statuses=VERIFIABLE,
         )
     )
+
+
+def verification_request_for_readings(*, open_seals: set[str], temperatures: set[str]) -> None:
+    """New sensor readings that a rule reads (``rules.reading_matters``): queue every live declaration of the
+    containers reported with an open seal, and of those with a temperature reading where the declaration
+    gives that container a temperature range (``rules.temperature_excursion`` reads no other)."""
+    concerned = declarations_concerned(transport_documents=set(), container_numbers=open_seals, statuses=VERIFIABLE)
+    if temperatures:
+        concerned += DeclarationContainer.objects.filter(
+            number__in=temperatures,
+            temperature_min__isnull=False,
+            temperature_max__isnull=False,
+            declaration__status__in=VERIFIABLE,
+        ).values_list("declaration_id", flat=True)
+    verification_request(concerned)
 
 
 def selection_draw(declaration_id: int, version: int) -> Decimal:

@@ -36,6 +36,7 @@ from portal import roles
 from portal.models import Port
 
 from ..choices import ContainerEventType, SensorKind
+from ..crosscheck.rules import reading_matters
 from ..models import ContainerEvent, Manifest, ManifestLine, SensorReading
 from ..validators import CONTAINER_NUMBER, iso6346_check_digit, normalise_container_number
 
@@ -685,7 +686,8 @@ def sensor_readings_ingest(*, actor, records: list[dict], progress: Progress | N
     ``temperature``, kg (> 0) for ``gross_weight``, one short word (e.g. closed, open) for
     ``seal_status``, “latitude,longitude” for ``position`` — and ``read_at`` (ISO 8601 with offset,
     not more than 5 minutes ahead). Raises ValidationError naming every bad row and field, and
-    stores nothing then. Schedules re-verification for the containers of the new readings, on commit.
+    stores nothing then. Schedules re-verification, on commit, for the containers of the new readings
+    that a rule reads: a seal reported open, a temperature of a container declared with a range.
     """
     _require_logistics_system(actor)
     _check_size(records)
@@ -693,10 +695,13 @@ def sensor_readings_ingest(*, actor, records: list[dict], progress: Progress | N
     rows = _checked_rows(records, lambda row, checker: _check_sensor_reading(row, checker, now), progress)
     source_id = actor.organisation_id
     received_at = timezone.now()
-    stored_containers: set[str] = set()
+    # Re-verification only for what a rule reads (rules.reading_matters): most readings are routine.
+    open_seals: set[str] = set()
+    temperatures: set[str] = set()
 
     def build(row: dict) -> SensorReading:
-        stored_containers.add(row["container_number"])
+        if reading_matters(row["kind"], row["value"]):
+            (temperatures if row["kind"] == SensorKind.TEMPERATURE else open_seals).add(row["container_number"])
         return SensorReading(
             source_id=source_id,
             external_id=row["external_id"],
@@ -710,7 +715,10 @@ def sensor_readings_ingest(*, actor, records: list[dict], progress: Progress | N
 
     with transaction.atomic():
         stored = _store(SensorReading, source_id=source_id, rows=rows, build=build)
-        _verification_request(transport_documents=set(), container_numbers=stored_containers if stored else set())
+        if stored:
+            from .crosscheck import verification_request_for_readings
+
+            verification_request_for_readings(open_seals=open_seals, temperatures=temperatures)
     return IngestResult(received=len(records), stored=stored, duplicates=len(records) - stored)
 
 

@@ -397,6 +397,41 @@ def test_new_evidence_queues_the_declarations_it_concerns_for_verification(carri
     assert VerificationRequest.objects.filter(declaration_id=draft.pk).exists()
 
 
+def _submitted(trader, number: str, **container) -> int:
+    data = factories.declaration_input(items=1, containers=1)
+    data["containers"][0].update(number=number, **container)
+    draft = declaration_create_draft(actor=trader, **data)
+    declaration_submit(actor=trader, declaration_id=draft.pk)
+    return draft.pk
+
+
+def test_only_readings_a_rule_reads_queue_their_declarations_for_verification(carrier):
+    trader = factories.trader()
+    dry = _submitted(trader, "CSQU3054383")
+    reefer = _submitted(
+        trader, "MSKU1234565", size_type="45R1", temperature_min=Decimal("-20"), temperature_max=Decimal("-18")
+    )
+    VerificationRequest.objects.all().delete()
+    routine = [
+        reading(1, container_number="CSQU3054383", kind="seal_status", value="closed"),
+        reading(2, container_number="CSQU3054383", kind="temperature", value="30"),  # no range declared: no rule
+        reading(3, container_number="CSQU3054383", kind="position", value="22.5,113.9"),
+        reading(4, container_number="MSKU1234565", kind="gross_weight", value="16750"),
+        reading(5, container_number="MSKU1234565", kind="seal_status", value="sealed"),
+    ]
+
+    assert sensor_readings_ingest(actor=carrier, records=routine).stored == 5
+    assert not VerificationRequest.objects.exists()
+
+    sensor_readings_ingest(actor=carrier, records=[reading(6, container_number="MSKU1234565", value="-19")])
+    assert list(VerificationRequest.objects.values_list("declaration_id", flat=True)) == [reefer]
+
+    sensor_readings_ingest(
+        actor=carrier, records=[reading(7, container_number="CSQU3054383", kind="seal_status", value=" Broken ")]
+    )
+    assert sorted(VerificationRequest.objects.values_list("declaration_id", flat=True)) == sorted([dry, reefer])
+
+
 def test_evidence_concerns_live_declarations_by_document_or_by_container_each_once():
     trader = factories.trader()
 

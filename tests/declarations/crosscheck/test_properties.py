@@ -22,7 +22,22 @@ from declarations.crosscheck.evidence import (
 )
 from declarations.crosscheck.risk import LANE_ORDER, PortSettingsFacts, RiskRuleFacts, risk_assessment
 
-from .builders import CONTAINER_A, CONTAINER_B, CONTAINER_C, FOREIGN, ORIGIN, REEFER, TRANSFER, at, declaration
+from .builders import (
+    CONTAINER_A,
+    CONTAINER_B,
+    CONTAINER_C,
+    FOREIGN,
+    ORIGIN,
+    REEFER,
+    TRANSFER,
+    at,
+    bundle,
+    container,
+    declaration,
+    event,
+    reading,
+    reefer,
+)
 
 # Small pools so that generated records collide on containers, ports and times.
 CONTAINERS = [CONTAINER_A, CONTAINER_B, CONTAINER_C, REEFER, "csqu 305438-3"]
@@ -147,6 +162,46 @@ def bundles(draw) -> EvidenceBundle:
         siblings=siblings,
         tolerances=tolerances,
     )
+
+
+@st.composite
+def sensor_readings(draw) -> SensorReadingFacts:
+    return SensorReadingFacts(
+        id=1000,
+        container_number=draw(st.sampled_from(CONTAINERS)),
+        device="D",
+        kind=draw(st.sampled_from(SensorKind.values)),
+        value=draw(st.sampled_from([*SEAL_OPEN_VALUES, " OPEN ", "closed", "sealed", "-19", "-10", "-25", "x"])),
+        read_at=at(draw(hours)),
+    )
+
+
+@PROPERTY_SETTINGS
+@given(bundles(), sensor_readings())
+def test_a_reading_that_does_not_matter_changes_no_finding(bundle, new):
+    """Ingest re-verifies only for readings where ``rules.reading_matters`` (and, for a temperature, where the
+    container was declared with a range): any other reading must leave every rule's findings as they were."""
+    ranged = {
+        rules.normalise_container(container.number)
+        for container in bundle.declaration.containers
+        if container.temperature_min is not None and container.temperature_max is not None
+    }
+    matters = rules.reading_matters(new.kind, new.value) and (
+        new.kind != SensorKind.TEMPERATURE or rules.normalise_container(new.container_number) in ranged
+    )
+    if not matters:
+        assert rules.findings_for(replace(bundle, readings=(*bundle.readings, new))) == rules.findings_for(bundle)
+
+
+def test_a_seal_reported_open_and_a_reefer_out_of_range_matter():
+    """The other side of the property above: these readings change findings, so ingest must re-verify."""
+    loaded = bundle(
+        declaration(containers=(container(CONTAINER_A), reefer())),
+        events=(event(1, CONTAINER_A, "loaded", ORIGIN, 1), event(2, REEFER, "loaded", ORIGIN, 1)),
+    )
+    for new in (reading(10, CONTAINER_A, "seal_status", " Broken ", hours=2), reading(11, REEFER, "temperature", "-5")):
+        assert rules.findings_for(replace(loaded, readings=(new,))) != rules.findings_for(loaded)
+        assert rules.reading_matters(new.kind, new.value)
 
 
 @PROPERTY_SETTINGS
