@@ -169,6 +169,13 @@ target, the access log of gunicorn giving each request's time in the server besi
   configuration to sustain the full load with 25.6 submissions/s accepted of 23.3 "arrived" (50 offered).
   `load_day.arrivals_until` now draws those starts on the same Poisson process: at the full load on
   2 web × 1 worker, 50.6 submissions/s arrived and 31.5 were accepted (not sustained).
+- **routine readings** (2026-11-21, fourth session; `run_configuration(2, 2)` at the full load, the commit
+  before (47d7634) and after (e062ec7) alternating, 2 rounds each, 14:52–14:58 UTC): sensor readings that no
+  rule reads (a closed seal, a dry container's temperature — half the terminals' records) no longer
+  re-verify their declarations. Submissions accepted **22.0, 22.2 → 29.0, 31.8/s**, officer p95 **600, 510
+  → 390, 310 ms**, Celery **0.45, 0.43 → 0.34, 0.33 cores** (the web processes took what it freed: 0.78
+  → 0.86); records accepted ~2,000/s on both. `bench_cost` puts the verifications at 6.4 → 4.3 per
+  submission.
 """
 NOTES = NOTES_INTRODUCTION
 
