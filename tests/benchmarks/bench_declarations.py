@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from declarations.services import declaration_create_draft, declaration_submit
 from declarations.validators import iso6346_check_digit
 
+from . import load_mix
 from .support import Gunicorn, api_token, bench_users, clients_run, load_average, purge_bench_queue, use_bench_queue
 
 CLIENTS = 4  # concurrent HTTP clients
@@ -114,39 +115,10 @@ def container_number() -> str:
 
 
 def declaration_body(items: int, containers: int = 2) -> dict:
-    return {
-        "direction": "export",
-        "procedure": "integrated",
-        "origin_port": "CNSUD",
-        "transfer_port": "CNSHK",
-        "foreign_port": "NLRTM",
-        "transport_document_number": f"BENCH-BL-{next(_serial):08d}",
-        "consignor_name": "Shunde Pearl River Furniture Co., Ltd.",
-        "consignor_address": "Lunjiao, Shunde",
-        "consignee_name": "Harbourside Home Furnishings Ltd.",
-        "consignee_address": "12 Quay Street",
-        "consignee_country": "NL",
-        "incoterm": "FOB",
-        "invoice_currency": "USD",
-        "items": [
-            {
-                "hs_code": "940360",
-                "description": f"Solid oak dining table, model {number}",
-                "origin_country": "CN",
-                "quantity": "40",
-                "unit": "PCE",
-                "packages": 40,
-                "gross_mass": "1250.000",
-                "net_mass": "1120.000",
-                "value": "9600.00",
-            }
-            for number in range(items)
-        ],
-        "containers": [
-            {"number": container_number(), "size_type": "45G1", "seal_number": f"SL{number}"}
-            for number in range(containers)
-        ],
-    }
+    """The load's declaration (``load_mix``) with this module's own documents and container numbers."""
+    return load_mix.declaration_body(
+        items, containers, document=f"BENCH-BL-{next(_serial):08d}", container=container_number
+    )
 
 
 def service_input(body: dict) -> dict:

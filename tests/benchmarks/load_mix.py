@@ -49,8 +49,15 @@ def now_iso(minutes_ago: float = 0) -> str:
     return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
 
 
-def declaration_body() -> dict:
-    """A trader system's export declaration: 3 goods items, 2 containers."""
+def declaration_body(
+    items: int = 3,
+    containers: int = 2,
+    *,
+    document: str | None = None,
+    container: Callable[[], str] = container_number,
+) -> dict:
+    """A trader system's export declaration (the load's: 3 goods items, 2 containers, an ``LD-BL-`` document);
+    ``document`` and ``container()`` give another benchmark its own transport document and container numbers."""
     number = next(_serial)
     return {
         "direction": "export",
@@ -58,7 +65,7 @@ def declaration_body() -> dict:
         "origin_port": "CNSUD",
         "transfer_port": "CNSHK",
         "foreign_port": "NLRTM",
-        "transport_document_number": f"LD-BL-{number:09d}",
+        "transport_document_number": document or f"LD-BL-{number:09d}",
         "consignor_name": "Shunde Pearl River Furniture Co., Ltd.",
         "consignor_address": "Lunjiao, Shunde",
         "consignee_name": "Harbourside Home Furnishings Ltd.",
@@ -78,11 +85,11 @@ def declaration_body() -> dict:
                 "net_mass": "1120.000",
                 "value": "9600.00",
             }
-            for line in range(3)
+            for line in range(items)
         ],
         "containers": [
-            {"number": container_number(), "size_type": "45G1", "seal_number": f"SL{number}-{index}"}
-            for index in range(2)
+            {"number": container(), "size_type": "45G1", "seal_number": f"SL{number}-{index}"}
+            for index in range(containers)
         ],
     }
 
