@@ -424,7 +424,7 @@ def _verify(declaration_id: int) -> VerificationRun | None:
         _apply_lane(declaration, assessment.lane, run.lane_reason, auto_release=port.auto_release_green)
     fresh_alerts = [f for f in findings if f.code in ALERTING_CODES and (f.code, f.key) not in previous]
     if fresh_alerts:
-        _alert_officers(declaration, fresh_alerts)
+        _alert_officers_bulk([(declaration, fresh_alerts)])
     if declaration.status == Status.RELEASED and goods_have_left(bundle):
         declaration_system_transition(
             declaration_id=declaration.pk, action=Action.DEPART, note=_("Every container departed after release")
@@ -460,10 +460,6 @@ def _apply_lane(declaration: Declaration, lane: str, reason: str, *, auto_releas
             declaration_system_transition(
                 declaration_id=declaration.pk, action=Action.RELEASE, note=_("Green lane: released automatically")
             )
-
-
-def _alert_officers(declaration: Declaration, findings) -> None:
-    _alert_officers_bulk([(declaration, findings)])
 
 
 def _alert_officers_bulk(alerts: list[tuple[Declaration, list]]) -> None:
