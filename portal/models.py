@@ -3,6 +3,7 @@ reference data (countries, currencies, HS codes)."""
 
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -55,8 +56,9 @@ class Currency(models.Model):
         return self.code
 
 
-# Times are stored in UTC and shown in the ports' local time (DESIGN §4): both ports of the pair keep this zone.
-PORTS_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+# Times are stored in UTC and shown in the ports' local time (DESIGN §4): both ports of the pair keep the
+# deployment's TIME_ZONE (China Standard Time).
+PORTS_TIME_ZONE = ZoneInfo(settings.TIME_ZONE)
 
 
 class Port(models.Model):
