@@ -118,8 +118,9 @@ def _require_trader(actor: User) -> Organisation:
 # organisation) or, in a transition, rows it does not change; the reference comes from the locked sequence;
 # the amounts' checks are made with a message before (``_money``: more than zero; approval: at most the amount
 # requested). Django would read each relation and the reference again, a query each, and check each
-# constraint with a query in a savepoint: twelve statements per write (asking 36 → 24 queries, deciding 40 → 28)
-# for checks PostgreSQL makes on save anyway.
+# constraint with a query in a savepoint: twelve statements per write, for checks PostgreSQL makes on save
+# anyway. Asking for financing now takes 24 queries and a bank's decision 28 (`python -m tests.benchmarks cost`,
+# the "queries" of their rows; 36 and 40 before, counted in-process when this was changed).
 REQUEST_CHECKED_ON_SAVE = [field.name for field in FinancingRequest._meta.concrete_fields if field.is_relation]
 
 
