@@ -3,6 +3,9 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from portal.models import HSCode
+from portal.reference_cache import reference_ports_attach
+
 from ..choices import Status
 from ..models import (
     ContainerEvent,
@@ -32,65 +35,107 @@ EVIDENCE_LOOKBACK = timedelta(days=7)
 LIVE = [status for status in Status.values if status not in (Status.DRAFT, Status.CANCELLED, Status.REJECTED)]
 
 
-def _sensitivity(hs_code) -> tuple[str, str]:
+ITEM_COLUMNS = (
+    "declaration_id",
+    "line_number",
+    "hs_code_id",
+    "description",
+    "origin_country_id",
+    "quantity",
+    "unit",
+    "packages",
+    "gross_mass",
+    "net_mass",
+    "value",
+)
+HS_CODE_COLUMNS = (
+    "code",
+    "parent_id",
+    "sensitive_reason",
+    "sensitive_note",
+    "unit_value_min",
+    "unit_value_max",
+    "value_unit",
+)
+
+
+def _hs_code_rows(codes: set[str]) -> dict[str, tuple]:
+    """The rows (``HS_CODE_COLUMNS``) of ``codes`` and of all their ancestors, read as tuples.
+
+    A code's ancestors are usually its prefixes (chapter 94, heading 9403, subheading 940360), so
+    they are asked for with it and one query is enough; a parent that is not a prefix is read next.
+    """
+    rows: dict[str, tuple] = {}
+    wanted = {code[:length] for code in codes for length in range(2, len(code) + 1)}
+    while wanted:
+        for row in HSCode.objects.filter(code__in=wanted).values_list(*HS_CODE_COLUMNS):
+            rows[row[0]] = row
+        wanted = {row[1] for row in rows.values() if row[1] is not None and row[1] not in rows}
+    return rows
+
+
+def _sensitivity(code: str, rows: dict[str, tuple]) -> tuple[str, str]:
     """The sensitivity of a code or of its nearest flagged ancestor (a flagged chapter covers its codes)."""
-    node = hs_code
-    while node is not None:
-        if node.sensitive_reason:
-            return node.sensitive_reason, node.sensitive_note
-        node = node.parent
+    row = rows.get(code)
+    while row is not None:
+        if row[2]:
+            return row[2], row[3]
+        row = rows.get(row[1]) if row[1] is not None else None
     return "", ""
 
 
-def _item_facts(item: DeclarationItem) -> ItemFacts:
-    reason, note = _sensitivity(item.hs_code)
+def _item_facts(row: tuple, hs_codes: dict[str, tuple]) -> ItemFacts:
+    _declaration_id, line, code, description, origin, quantity, unit, packages, gross, net, value = row
+    reason, note = _sensitivity(code, hs_codes)
+    _code, _parent, _reason, _note, value_min, value_max, value_unit = hs_codes[code]
     return ItemFacts(
-        line=item.line_number,
-        hs_code=item.hs_code_id,
-        description=item.description,
-        origin_country=item.origin_country_id,
-        quantity=item.quantity,
-        unit=item.unit,
-        packages=item.packages,
-        gross_mass=item.gross_mass,
-        net_mass=item.net_mass,
-        value=item.value,
+        line=line,
+        hs_code=code,
+        description=description,
+        origin_country=origin,
+        quantity=quantity,
+        unit=unit,
+        packages=packages,
+        gross_mass=gross,
+        net_mass=net,
+        value=value,
         sensitive_reason=reason,
         sensitive_note=note,
-        unit_value_min=item.hs_code.unit_value_min,
-        unit_value_max=item.hs_code.unit_value_max,
-        value_unit=item.hs_code.value_unit,
+        unit_value_min=value_min,
+        unit_value_max=value_max,
+        value_unit=value_unit,
     )
 
 
-def evidence_bundles(declaration_ids: list[int]) -> dict[int, EvidenceBundle]:
-    """Bundles for the given declarations (missing ids are left out); about ten queries whatever the batch size."""
-    declarations = list(
-        Declaration.objects.filter(pk__in=declaration_ids).select_related(
-            "origin_port", "transfer_port", "foreign_port"
-        )
-    )
+def evidence_bundles(
+    declaration_ids: list[int], *, declarations: list[Declaration] | None = None
+) -> dict[int, EvidenceBundle]:
+    """Bundles for the given declarations (missing ids are left out); about ten queries whatever the batch size.
+
+    ``declarations``, when given, are these declarations as the caller has just read (and locked) them;
+    they are not read again. Their goods and containers, the evidence and the HS codes' reference values
+    are read as tuples, not model instances: a verification builds its facts from values only.
+    """
+    if declarations is None:
+        declarations = list(Declaration.objects.filter(pk__in=declaration_ids))
     if not declarations:
         return {}
+    reference_ports_attach(declarations)
     ids = [declaration.pk for declaration in declarations]
+    item_rows = list(
+        DeclarationItem.objects.filter(declaration_id__in=ids).order_by("line_number").values_list(*ITEM_COLUMNS)
+    )
+    hs_codes = _hs_code_rows({row[2] for row in item_rows})
     items = defaultdict(list)
-    for item in (
-        DeclarationItem.objects.filter(declaration_id__in=ids)
-        .select_related("hs_code__parent__parent__parent")
-        .order_by("line_number")
-    ):
-        items[item.declaration_id].append(_item_facts(item))
+    for row in item_rows:
+        items[row[0]].append(_item_facts(row, hs_codes))
     containers = defaultdict(list)
-    for container in DeclarationContainer.objects.filter(declaration_id__in=ids).order_by("id"):
-        containers[container.declaration_id].append(
-            ContainerFacts(
-                number=container.number,
-                size_type=container.size_type,
-                seal_number=container.seal_number,
-                temperature_min=container.temperature_min,
-                temperature_max=container.temperature_max,
-            )
-        )
+    for declaration_id, *values in (
+        DeclarationContainer.objects.filter(declaration_id__in=ids)
+        .order_by("id")
+        .values_list("declaration_id", "number", "size_type", "seal_number", "temperature_min", "temperature_max")
+    ):
+        containers[declaration_id].append(ContainerFacts(*values))
     documents = {d.transport_document_number for d in declarations if d.transport_document_number}
     numbers = {c.number for facts in containers.values() for c in facts}
     # Containers are reused voyage after voyage: only what happened since shortly before a

@@ -17,6 +17,7 @@ Conventions shared by every rule:
   integers.
 """
 
+import functools
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -38,8 +39,10 @@ HUNDRED = Decimal(100)
 # ---------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_container(number: str) -> str:
-    """``"csqu 305438-3"`` → ``"CSQU3054383"``: how container numbers are compared."""
+    """``"csqu 305438-3"`` → ``"CSQU3054383"``: how container numbers are compared (kept per process:
+    the rules compare every container of a bundle with every event's and reading's)."""
     return normalise_container_number(number)
 
 

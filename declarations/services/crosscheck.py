@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from portal.models import User
 from portal.services import notifications_send
 
 from ..choices import ALERTING_CODES, Action, ContainerEventType, Lane, Status, VerificationState
+from ..crosscheck.evidence import Finding
 from ..crosscheck.loader import (
     active_risk_rules,
     declarations_concerned,
@@ -377,7 +378,7 @@ def _verify(declaration_id: int) -> VerificationRun | None:
     declaration = Declaration.objects.select_for_update(of=("self",)).filter(pk=declaration_id).first()
     if declaration is None or declaration.status not in VERIFIABLE:
         return None
-    bundle = evidence_bundles([declaration_id])[declaration_id]
+    bundle = evidence_bundles([declaration_id], declarations=[declaration])[declaration_id]
     findings = findings_for(bundle)
     port = port_settings(declaration.origin_port_id)
     assessment = risk_assessment(
@@ -392,8 +393,6 @@ def _verify(declaration_id: int) -> VerificationRun | None:
         version=declaration.version,
         defaults={"state": VerificationState.DONE},
     )
-    previous = set() if created else set(run.warnings.values_list("code", "key"))
-    run.warnings.all().delete()
     run.score = assessment.score
     run.lane = assessment.lane
     run.lane_reason = " ".join(assessment.reasons)[:300]
@@ -401,20 +400,7 @@ def _verify(declaration_id: int) -> VerificationRun | None:
     run.runs = 1 if created else run.runs + 1
     run.finished_at = timezone.now()
     run.save()
-    VerificationWarning.objects.bulk_create(
-        [
-            VerificationWarning(
-                run=run,
-                declaration=declaration,
-                code=f.code,
-                severity=f.severity,
-                message=f.message[:500],
-                key=f.key[:100],
-                evidence=to_json_value(f.evidence),
-            )
-            for f in findings
-        ]
-    )
+    previous = _warnings_store([(declaration, run, findings)], [] if created else [run]).get(run.pk, set())
     codes = warning_codes_text(f.code for f in findings)
     if codes != declaration.current_warning_codes:
         declaration.current_warning_codes = codes
@@ -430,6 +416,49 @@ def _verify(declaration_id: int) -> VerificationRun | None:
             declaration_id=declaration.pk, action=Action.DEPART, note=_("Every container departed after release")
         )
     return run
+
+
+def _warnings_store(
+    results: list[tuple[Declaration, VerificationRun, list[Finding]]], runs_before: list[VerificationRun]
+) -> dict[int, set[tuple[str, str]]]:
+    """Make each run's warnings its findings; returns, by run id, the (code, key) of the warnings
+    ``runs_before`` (the runs verified earlier) had.
+
+    A warning found again unchanged keeps its row and the time it was first raised; one whose
+    severity, message or evidence changed is written anew with that time; one no longer found is
+    deleted. A re-verification that finds what it found before writes no warning at all.
+    """
+    stored: dict[int, dict[tuple[str, str], tuple]] = {}
+    for pk, run_id, code, key, severity, message, evidence, raised_at in VerificationWarning.objects.filter(
+        run__in=runs_before
+    ).values_list("pk", "run_id", "code", "key", "severity", "message", "evidence", "raised_at"):
+        stored.setdefault(run_id, {})[code, key] = (pk, (severity, message, evidence), raised_at)
+    gone, fresh = [], []
+    for declaration, run, findings in results:
+        before = stored.get(run.pk, {})
+        kept = set()
+        for finding in findings:
+            warning = VerificationWarning(
+                run=run,
+                declaration=declaration,
+                code=finding.code,
+                severity=finding.severity,
+                message=finding.message[:500],
+                key=finding.key[:100],
+                evidence=to_json_value(finding.evidence),
+            )
+            found = before.get((warning.code, warning.key))
+            if found is not None:
+                if found[1] == (warning.severity, warning.message, warning.evidence):
+                    kept.add((warning.code, warning.key))
+                    continue
+                warning.raised_at = found[2]
+            fresh.append(warning)
+        gone.extend(row[0] for code_key, row in before.items() if code_key not in kept)
+    if gone:  # before the insert: a changed warning's new row takes the (run, code, key) of its old one
+        VerificationWarning.objects.filter(pk__in=gone).delete()
+    VerificationWarning.objects.bulk_create(fresh)
+    return {run_id: set(rows) for run_id, rows in stored.items()}
 
 
 def goods_have_left(bundle) -> bool:
@@ -557,13 +586,12 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
     declarations = list(
         Declaration.objects.select_for_update(of=("self",))
         .filter(pk__in=ids, status__in=VERIFIABLE)
-        .select_related("origin_port", "transfer_port", "foreign_port", "declarant")
-        .prefetch_related("items", "containers")
+        .select_related("declarant")
         .order_by("pk")
     )
     if not declarations:
         return {}
-    bundles = evidence_bundles([declaration.pk for declaration in declarations])
+    bundles = evidence_bundles([declaration.pk for declaration in declarations], declarations=declarations)
     rules = active_risk_rules()
     ports = {
         s.port_id: s
@@ -577,12 +605,6 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
         for run in VerificationRun.objects.filter(declaration_id__in=versions)
         if run.version == versions[run.declaration_id]
     }
-    previous: dict[int, set] = {}
-    for run_id, code, key in VerificationWarning.objects.filter(run__in=existing.values()).values_list(
-        "run_id", "code", "key"
-    ):
-        previous.setdefault(run_id, set()).add((code, key))
-    VerificationWarning.objects.filter(run__in=existing.values()).delete()
 
     now = timezone.now()
     results = {}
@@ -617,20 +639,8 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
     _update_in_bulk(
         VerificationRun, old_runs, ["score", "lane", "lane_reason", "randomly_selected", "runs", "finished_at"]
     )
-    VerificationWarning.objects.bulk_create(
-        [
-            VerificationWarning(
-                run=run,
-                declaration=declaration,
-                code=f.code,
-                severity=f.severity,
-                message=f.message[:500],
-                key=f.key[:100],
-                evidence=to_json_value(f.evidence),
-            )
-            for declaration, run, findings, _port in results.values()
-            for f in findings
-        ]
+    previous = _warnings_store(
+        [(declaration, run, findings) for declaration, run, findings, _port in results.values()], old_runs
     )
     codes_changed = []
     for declaration, _run, findings, _port in results.values():
@@ -663,6 +673,8 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
         declaration._change_reason = f"{action}: {run.lane_reason}"[:100] if run.lane_reason else action
         changed.append((declaration, action, run.lane_reason))
     if changed:
+        # The ledger's summary digests the goods and containers: read for these declarations only.
+        prefetch_related_objects([d for d, _a, _n in changed], "items", "containers")
         _update_in_bulk(Declaration, [d for d, _a, _n in changed], ["status", "lane", "queue_rank", "updated_at"])
         Declaration.history.bulk_history_create([d for d, _a, _n in changed], update=True)
         for declaration, action, _note in changed:

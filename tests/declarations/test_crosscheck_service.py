@@ -7,9 +7,21 @@ import pytest
 from django.utils import timezone
 
 from declarations.choices import Lane, Status
-from declarations.models import Declaration, PortRiskSettings, VerificationRequest, VerificationRun
+from declarations.models import (
+    Declaration,
+    ManifestLine,
+    PortRiskSettings,
+    VerificationRequest,
+    VerificationRun,
+    VerificationWarning,
+)
 from declarations.services import declaration_amend, declaration_decide, declaration_submit
-from declarations.services.crosscheck import declaration_verify, verification_request, verification_sweep
+from declarations.services.crosscheck import (
+    declaration_verify,
+    declarations_verify_batch,
+    verification_request,
+    verification_sweep,
+)
 from portal.ledger.models import LedgerEntry
 from portal.models import Notification, Port
 from tests import factories
@@ -59,6 +71,39 @@ def test_a_rerun_never_duplicates_warnings(submitted, quiet_port):
     for _ in range(3):
         declaration_verify(declaration_id=submitted.pk)
     assert codes(submitted) == ["GROSS_MASS_MISMATCH"]
+
+
+def stored_warnings(declaration) -> dict[str, tuple]:
+    return {w.code: (w.pk, w.message, w.raised_at) for w in VerificationWarning.objects.filter(declaration=declaration)}
+
+
+@pytest.mark.parametrize("verify", ["one by one", "batch"])
+def test_a_warning_found_again_keeps_its_row_and_when_it_was_first_raised(submitted, quiet_port, verify):
+    def run():
+        if verify == "batch":
+            declarations_verify_batch(declaration_ids=[submitted.pk])
+        else:
+            declaration_verify(declaration_id=submitted.pk)
+
+    line = evidence.manifest_for(
+        submitted, gross_mass=submitted.total_gross_mass * Decimal("1.2"), consignee="Someone Else Entirely Ltd"
+    )
+    run()
+    first = stored_warnings(submitted)
+    assert set(first) == {"GROSS_MASS_MISMATCH", "CONSIGNEE_MISMATCH"}
+
+    run()  # nothing changed: the same rows
+    assert stored_warnings(submitted) == first
+
+    ManifestLine.objects.filter(pk=line.pk).update(
+        gross_mass=submitted.total_gross_mass * Decimal("1.3"), consignee_name=submitted.consignee_name
+    )
+    run()  # the mass differs by another amount; the consignee now matches
+    now = stored_warnings(submitted)
+    assert set(now) == {"GROSS_MASS_MISMATCH"}
+    pk, message, raised_at = now["GROSS_MASS_MISMATCH"]
+    assert message != first["GROSS_MASS_MISMATCH"][1]
+    assert raised_at == first["GROSS_MASS_MISMATCH"][2]  # the same concern, raised when first found
 
 
 def test_an_amended_version_gets_its_own_result(trader, submitted, quiet_port):
