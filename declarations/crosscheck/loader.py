@@ -66,11 +66,14 @@ def _hs_code_rows(codes: set[str]) -> dict[str, tuple]:
     they are asked for with it and one query is enough; a parent that is not a prefix is read next.
     """
     rows: dict[str, tuple] = {}
+    asked: set[str] = set()
     wanted = {code[:length] for code in codes for length in range(2, len(code) + 1)}
     while wanted:
+        asked |= wanted
         for row in HSCode.objects.filter(code__in=wanted).values_list(*HS_CODE_COLUMNS):
             rows[row[0]] = row
-        wanted = {row[1] for row in rows.values() if row[1] is not None and row[1] not in rows}
+        # Each code is asked for once: a parent deleted meanwhile ends the walk instead of repeating it.
+        wanted = {row[1] for row in rows.values() if row[1] is not None} - asked
     return rows
 
 
