@@ -17,6 +17,7 @@ from ..models import (
     RiskRule,
     SensorReading,
 )
+from ..services.validation import ITEM_FIELDS
 from .evidence import (
     ContainerEventFacts,
     ContainerFacts,
@@ -35,18 +36,11 @@ EVIDENCE_LOOKBACK = timedelta(days=7)
 LIVE = [status for status in Status.values if status not in (Status.DRAFT, Status.CANCELLED, Status.REJECTED)]
 
 
+# The goods' values the rules read, in ``_item_facts``'s order: the declaration, the line, then the input's fields.
 ITEM_COLUMNS = (
     "declaration_id",
     "line_number",
-    "hs_code_id",
-    "description",
-    "origin_country_id",
-    "quantity",
-    "unit",
-    "packages",
-    "gross_mass",
-    "net_mass",
-    "value",
+    *(DeclarationItem._meta.get_field(name).attname for name in ITEM_FIELDS),
 )
 HS_CODE_COLUMNS = (
     "code",
