@@ -84,6 +84,11 @@ LEGAL_FORM_WORDS = frozenset(
 LEGAL_FORM_CJK = ("股份有限公司", "有限公司", "公司")  # longest first
 
 
+def seal_reported_open(value: str) -> bool:
+    """Whether a ``seal_status`` reading says the seal is open (one of SEAL_OPEN_VALUES, case-insensitive)."""
+    return value.strip().casefold() in SEAL_OPEN_VALUES
+
+
 def normalise_party_name(name: str) -> str:
     """A party name reduced to what identifies the party, for comparing two spellings.
 
@@ -596,7 +601,7 @@ def seal_broken(bundle: EvidenceBundle) -> list[Finding]:
         opened = [
             reading
             for reading in _readings_of(bundle, container.number, SensorKind.SEAL_STATUS)
-            if reading.value.strip().casefold() in SEAL_OPEN_VALUES
+            if seal_reported_open(reading.value)
             and reading.read_at > loaded.occurred_at
             and (discharged is None or reading.read_at < discharged.occurred_at)
         ]
@@ -1065,5 +1070,5 @@ def reading_matters(kind: str, value: str) -> bool:
     changes no finding and no score.
     """
     if kind == SensorKind.SEAL_STATUS:
-        return value.strip().casefold() in SEAL_OPEN_VALUES
+        return seal_reported_open(value)
     return kind == SensorKind.TEMPERATURE
