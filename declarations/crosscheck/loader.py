@@ -104,17 +104,17 @@ def _item_facts(row: tuple, hs_codes: dict[str, tuple]) -> ItemFacts:
     )
 
 
-def evidence_bundles(
-    declaration_ids: list[int], *, declarations: list[Declaration] | None = None
-) -> dict[int, EvidenceBundle]:
-    """Bundles for the given declarations (missing ids are left out); about ten queries whatever the batch size.
+def evidence_bundles(declaration_ids: list[int]) -> dict[int, EvidenceBundle]:
+    """Bundles for the given declarations (missing ids are left out); about ten queries whatever the batch size."""
+    return evidence_bundles_of(list(Declaration.objects.filter(pk__in=declaration_ids)))
 
-    ``declarations``, when given, are these declarations as the caller has just read (and locked) them;
-    they are not read again. Their goods and containers, the evidence and the HS codes' reference values
-    are read as tuples, not model instances: a verification builds its facts from values only.
+
+def evidence_bundles_of(declarations: list[Declaration]) -> dict[int, EvidenceBundle]:
+    """Bundles for declarations the caller has just read (and locked), by id; they are not read again.
+
+    Their goods and containers, the evidence and the HS codes' reference values are read as tuples, not
+    model instances: a verification builds its facts from values only.
     """
-    if declarations is None:
-        declarations = list(Declaration.objects.filter(pk__in=declaration_ids))
     if not declarations:
         return {}
     reference_ports_attach(declarations)

@@ -41,7 +41,7 @@ from ..crosscheck.evidence import Finding
 from ..crosscheck.loader import (
     active_risk_rules,
     declarations_concerned,
-    evidence_bundles,
+    evidence_bundles_of,
     port_settings,
     port_settings_facts,
 )
@@ -378,7 +378,7 @@ def _verify(declaration_id: int) -> VerificationRun | None:
     declaration = Declaration.objects.select_for_update(of=("self",)).filter(pk=declaration_id).first()
     if declaration is None or declaration.status not in VERIFIABLE:
         return None
-    bundle = evidence_bundles([declaration_id], declarations=[declaration])[declaration_id]
+    bundle = evidence_bundles_of([declaration])[declaration_id]
     findings = findings_for(bundle)
     port = port_settings(declaration.origin_port_id)
     assessment = risk_assessment(
@@ -555,7 +555,7 @@ def declarations_verify_batch(*, declaration_ids: list[int]) -> dict[int, Verifi
     """Verify many declarations in one transaction, with the results :func:`declaration_verify` gives
     one by one: the same runs, warnings, lanes, history, ledger entries and notifications.
 
-    Evidence is loaded once for the batch (``evidence_bundles``), runs and warnings are written
+    Evidence is loaded once for the batch (``evidence_bundles_of``), runs and warnings are written
     in bulk, and the review transitions and lane changes are saved in bulk with their history;
     each transition still appends its own ledger entry (two queries). A declaration whose port
     releases green declarations automatically, or that raises an alerting warning for the first
@@ -591,7 +591,7 @@ def _verify_batch(ids: list[int]) -> dict[int, VerificationRun]:
     )
     if not declarations:
         return {}
-    bundles = evidence_bundles([declaration.pk for declaration in declarations], declarations=declarations)
+    bundles = evidence_bundles_of(declarations)
     rules = active_risk_rules()
     ports = {
         s.port_id: s
