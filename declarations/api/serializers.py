@@ -175,6 +175,16 @@ class DeclarationInputSerializer(Serializer):
         }
 
 
+class CreateQuerySerializer(serializers.Serializer):
+    submit = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="`true` files the declaration at once: it is created and submitted in one transaction, "
+        "checked as submit checks it (every required field), and nothing is stored if anything is wrong. "
+        "For systems that file complete declarations; a draft is one call less than create and submit.",
+    )
+
+
 class CancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=500,

@@ -32,6 +32,7 @@ from ..services.drafts import declaration_container_values, declaration_header, 
 from .serializers import (
     API_ACTIONS,
     CancelInputSerializer,
+    CreateQuerySerializer,
     DecisionInputSerializer,
     DeclarationDetailSerializer,
     DeclarationInputSerializer,
@@ -193,14 +194,18 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
     # --- drafts ----------------------------------------------------------------------------------------------
 
     @extend_schema(
-        summary="Create a draft with its items and containers",
+        summary="Create a draft with its items and containers, or (`?submit=true`) file a complete declaration",
+        parameters=[CreateQuerySerializer],
         request=DeclarationInputSerializer,
         responses={201: DeclarationDetailSerializer, **errors(400, 403)},
     )
     def create(self, request):
+        query = CreateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         parsed = DeclarationInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
-        declaration = services.declaration_create_draft(actor=request.user, **parsed.service_input())
+        service = services.declaration_file if query.validated_data["submit"] else services.declaration_create_draft
+        declaration = service(actor=request.user, **parsed.service_input())
         return self._present_written(declaration, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(

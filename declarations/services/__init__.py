@@ -7,6 +7,7 @@ from .workflow import (
     declaration_amend,
     declaration_cancel,
     declaration_decide,
+    declaration_file,
     declaration_submit,
     declaration_system_transition,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "declaration_copy",
     "declaration_create_draft",
     "declaration_decide",
+    "declaration_file",
     "declaration_submit",
     "declaration_system_transition",
     "declaration_update_draft",

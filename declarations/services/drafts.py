@@ -177,6 +177,11 @@ def declaration_create_draft(
     Requires a trader. Present values must be valid; missing ones may be filled in later.
     Items and containers are written in bulk (a constant number of queries).
     """
+    return draft_write(actor=actor, header=header, items=items, containers=containers)
+
+
+def draft_write(*, actor: User, header: dict, items: list[dict] = (), containers: list[dict] = ()) -> Declaration:
+    """``declaration_create_draft`` without its own transaction, for a service that goes on in the caller's."""
     from .access import require_trader
 
     require_trader(actor)

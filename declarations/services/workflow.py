@@ -25,7 +25,7 @@ from ..choices import SYSTEM, TRANSITIONS, Action, Procedure
 from ..models import Declaration, DeclarationContainer, DeclarationItem, ReferenceSequence, SupportingDocument
 from ..models.declaration import lane_queue_rank
 from .access import require_trader
-from .drafts import declaration_container_values, declaration_header, declaration_item_values
+from .drafts import declaration_container_values, declaration_header, declaration_item_values, draft_write
 from .summary import PUBLIC_SUMMARY_FIELDS, declaration_public_summary
 from .validation import ReferenceTables, declaration_errors
 
@@ -225,7 +225,22 @@ def declaration_submit(*, actor: User, declaration_id: int) -> Declaration:
 
     Returns the declaration with its items and containers loaded (what the API answers with).
     """
-    declaration = _locked_for_trader(actor, declaration_id)
+    return _submit(_locked_for_trader(actor, declaration_id), actor)
+
+
+@transaction.atomic
+def declaration_file(*, actor: User, header: dict, items: list[dict] = (), containers: list[dict] = ()) -> Declaration:
+    """Create a declaration and submit it in one transaction: what a trader's system does that files complete ones.
+
+    The draft's checks, then submit's, each as the two calls make them; if either refuses,
+    nothing is stored. The history records the creation and the submission, as for a draft
+    submitted later. Returns the declaration with its items and containers loaded.
+    """
+    return _submit(draft_write(actor=actor, header=header, items=items, containers=containers), actor)
+
+
+def _submit(declaration: Declaration, actor: User) -> Declaration:
+    """Submit a declaration the caller has locked or has just written, with its items and containers loaded."""
     target = _check_allowed(declaration, Action.SUBMIT, actor)
     _raise_if_incomplete(declaration)
     # Queued first: the reference counter and the ledger's head, taken next, stay locked until commit.

@@ -36,7 +36,7 @@ SIMULATED_SECONDS = 10
 # Not measured: 2,000 declared containers (as many as the load day keeps for its terminals) at 50 submissions/s.
 WARM_UP_SECONDS = 20
 TARGET_CORES = 2  # the machine
-# Requests per second of the target, by kind (a declaration is created and submitted; a round is a person's).
+# Requests per second of the target, by kind (a declaration is filed, ``load_mix.FILING``; a round is a person's).
 PER_SECOND = {
     "declaration": load_mix.TRADERS * load_mix.TRADER_TASKS_PER_SECOND * 10 / 11,
     "financing request": load_mix.TRADERS * load_mix.TRADER_TASKS_PER_SECOND / 11,
@@ -54,9 +54,11 @@ How the cost figures are taken (`tests/benchmarks/bench_cost.py`, requests from 
 - **the mix**: the load day's requests, built by the same functions `load_day` sends over HTTP, sent here
   through Django's test client with the production middleware and token or session log-in, at the
   target's proportions per second: {", ".join(f"{count:g} {kind}" for kind, count in PER_SECOND.items())}
-  (a declaration is its create and its submit; an officer round is the queue page, the queue list filtered
-  to the load's trader and "under review", one declaration's page and a release; a bank round is the list,
-  one request and an approval). {SIMULATED_SECONDS} simulated seconds per round, the kinds spread evenly over them;
+  (a declaration is filed in one call, `POST /api/v1/declarations?submit=true`, or with
+  `LOAD_FILING=two-calls` created and then submitted, as before that call existed — this run:
+  {load_mix.FILING}; an officer round is the queue page, the queue list filtered to the load's trader and
+  "under review", one declaration's page and a release; a bank round is the list, one request and an
+  approval). {SIMULATED_SECONDS} simulated seconds per round, the kinds spread evenly over them;
   every `VERIFICATION_DEBOUNCE_SECONDS` simulated seconds the worker's pass (`declarations_verify_queued`
   until nothing is due; what was queued is made due, as the debounce would by then) verifies what the
   requests queued. {ROUNDS} rounds one after the other, medians, after {WARM_UP_SECONDS} simulated seconds not
@@ -170,8 +172,12 @@ class Day:
 
     def declaration(self):
         body = load_mix.declaration_body()
-        pk = self._post(self.trader, "trader: create declaration", "/api/v1/declarations", body).json()["id"]
-        self._post(self.trader, "trader: submit declaration", f"/api/v1/declarations/{pk}/submit", None)
+        if load_mix.FILING == "one-call":
+            path = f"{load_mix.DECLARATIONS_PATH}?submit=true"
+            pk = self._post(self.trader, load_mix.FILE_DECLARATION, path, body).json()["id"]
+        else:
+            pk = self._post(self.trader, load_mix.CREATE_DECLARATION, load_mix.DECLARATIONS_PATH, body).json()["id"]
+            self._post(self.trader, load_mix.SUBMIT_DECLARATION, f"{load_mix.DECLARATIONS_PATH}/{pk}/submit", None)
         self.declared.extend(container["number"] for container in body["containers"])
         self.pledgeable.append(pk)
 
@@ -342,7 +348,10 @@ def _figures(meters: list[dict]) -> list[dict]:
             }
         )
     verified = [meter["count"]["verified"] for meter in meters]
-    submitted = [meter["count"]["trader: submit declaration"] for meter in meters]
+    submitted = [
+        meter["count"].get(load_mix.FILE_DECLARATION, 0) + meter["count"].get(load_mix.SUBMIT_DECLARATION, 0)
+        for meter in meters
+    ]
     per_verification = [
         (meter["python"]["worker: verification pass"] + meter["database"].get("worker: verification pass", 0))
         / max(1, meter["count"]["verified"])

@@ -46,10 +46,15 @@ from .load_mix import (  # noqa: E402
     BANK_ROUNDS_PER_SECOND,
     CARRIER_CALLS_PER_SECOND,
     CARRIERS,
+    CREATE_DECLARATION,
+    DECLARATIONS_PATH,
     DECLARED_SHARE,
+    FILE_DECLARATION,
+    FILING,
     LINES_PER_MANIFEST,
     MANIFESTS_PER_CALL,
     OFFICERS,
+    SUBMIT_DECLARATION,
     SUPERVISORS,
     TERMINAL_CALLS_PER_SECOND,
     TERMINALS,
@@ -109,7 +114,7 @@ class ApiUser(FastHttpUser):
 
 
 class Trader(ApiUser):
-    """A trader's system: creates and submits declarations; now and then asks for pre-shipment financing."""
+    """A trader's system: files declarations (``load_mix.FILING``); now and then asks for pre-shipment financing."""
 
     username = "load.trader"  # its own organisation: officers filter the queue to it
     wait_time = poisson_throughput(TRADER_TASKS_PER_SECOND)  # main() scales the three systems' rates
@@ -118,12 +123,18 @@ class Trader(ApiUser):
     @task(10)
     def declare(self):
         body = declaration_body()
-        created = self.post_json("/api/v1/declarations", body, name="trader: create declaration")
-        if created is None:
-            return
-        pk = created.json()["id"]
-        if self.post_json(f"/api/v1/declarations/{pk}/submit", None, name="trader: submit declaration") is None:
-            return
+        if FILING == "one-call":
+            filed = self.post_json(f"{DECLARATIONS_PATH}?submit=true", body, name=FILE_DECLARATION)
+            if filed is None:
+                return
+            pk = filed.json()["id"]
+        else:
+            created = self.post_json(DECLARATIONS_PATH, body, name=CREATE_DECLARATION)
+            if created is None:
+                return
+            pk = created.json()["id"]
+            if self.post_json(f"{DECLARATIONS_PATH}/{pk}/submit", None, name=SUBMIT_DECLARATION) is None:
+                return
         accepted["submissions"] += 1
         declared_containers.extend(container["number"] for container in body["containers"])
         pledgeable.append(pk)

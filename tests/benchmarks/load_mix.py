@@ -10,6 +10,7 @@ terminals × 250 records + 2 POSTs/s × 5 manifests × (1 + 40 lines) = 2,060 lo
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,19 @@ TRADERS, TERMINALS, CARRIERS = 10, 3, 1  # systems of each kind (the locust user
 # one request, a decision) BANK_ROUNDS_PER_SECOND times a second each, as a Poisson process.
 OFFICERS, SUPERVISORS, BANK_OFFICERS = 6, 2, 2
 BANK_ROUNDS_PER_SECOND = 0.5
+# How a trader's system sends a declaration: "one-call" files it complete (``POST /declarations?submit=true``,
+# created and submitted in one transaction), as a system that holds the whole declaration does; "two-calls"
+# creates a draft and then submits it (the load of the sessions before filing in one call existed, kept to
+# compare the two). ``LOAD_FILING`` in the environment chooses; ``bench_load`` and ``bench_cost`` pass it on
+# to their children.
+FILINGS = ("one-call", "two-calls")
+FILING = os.environ.get("LOAD_FILING") or FILINGS[0]
+if FILING not in FILINGS:
+    raise SystemExit(f"LOAD_FILING={FILING!r}: expected one of {', '.join(FILINGS)}")
+FILE_DECLARATION = "trader: file declaration"  # the request kinds' names, as locust and bench_cost report them
+CREATE_DECLARATION = "trader: create declaration"
+SUBMIT_DECLARATION = "trader: submit declaration"
+DECLARATIONS_PATH = "/api/v1/declarations"
 DECLARED_SHARE = 0.25  # of a terminal's records, the share about containers of declarations just submitted
 BANK_DECISION = {
     "action": "approve",

@@ -13,7 +13,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from declarations.choices import Status
-from declarations.models import Declaration, DeclarationContainer, DeclarationItem, SupportingDocument
+from declarations.models import (
+    Declaration,
+    DeclarationContainer,
+    DeclarationItem,
+    SupportingDocument,
+    VerificationRequest,
+)
 from declarations.services import declaration_create_draft, declaration_submit
 from tests import factories
 
@@ -408,6 +414,99 @@ def test_an_invalid_update_leaves_the_stored_draft_as_it_was(api):
     assert api.get(f"{URL}/{created['id']}").json() == created
 
 
+# --- filing in one call (?submit=true) --------------------------------------------------------------------
+
+
+def file(api, payload=None, *, submit="true", **kwargs):
+    body = payload if payload is not None else factories.declaration_payload()
+    return api.post(f"{URL}?submit={submit}", body, format="json", **kwargs)
+
+
+def test_a_complete_declaration_is_filed_in_one_call(api, trader):
+    response = file(api, factories.declaration_payload(items=2, containers=2))
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "submitted" and re.fullmatch(r"CNSUD-\d{4}-\d{6}", body["reference"])
+    assert body["allowed_actions"] == ["cancel"] and body["submitted_at"] is not None
+    assert body == api.get(f"{URL}/{body['id']}").json()
+    declaration = Declaration.objects.get(pk=body["id"])
+    assert declaration.declarant_id == trader.organisation_id and declaration.created_by == trader
+    assert declaration.items.count() == 2 and declaration.containers.count() == 2
+    # The timeline says what happened: created, then submitted, both by the trader.
+    timeline = api.get(f"{URL}/{body['id']}", {"include": "history"}).json()["history"]
+    assert [(entry["change"], entry["status"], entry["by"]) for entry in timeline] == [
+        ("created", "draft", trader.username),
+        ("submit", "submitted", trader.username),
+    ]
+    assert VerificationRequest.objects.filter(declaration_id=body["id"]).exists()
+
+
+def test_filing_numbers_follow_the_submitted_ones(api, trader):
+    first = submitted(trader)
+
+    filed = file(api).json()
+
+    assert int(filed["reference"].rsplit("-", 1)[1]) == int(first.reference.rsplit("-", 1)[1]) + 1
+
+
+FILING_RULES = [
+    *SUBMIT_RULES,
+    ({"containers": []}, "containers", "lists its containers"),
+    ({"consignee_country": "XX"}, "consignee_country", "not an ISO 3166 country code"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "words"), FILING_RULES, ids=[rule[1] for rule in FILING_RULES])
+def test_filing_checks_what_submit_checks_and_stores_nothing(api, trader, changes, field, words):
+    submitted(trader)  # the port-year counter exists: a refused filing must not move it
+    payload = factories.declaration_payload()
+    payload.update(changes)
+
+    response = file(api, payload)
+
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["fields"], response.json()
+    assert words.lower() in " ".join(response.json()["fields"][field]).lower()
+    assert Declaration.objects.count() == 1 and Declaration.history.count() == 2  # the first one's only
+    assert DeclarationItem.objects.count() == 1 and DeclarationContainer.objects.count() == 1
+    assert int(file(api).json()["reference"].rsplit("-", 1)[1]) == 2
+
+
+def test_a_bad_submit_parameter_names_it_and_stores_nothing(api):
+    response = file(api, submit="perhaps")
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["submit"]
+    assert Declaration.objects.count() == 0
+
+
+def test_submit_false_creates_a_draft(api):
+    response = file(api, submit="false")
+
+    assert response.status_code == 201 and response.json()["status"] == "draft"
+
+
+def test_customs_may_not_file(trader):
+    officer = factories.customs_officer(ports=("CNSUD",))
+
+    response = file(client_for(officer))
+
+    assert response.status_code == 403 and Declaration.objects.count() == 0
+
+
+def test_a_retried_filing_with_the_same_key_files_one_declaration(api):
+    payload = factories.declaration_payload()
+
+    first = file(api, payload, HTTP_IDEMPOTENCY_KEY="file-1")
+    retry = file(api, copy.deepcopy(payload), HTTP_IDEMPOTENCY_KEY="file-1")
+    as_draft = create(api, copy.deepcopy(payload), HTTP_IDEMPOTENCY_KEY="file-1")
+
+    assert first.status_code == retry.status_code == 201 and retry.json() == first.json()
+    assert as_draft.status_code == 422  # the same key for another request (a draft, not a filing)
+    assert Declaration.objects.count() == 1
+
+
 # --- documents ---------------------------------------------------------------------------------------------
 
 
@@ -606,6 +705,10 @@ def test_the_detail_costs_the_same_queries_whatever_the_number_of_lines(api, tra
 # 6 + 12, of which 2 + 2 are the savepoints of the test's transaction. SQLite takes three queries for a
 # reference number where PostgreSQL takes one (an upsert), and two for a verification request.
 CREATE_AND_SUBMIT_QUERIES = {"postgresql": (6, 12), "sqlite": (6, 18)}
+# ``POST /declarations?submit=true`` for the same declaration: the create's writes and the submit's,
+# without the submit's locked read of what the create has just written (row, items, containers,
+# documents) and its own savepoint.
+FILING_QUERIES = {"postgresql": 12, "sqlite": 18}
 
 
 def _counted(callable_) -> tuple[object, int]:
@@ -625,6 +728,15 @@ def test_create_and_submit_cost_a_pinned_number_of_queries(api, trader):
     assert submitted_response.status_code == 200, submitted_response.json()
 
     assert (create_queries, submit_queries) == expected
+
+
+def test_filing_costs_a_pinned_number_of_queries(api, trader):
+    submitted(trader)
+
+    filed, queries = _counted(lambda: file(api, factories.declaration_payload(items=5, containers=2)))
+
+    assert filed.status_code == 201, filed.json()
+    assert queries == FILING_QUERIES[connection.vendor]
 
 
 def test_create_and_submit_answer_what_reading_the_declaration_returns(api):
