@@ -79,7 +79,8 @@ How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `test
   runs 24 users against the portal over HTTP on loopback. Each system starts its calls as a Poisson
   process (random gaps, as independent callers' arrive; `load_day.poisson_throughput`) at a rate such
   that together they offer the issue's target: 10 trader systems of one trader organisation kept for
-  the load (`POST /api/v1/declarations` with 3 items and 2 containers, then `…/submit`, 5
+  the load (`POST /api/v1/declarations?submit=true`: a declaration with 3 items and 2 containers filed
+  in one call — with `LOAD_FILING=two-calls` created, then `…/submit` —, 5
   declarations/s each = 50/s; one time in eleven a pre-shipment financing request pledging a
   declaration just submitted), 3 terminal systems (container events and sensor readings, 250 per
   bulk POST, 2.2 POSTs/s each), 1 barge line (5 manifests of 40 bills of lading per POST, 2/s) — about
@@ -176,6 +177,13 @@ target, the access log of gunicorn giving each request's time in the server besi
   → 390, 310 ms**, Celery **0.45, 0.43 → 0.34, 0.33 cores** (the web processes took what it freed: 0.78
   → 0.86); records accepted ~2,000/s on both. `bench_cost` puts the verifications at 6.4 → 4.3 per
   submission.
+- **filing in one call** (2026-11-21, sixth session; `run_configuration(2, 2)` at the full load, the trader
+  systems creating and then submitting (`LOAD_FILING=two-calls`) and filing in one call alternating, 5 rounds,
+  18:57–19:08 UTC): submissions accepted **26.2, 15.2, 14.8, 17.0, 15.7 → 25.0, 21.8, 25.8, 27.7, 21.1/s**
+  (medians 15.7 → 25.0; within each round 0.95–1.74×), records accepted 1,900–2,200/s on both; the officer p95
+  **400, 570, 550, 590, 610 → 600, 740, 760, 740, 700 ms**: with everything on one server, the pages wait
+  behind the more declarations the same two workers now take. `bench_cost`: 22–24 → 16–17 ms of CPU per
+  declaration.
 """
 NOTES = NOTES_INTRODUCTION
 
