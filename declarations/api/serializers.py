@@ -181,7 +181,7 @@ class CreateQuerySerializer(serializers.Serializer):
         default=False,
         help_text="`true` files the declaration at once: it is created and submitted in one transaction, "
         "checked as submit checks it (every required field), and nothing is stored if anything is wrong. "
-        "For systems that file complete declarations; a draft is one call less than create and submit.",
+        "For systems that file complete declarations: one call instead of a create and a submit.",
     )
 
 

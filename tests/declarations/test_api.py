@@ -707,7 +707,7 @@ def test_the_detail_costs_the_same_queries_whatever_the_number_of_lines(api, tra
 CREATE_AND_SUBMIT_QUERIES = {"postgresql": (6, 12), "sqlite": (6, 18)}
 # ``POST /declarations?submit=true`` for the same declaration: the create's writes and the submit's,
 # without the submit's locked read of what the create has just written (row, items, containers,
-# documents) and its own savepoint.
+# documents) and the submit request's savepoint (two statements).
 FILING_QUERIES = {"postgresql": 12, "sqlite": 18}
 
 
