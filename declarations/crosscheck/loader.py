@@ -1,5 +1,6 @@
 """Build evidence bundles from the database: a constant number of queries per batch of declarations."""
 
+import dataclasses
 from collections import defaultdict
 from datetime import timedelta
 
@@ -36,12 +37,13 @@ EVIDENCE_LOOKBACK = timedelta(days=7)
 LIVE = [status for status in Status.values if status not in (Status.DRAFT, Status.CANCELLED, Status.REJECTED)]
 
 
-# The goods' values the rules read, in ``_item_facts``'s order: the declaration, the line, then the input's fields.
+# The goods' values the rules read: the declaration, the line, then the input's fields (``ItemFacts`` has their names).
 ITEM_COLUMNS = (
     "declaration_id",
     "line_number",
     *(DeclarationItem._meta.get_field(name).attname for name in ITEM_FIELDS),
 )
+CONTAINER_COLUMNS = ("declaration_id", *(field.name for field in dataclasses.fields(ContainerFacts)))
 HS_CODE_COLUMNS = (
     "code",
     "parent_id",
@@ -81,21 +83,13 @@ def _sensitivity(code: str, rows: dict[str, tuple]) -> tuple[str, str]:
     return "", ""
 
 
-def _item_facts(row: tuple, hs_codes: dict[str, tuple]) -> ItemFacts:
-    _declaration_id, line, code, description, origin, quantity, unit, packages, gross, net, value = row
-    reason, note = _sensitivity(code, hs_codes)
-    _code, _parent, _reason, _note, value_min, value_max, value_unit = hs_codes[code]
+def _item_facts(line: int, values: dict, hs_codes: dict[str, tuple]) -> ItemFacts:
+    """``values``: the item's ``ITEM_FIELDS`` by name."""
+    reason, note = _sensitivity(values["hs_code"], hs_codes)
+    _code, _parent, _reason, _note, value_min, value_max, value_unit = hs_codes[values["hs_code"]]
     return ItemFacts(
         line=line,
-        hs_code=code,
-        description=description,
-        origin_country=origin,
-        quantity=quantity,
-        unit=unit,
-        packages=packages,
-        gross_mass=gross,
-        net_mass=net,
-        value=value,
+        **values,
         sensitive_reason=reason,
         sensitive_note=note,
         unit_value_min=value_min,
@@ -104,13 +98,9 @@ def _item_facts(row: tuple, hs_codes: dict[str, tuple]) -> ItemFacts:
     )
 
 
-def evidence_bundles(declaration_ids: list[int]) -> dict[int, EvidenceBundle]:
-    """Bundles for the given declarations (missing ids are left out); about ten queries whatever the batch size."""
-    return evidence_bundles_of(list(Declaration.objects.filter(pk__in=declaration_ids)))
-
-
 def evidence_bundles_of(declarations: list[Declaration]) -> dict[int, EvidenceBundle]:
     """Bundles for declarations the caller has just read (and locked), by id; they are not read again.
+    About ten queries whatever the number of declarations.
 
     Their goods and containers, the evidence and the HS codes' reference values are read as tuples, not
     model instances: a verification builds its facts from values only.
@@ -119,18 +109,19 @@ def evidence_bundles_of(declarations: list[Declaration]) -> dict[int, EvidenceBu
         return {}
     reference_ports_attach(declarations)
     ids = [declaration.pk for declaration in declarations]
-    item_rows = list(
-        DeclarationItem.objects.filter(declaration_id__in=ids).order_by("line_number").values_list(*ITEM_COLUMNS)
-    )
-    hs_codes = _hs_code_rows({row[2] for row in item_rows})
+    item_rows = [
+        (declaration_id, line, dict(zip(ITEM_FIELDS, values, strict=True)))
+        for declaration_id, line, *values in DeclarationItem.objects.filter(declaration_id__in=ids)
+        .order_by("line_number")
+        .values_list(*ITEM_COLUMNS)
+    ]
+    hs_codes = _hs_code_rows({values["hs_code"] for _declaration_id, _line, values in item_rows})
     items = defaultdict(list)
-    for row in item_rows:
-        items[row[0]].append(_item_facts(row, hs_codes))
+    for declaration_id, line, values in item_rows:
+        items[declaration_id].append(_item_facts(line, values, hs_codes))
     containers = defaultdict(list)
     for declaration_id, *values in (
-        DeclarationContainer.objects.filter(declaration_id__in=ids)
-        .order_by("id")
-        .values_list("declaration_id", "number", "size_type", "seal_number", "temperature_min", "temperature_max")
+        DeclarationContainer.objects.filter(declaration_id__in=ids).order_by("id").values_list(*CONTAINER_COLUMNS)
     ):
         containers[declaration_id].append(ContainerFacts(*values))
     documents = {d.transport_document_number for d in declarations if d.transport_document_number}

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from declarations.crosscheck.loader import evidence_bundles
-from declarations.models import DeclarationItem
+from declarations.crosscheck.loader import evidence_bundles_of
+from declarations.models import Declaration, DeclarationItem
 from portal.choices import SensitiveReason
 from portal.models import HSCode
 
@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def item_facts(declaration):
-    return evidence_bundles([declaration.pk])[declaration.pk].declaration.items
+    """The goods' facts of the declaration as stored now (read afresh, as a verification locks and reads it)."""
+    return evidence_bundles_of([Declaration.objects.get(pk=declaration.pk)])[declaration.pk].declaration.items
 
 
 def test_an_item_has_the_sensitivity_of_its_nearest_flagged_ancestor_and_its_own_reference_values(draft):
