@@ -91,7 +91,8 @@ Changes measured with it (`python -m tests.benchmarks cost`, 2026-11-21):
   re-verified in batches of 100), Python 0.98 → 0.58 ms and PostgreSQL 0.25 → 0.16 ms each.
 - **filing in one call**: `POST /api/v1/declarations?submit=true` creates and submits in one request and
   one transaction, without the submit's locked re-read of what the create has just written. Two calls
-  and one call alternating, two runs each (`LOAD_FILING=two-calls` then the default, 2026-11-21, a slow
+  and one call alternating, two runs each (`LOAD_FILING=two-calls python -m tests.benchmarks cost`, then
+  without the variable, twice, 2026-11-21, a slow
   hour: the same code cost 2.09 cores in the previous session's run): CPU per declaration **24.35 and
   22.13 → 17.29 and 15.79 ms** (−29%; Python 16.4/14.8 → 12.4/11.2 ms, PostgreSQL 8.0/7.4 → 4.9/4.6 ms;
   13 queries instead of 7 + 13), all in all **2.48 and 2.31 → 2.15 and 2.02 cores**. The load's trader

@@ -177,9 +177,11 @@ target, the access log of gunicorn giving each request's time in the server besi
   → 390, 310 ms**, Celery **0.45, 0.43 → 0.34, 0.33 cores** (the web processes took what it freed: 0.78
   → 0.86); records accepted ~2,000/s on both. `bench_cost` puts the verifications at 6.4 → 4.3 per
   submission.
-- **filing in one call** (2026-11-21, sixth session; `run_configuration(2, 2)` at the full load, the trader
-  systems creating and then submitting (`LOAD_FILING=two-calls`) and filing in one call alternating, 5 rounds,
-  18:57–19:08 UTC): submissions accepted **26.2, 15.2, 14.8, 17.0, 15.7 → 25.0, 21.8, 25.8, 27.7, 21.1/s**
+- **filing in one call** (2026-11-21, sixth session; `python -m tests.benchmarks.compare_filing 5`:
+  `run_configuration(2, 2)` at the full load, the trader systems creating and then submitting
+  (`LOAD_FILING=two-calls`) and filing in one call alternating, 5 rounds, 18:57–19:08 UTC, taken with the
+  same loop by hand before it was kept as that module; one round with the module at 19:40: 26.1 → 31.9/s,
+  p95 530 → 600 ms): submissions accepted **26.2, 15.2, 14.8, 17.0, 15.7 → 25.0, 21.8, 25.8, 27.7, 21.1/s**
   (medians 15.7 → 25.0; within each round 0.95–1.74×), records accepted 1,900–2,200/s on both; the officer p95
   **400, 570, 550, 590, 610 → 600, 740, 760, 740, 700 ms**: with everything on one server, the pages wait
   behind the more declarations the same two workers now take. `bench_cost`: 22–24 → 16–17 ms of CPU per
