@@ -101,12 +101,25 @@ def table(figures: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def cpu_model() -> str:
+    """The processor's name (Linux: ``/proc/cpuinfo``): sessions run on machines of the same size but not the
+    same speed, so figures of different runs are compared knowing which processor took them."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _colon, value = line.partition(":")
+            if key.strip() == "model name" and value.strip():
+                return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or "processor unknown"
+
+
 def write_docs(results: dict[str, list[dict]], notes: dict[str, str], elapsed: float) -> None:
     DOCS.mkdir(exist_ok=True)
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     machine = (
-        f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs ({cpu_model()}), Python "
         f"{platform.python_version()}; load average at the end of the run {load}"
     )
     previous, previous_notes = {}, {}
