@@ -63,6 +63,7 @@ CONFIGURATIONS = [(1, 1, 0), (2, 1, 0), (1, 2, 0), (2, 2, 0), (SIZED_WEB, 2, 0),
 API_NICE = 10  # the API server's and Celery's nice value when the officers' pages have their own server
 DRAIN_DECLARATIONS = int(os.environ.get("BENCH_LOAD_DRAIN_DECLARATIONS", "3000"))  # queued at once, per round
 CAPACITY_STEPS = int(os.environ.get("BENCH_LOAD_CAPACITY_STEPS", "4"))  # bisection runs of the capacity search
+CAPACITY_CEILING = 2.0  # the capacity search looks this far beyond the target when the full load is sustained
 SUSTAINED = 0.95  # a rate is sustained when at least this share of what arrived is accepted
 USERNAMES = ["load.trader", "terminal", "carrier", "officer.shunde", "supervisor", "bank.gbtb"]
 LOAD_TRADER = "Load-day trader Co., Ltd."  # the load's declarant: no other data in the bench database is its
@@ -106,10 +107,11 @@ How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `test
   workers for the pages. On one server an officer's
   page waits behind whatever API calls the sync workers are busy with.
 - **capacity**: on the configuration that accepted the most submissions at the full load, and on
-  the one with the officers' pages apart, unless it sustained the whole target, the load is scaled down (the traders', terminals' and carrier's rates
-  together; officers and bank officers keep their pace) and the largest share of it that
-  configuration sustains is bisected in {CAPACITY_STEPS} runs
-  (`BENCH_LOAD_CAPACITY_STEPS`): sustained means at least {SUSTAINED:.0%} of the submissions and records
+  the one with the officers' pages apart, the load is scaled (the traders', terminals' and carrier's rates
+  together; officers and bank officers keep their pace) and the largest share of the target that
+  configuration sustains is bisected in {CAPACITY_STEPS} runs (`BENCH_LOAD_CAPACITY_STEPS`): between 0 and 1
+  when a run at the full load was not sustained, between 1 and {CAPACITY_CEILING:g} when all were (so the
+  figure says how far beyond the target one machine goes, up to {CAPACITY_CEILING:g}× it); sustained means at least {SUSTAINED:.0%} of the submissions and records
   that arrived accepted (arrived: the run's Poisson draw of the offered rates, counted from the planned
   call times in the measured window) with the officers' pages at p95 ≤ {TARGET_OFFICER_P95} ms. One run per step: the
   note lists every step.
@@ -723,10 +725,13 @@ def sustains(result: dict) -> bool:
     )
 
 
-def capacity_search(web: int, workers: int, pages: int) -> tuple[float, list[dict]]:
+def capacity_search(
+    web: int, workers: int, pages: int, *, low: float = 0.0, high: float = 1.0
+) -> tuple[float, list[dict]]:
     """The largest share of the target load (traders', terminals' and carrier's rates scaled together; people
-    at their pace) that the configuration sustains, bisected over ``CAPACITY_STEPS`` runs between 0 and 1."""
-    low, high, tried = 0.0, 1.0, []
+    at their pace) that the configuration sustains, bisected over ``CAPACITY_STEPS`` runs between ``low`` (known
+    to be sustained, or 0) and ``high``; with ``tried`` every run of the search."""
+    tried = []
     for step in range(1, CAPACITY_STEPS + 1):
         scale = round((low + high) / 2, 4)
         print(f"   capacity step {step}/{CAPACITY_STEPS}: {scale:.0%} of the target load", file=sys.stderr, flush=True)
@@ -776,12 +781,15 @@ def run() -> list[dict]:
         # The capacity is searched on the configuration that accepted the most submissions at the full load,
         # and on the one with the officers' pages apart (the officers' p95 is what gives out first).
         best = max(CONFIGURATIONS, key=lambda key: median(map(submissions, results[key])))
-        capacities = []
+        capacities, searched = [], []
         for key in dict.fromkeys([best, CONFIGURATIONS[-1]]):
-            if all(map(sustains, results[key])):
-                capacities.append((1.0, results[key]))
+            if all(map(sustains, results[key])):  # the whole target: how far beyond it?
+                share, tried = capacity_search(*key, low=1.0, high=CAPACITY_CEILING)
+                capacities.append((share, results[key] + tried))
             else:
-                capacities.append(capacity_search(*key))
+                share, tried = capacity_search(*key)
+                capacities.append((share, tried))
+            searched += tried
         print("   verification queue drained by 1 and 2 Celery processes", file=sys.stderr, flush=True)
         drained = drain_figures()
     finally:
@@ -829,11 +837,8 @@ def run() -> list[dict]:
         for key, runs in results.items()
         if meets_targets(median(map(submissions, runs)), median(map(records, runs)), median(map(officer_p95, runs)))
     ]
-    runs_met = sum(
-        meets_targets(submissions(result), records(result), officer_p95(result))
-        for runs in results.values()
-        for result in runs
-    )
+    every_run = [result for runs in results.values() for result in runs] + searched
+    runs_met = sum(meets_targets(submissions(result), records(result), officer_p95(result)) for result in every_run)
     figures.append(
         {
             "name": "issue target: 50 submissions/s and 2,000 records/s at once, officer p95 ≤ 300 ms",
@@ -847,7 +852,7 @@ def run() -> list[dict]:
                 if met
                 else "not met by the medians of any configuration on this shared 2-CPU machine"
             )
-            + f"; single runs meeting all three: {runs_met} of {sum(map(len, results.values()))}",
+            + f"; single runs meeting all three (the capacity searches' included): {runs_met} of {len(every_run)}",
         }
     )
     NOTES = NOTES_INTRODUCTION + "\n" + "\n".join(kinds_table(runs) for runs in results.values())
