@@ -188,6 +188,12 @@ target, the access log of gunicorn giving each request's time in the server besi
   **400, 570, 550, 590, 610 → 600, 740, 760, 740, 700 ms**: with everything on one server, the pages wait
   behind the more declarations the same two workers now take. `bench_cost`: 22–24 → 16–17 ms of CPU per
   declaration.
+- **another machine** (2026-11-21, seventh session; `make bench` at 20:17 and `python -m tests.benchmarks load`
+  at 20:37 UTC, AMD EPYC, 2 CPUs): `bench_cost` measured about half the CPU per request of the earlier
+  sessions' machine (0.93–0.97 cores for the target's requests against 2.0–2.15), and every configuration took
+  the full target on 1.2–1.5 cores. The capacity search stopped at 1 then; it now looks beyond the target
+  when the full load is sustained (up to 2×): 1.5× sustained on 4 web × 2 Celery and with the pages apart. A
+  scale-out ratio is held to > 1 only where the smaller configuration fell short of what arrived.
 """
 NOTES = NOTES_INTRODUCTION
 
