@@ -72,7 +72,7 @@ TARGET_SUBMISSIONS, TARGET_RECORDS, TARGET_OFFICER_P95 = 50, 2000, 300
 OFFICER_ROUND_SECONDS = 4  # each officer's round: a person reads a declaration before deciding it
 OFFICER_PAGES = ("officer: queue page", "officer: queue list, filtered", "officer: declaration page")
 
-RUNS = len(CONFIGURATIONS) * REPEATS + 2 * CAPACITY_STEPS
+RUNS = len(CONFIGURATIONS) * REPEATS + 3 * CAPACITY_STEPS
 NOTES_INTRODUCTION = f"""
 How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `tests/benchmarks/load_day.py`):
 
@@ -106,15 +106,17 @@ How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `test
   the people's pages, as a smaller CPU weight of their containers would) and a second gunicorn of 2
   workers for the pages. On one server an officer's
   page waits behind whatever API calls the sync workers are busy with.
-- **capacity**: on the configuration that accepted the most submissions at the full load, and on
-  the one with the officers' pages apart, the load is scaled (the traders', terminals' and carrier's rates
-  together; officers and bank officers keep their pace) and the largest share of the target that
-  configuration sustains is bisected in {CAPACITY_STEPS} runs (`BENCH_LOAD_CAPACITY_STEPS`): between 0 and 1
-  when a run at the full load was not sustained, between 1 and {CAPACITY_CEILING:g} when all were (so the
-  figure says how far beyond the target one machine goes, up to {CAPACITY_CEILING:g}× it); sustained means at least {SUSTAINED:.0%} of the submissions and records
-  that arrived accepted (arrived: the run's Poisson draw of the offered rates, counted from the planned
-  call times in the measured window) with the officers' pages at p95 ≤ {TARGET_OFFICER_P95} ms. One run per step: the
-  note lists every step.
+- **capacity**: on the smallest configuration (1 × 1: where the scale-out starts), on the one that
+  accepted the most submissions at the full load, and on the one with the officers' pages apart, the
+  load is scaled (the traders', terminals' and carrier's rates together; officers and bank officers keep
+  their pace) and the largest share of the target that configuration sustains is bisected in
+  {CAPACITY_STEPS} runs (`BENCH_LOAD_CAPACITY_STEPS`): between 0 and 1 when a run at the full load was
+  not sustained, between 1 and {CAPACITY_CEILING:g} when all were (so the figure says how far beyond the
+  target one machine goes, up to {CAPACITY_CEILING:g}× it). Sustained means at least {SUSTAINED:.0%} of the
+  submissions and records that arrived accepted (arrived: the run's Poisson draw of the offered rates,
+  counted from the planned call times in the measured window) with the officers' pages at p95 ≤
+  {TARGET_OFFICER_P95} ms. One run per step: the note lists every step. The scale-out figures are the
+  larger configurations' capacities over the smallest's.
 - **verification capacity**: during the day the worker verifies what arrives (its backlog stays
   small), so its rate is a count, not a capacity. The capacity of 1 and 2 Celery processes is
   measured apart, with no HTTP load: {DRAIN_DECLARATIONS:,} declarations of the load's trader are
@@ -628,7 +630,9 @@ def configuration_figures(runs: list[dict]) -> list[dict]:
             "target": f"≥ {TARGET_SUBMISSIONS}/s",
             "ok": submitted >= TARGET_SUBMISSIONS,
             "repeats": count,
-            "note": spread(map(submissions, runs)) + f"; {runs[0]['offered_per_second']['submissions']:.0f}/s offered",
+            "note": spread(map(submissions, runs))
+            + f"; {runs[0]['offered_per_second']['submissions']:.0f}/s offered, arrived (the runs' Poisson draws) "
+            + ", ".join(f"{run['arrived_per_second']['submissions']:.1f}" for run in runs),
         },
         {
             "name": f"{name}: logistics records accepted",
@@ -638,7 +642,8 @@ def configuration_figures(runs: list[dict]) -> list[dict]:
             "ok": accepted >= TARGET_RECORDS,
             "repeats": count,
             "note": spread(map(records, runs), 0) + "; container events, sensor readings, manifests and their lines, "
-            f"{runs[0]['offered_per_second']['logistics records']:,.0f}/s offered",
+            f"{runs[0]['offered_per_second']['logistics records']:,.0f}/s offered, arrived "
+            + ", ".join(f"{run['arrived_per_second']['logistics records']:,.0f}" for run in runs),
         },
         {
             "name": f"{name}: officer page p95",
@@ -786,6 +791,21 @@ def capacity_figure(share: float, tried: list[dict]) -> dict:
     }
 
 
+def scale_out_figure(key, capacity: tuple[float, list[dict]], smallest: tuple[float, list[dict]]) -> dict:
+    """How far the scale-out took the load one machine sustains: a configuration's capacity (its share and the
+    runs that found it) over the smallest configuration's."""
+    (share, tried), (base, base_tried) = capacity, smallest
+    return {
+        "name": f"scale-out: share of the target sustained, {label(key)} / {label(CONFIGURATIONS[0])}",
+        "value": round(share / base, 2) if base else 0.0,
+        "unit": "×",
+        "target": "> 1",
+        "ok": bool(base) and share > base,
+        "repeats": len(tried) + len(base_tried),
+        "note": f"{share:.2f} / {base:.2f} of the target (the capacity searches above)",
+    }
+
+
 def run() -> list[dict]:
     global NOTES  # noqa: PLW0603 — the runner reads NOTES after run(); it gets the per-kind tables of this run
     use_bench_queue()
@@ -796,17 +816,18 @@ def run() -> list[dict]:
             for key in CONFIGURATIONS:
                 print(f"   round {round_number}/{REPEATS}: {label(key)}", file=sys.stderr, flush=True)
                 results[key].append(run_configuration(*key))
-        # The capacity is searched on the configuration that accepted the most submissions at the full load,
-        # and on the one with the officers' pages apart (the officers' p95 is what gives out first).
+        # The capacity is searched on the smallest configuration (what one process of each kind carries: the
+        # scale-out's starting point), on the one that accepted the most submissions at the full load, and on the
+        # one with the officers' pages apart (the officers' p95 is what gives out first).
         best = max(CONFIGURATIONS, key=lambda key: median(map(submissions, results[key])))
-        capacities, searched = [], []
-        for key in dict.fromkeys([best, CONFIGURATIONS[-1]]):
+        capacities, searched = {}, []
+        for key in dict.fromkeys([CONFIGURATIONS[0], best, CONFIGURATIONS[-1]]):
             if all(map(sustains, results[key])):  # the whole target: how far beyond it?
                 share, tried = capacity_search(*key, low=1.0, high=CAPACITY_CEILING)
-                capacities.append((share, results[key] + tried))
+                capacities[key] = (share, results[key] + tried)
             else:
                 share, tried = capacity_search(*key)
-                capacities.append((share, tried))
+                capacities[key] = (share, tried)
             searched += tried
         print("   verification queue drained by 1 and 2 Celery processes", file=sys.stderr, flush=True)
         drained = drain_figures()
@@ -847,7 +868,12 @@ def run() -> list[dict]:
             sized,
             informational=True,
         ),
-        *(capacity_figure(share, tried) for share, tried in capacities),
+        *(capacity_figure(share, tried) for share, tried in capacities.values()),
+        *(
+            scale_out_figure(key, capacities[key], capacities[CONFIGURATIONS[0]])
+            for key in capacities
+            if key != CONFIGURATIONS[0]
+        ),
         *drained,
     ]
     met = [
