@@ -72,7 +72,8 @@ TARGET_SUBMISSIONS, TARGET_RECORDS, TARGET_OFFICER_P95 = 50, 2000, 300
 OFFICER_ROUND_SECONDS = 4  # each officer's round: a person reads a declaration before deciding it
 OFFICER_PAGES = ("officer: queue page", "officer: queue list, filtered", "officer: declaration page")
 
-RUNS = len(CONFIGURATIONS) * REPEATS + 3 * CAPACITY_STEPS
+CAPACITY_CONFIGURATIONS = [CONFIGURATIONS[0], CONFIGURATIONS[-2], CONFIGURATIONS[-1]]  # 1 × 1, the size, pages apart
+RUNS = len(CONFIGURATIONS) * REPEATS + len(CAPACITY_CONFIGURATIONS) * CAPACITY_STEPS
 NOTES_INTRODUCTION = f"""
 How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `tests/benchmarks/load_day.py`):
 
@@ -106,9 +107,8 @@ How the load figures are taken (`tests/benchmarks/bench_load.py`, users in `test
   the people's pages, as a smaller CPU weight of their containers would) and a second gunicorn of 2
   workers for the pages. On one server an officer's
   page waits behind whatever API calls the sync workers are busy with.
-- **capacity**: on the smallest configuration (1 × 1: where the scale-out starts), on the one that
-  accepted the most submissions at the full load, and on the one with the officers' pages apart, the
-  load is scaled (the traders', terminals' and carrier's rates together; officers and bank officers keep
+- **capacity**: on the smallest configuration (1 × 1: where the scale-out starts), on the machine's own
+  size ({SIZED_WEB} × 2) and on that size with the officers' pages apart, the load is scaled (the traders', terminals' and carrier's rates together; officers and bank officers keep
   their pace) and the largest share of the target that configuration sustains is bisected in
   {CAPACITY_STEPS} runs (`BENCH_LOAD_CAPACITY_STEPS`): between 0 and 1 when a run at the full load was
   not sustained, between 1 and {CAPACITY_CEILING:g} when all were (so the figure says how far beyond the
@@ -193,9 +193,14 @@ target, the access log of gunicorn giving each request's time in the server besi
 - **another machine** (2026-11-21, seventh session; `make bench` at 20:17 and `python -m tests.benchmarks load`
   at 20:37 UTC, AMD EPYC, 2 CPUs): `bench_cost` measured about half the CPU per request of the earlier
   sessions' machine (0.93–0.97 cores for the target's requests against 2.0–2.15), and every configuration took
-  the full target on 1.2–1.5 cores. The capacity search stopped at 1 then; it now looks beyond the target
-  when the full load is sustained (up to 2×): 1.5× sustained on 4 web × 2 Celery and with the pages apart. A
-  scale-out ratio is held to > 1 only where the smaller configuration fell short of what arrived.
+  the full target on 1.2–1.7 cores. The capacity search stopped at 1 then; it now looks beyond the target
+  when the full load is sustained (up to 2×): 1.5× sustained on 4 web × 2 Celery and with the pages apart in
+  the run at 20:37, 1.25× with the pages apart in the one at 21:05, where 1 web × 1 worker sustained 0.62 (a
+  scale-out of 2.0×). A scale-out ratio at the full load is held to > 1 only where the smaller configuration
+  fell short of what arrived. The issue target was judged on the medians of the full-load runs, whose offered
+  rates are Poisson draws around the target (half fall below 50/s however fast the server); it is now judged
+  on the capacity searches (every full-load run sustained, and a run above the target sustained with the
+  target's rates accepted), and the searches run on fixed configurations, not on the one whose draws ran highest.
 """
 NOTES = NOTES_INTRODUCTION
 
@@ -791,6 +796,15 @@ def capacity_figure(share: float, tried: list[dict]) -> dict:
     }
 
 
+def beyond_target(share: float, tried: list[dict]) -> bool:
+    """The issue's target met by a configuration: it sustained the full load in every run (its capacity search
+    went beyond the target) and a run above the target sustained it with the target's rates accepted."""
+    return share > 1 and any(
+        run["scale"] > 1 and sustains(run) and meets_targets(submissions(run), records(run), officer_p95(run))
+        for run in tried
+    )
+
+
 def scale_out_figure(key, capacity: tuple[float, list[dict]], smallest: tuple[float, list[dict]]) -> dict:
     """How far the scale-out took the load one machine sustains: a configuration's capacity (its share and the
     runs that found it) over the smallest configuration's."""
@@ -817,11 +831,11 @@ def run() -> list[dict]:
                 print(f"   round {round_number}/{REPEATS}: {label(key)}", file=sys.stderr, flush=True)
                 results[key].append(run_configuration(*key))
         # The capacity is searched on the smallest configuration (what one process of each kind carries: the
-        # scale-out's starting point), on the one that accepted the most submissions at the full load, and on the
-        # one with the officers' pages apart (the officers' p95 is what gives out first).
-        best = max(CONFIGURATIONS, key=lambda key: median(map(submissions, results[key])))
+        # scale-out's starting point), on the machine's own size and on that size with the officers' pages apart
+        # (the officers' p95 is what gives out first). Not on the one that accepted the most at the full load:
+        # where every configuration takes what arrives, that is the one whose Poisson draws ran highest.
         capacities, searched = {}, []
-        for key in dict.fromkeys([CONFIGURATIONS[0], best, CONFIGURATIONS[-1]]):
+        for key in CAPACITY_CONFIGURATIONS:
             if all(map(sustains, results[key])):  # the whole target: how far beyond it?
                 share, tried = capacity_search(*key, low=1.0, high=CAPACITY_CEILING)
                 capacities[key] = (share, results[key] + tried)
@@ -876,26 +890,26 @@ def run() -> list[dict]:
         ),
         *drained,
     ]
-    met = [
-        label(key)
-        for key, runs in results.items()
-        if meets_targets(median(map(submissions, runs)), median(map(records, runs)), median(map(officer_p95, runs)))
-    ]
+    met = [label(key) for key, (share, tried) in capacities.items() if beyond_target(share, tried)]
     every_run = [result for runs in results.values() for result in runs] + searched
     runs_met = sum(meets_targets(submissions(result), records(result), officer_p95(result)) for result in every_run)
     figures.append(
         {
             "name": "issue target: 50 submissions/s and 2,000 records/s at once, officer p95 ≤ 300 ms",
             "value": len(met),
-            "unit": f"of {len(results)} configurations",
+            "unit": f"of {len(capacities)} configurations searched",
             "target": "≥ 1",
             "ok": bool(met),
             "repeats": REPEATS,
             "note": (
-                ("medians met by " + ", ".join(met))
+                ("met by " + ", ".join(met))
                 if met
-                else "not met by the medians of any configuration on this shared 2-CPU machine"
+                else "not met by any configuration searched on this shared 2-CPU machine"
             )
+            + " (met: every run at the full load sustained what arrived, and a run of the capacity search above "
+            "the target sustained it with at least 50 submissions/s and 2,000 records/s accepted and officer p95 ≤ "
+            f"{TARGET_OFFICER_P95} ms — at the full load alone the offered rates are Poisson draws around the "
+            "target, and half of them fall below it)"
             + f"; single runs meeting all three (the capacity searches' included): {runs_met} of {len(every_run)}",
         }
     )
