@@ -180,12 +180,10 @@ class Day:
 
     def declaration(self):
         body = load_mix.declaration_body()
-        if load_mix.FILING == "one-call":
-            path = f"{load_mix.DECLARATIONS_PATH}?submit=true"
-            pk = self._post(self.trader, load_mix.FILE_DECLARATION, path, body).json()["id"]
-        else:
-            pk = self._post(self.trader, load_mix.CREATE_DECLARATION, load_mix.DECLARATIONS_PATH, body).json()["id"]
-            self._post(self.trader, load_mix.SUBMIT_DECLARATION, f"{load_mix.DECLARATIONS_PATH}/{pk}/submit", None)
+        name, path = load_mix.FIRST_CALL
+        pk = self._post(self.trader, name, path, body).json()["id"]
+        if load_mix.FILING == "two-calls":
+            self._post(self.trader, load_mix.SUBMIT_DECLARATION, load_mix.submit_path(pk), None)
         self.declared.extend(container["number"] for container in body["containers"])
         self.pledgeable.append(pk)
 

@@ -46,11 +46,9 @@ from .load_mix import (  # noqa: E402
     BANK_ROUNDS_PER_SECOND,
     CARRIER_CALLS_PER_SECOND,
     CARRIERS,
-    CREATE_DECLARATION,
-    DECLARATIONS_PATH,
     DECLARED_SHARE,
-    FILE_DECLARATION,
     FILING,
+    FIRST_CALL,
     LINES_PER_MANIFEST,
     MANIFESTS_PER_CALL,
     OFFICERS,
@@ -67,6 +65,7 @@ from .load_mix import (  # noqa: E402
     load_rates,
     manifests_body,
     sensor_readings_body,
+    submit_path,
 )
 from .pacing import arrivals, arrivals_until, poisson_throughput, rounds_start, steady_pacing  # noqa: E402
 
@@ -123,18 +122,13 @@ class Trader(ApiUser):
     @task(10)
     def declare(self):
         body = declaration_body()
-        if FILING == "one-call":
-            filed = self.post_json(f"{DECLARATIONS_PATH}?submit=true", body, name=FILE_DECLARATION)
-            if filed is None:
-                return
-            pk = filed.json()["id"]
-        else:
-            created = self.post_json(DECLARATIONS_PATH, body, name=CREATE_DECLARATION)
-            if created is None:
-                return
-            pk = created.json()["id"]
-            if self.post_json(f"{DECLARATIONS_PATH}/{pk}/submit", None, name=SUBMIT_DECLARATION) is None:
-                return
+        name, path = FIRST_CALL
+        answered = self.post_json(path, body, name=name)
+        if answered is None:
+            return
+        pk = answered.json()["id"]
+        if FILING == "two-calls" and self.post_json(submit_path(pk), None, name=SUBMIT_DECLARATION) is None:
+            return
         accepted["submissions"] += 1
         declared_containers.extend(container["number"] for container in body["containers"])
         pledgeable.append(pk)

@@ -43,6 +43,18 @@ FILE_DECLARATION = "trader: file declaration"  # the request kinds' names, as lo
 CREATE_DECLARATION = "trader: create declaration"
 SUBMIT_DECLARATION = "trader: submit declaration"
 DECLARATIONS_PATH = "/api/v1/declarations"
+# A declaration's first call (its kind's name and path): the filing itself, or the draft's create; with
+# "two-calls" the submit follows, to ``submit_path(id)``.
+FIRST_CALL = {
+    "one-call": (FILE_DECLARATION, f"{DECLARATIONS_PATH}?submit=true"),
+    "two-calls": (CREATE_DECLARATION, DECLARATIONS_PATH),
+}[FILING]
+
+
+def submit_path(declaration_id: int) -> str:
+    return f"{DECLARATIONS_PATH}/{declaration_id}/submit"
+
+
 DECLARED_SHARE = 0.25  # of a terminal's records, the share about containers of declarations just submitted
 BANK_DECISION = {
     "action": "approve",
