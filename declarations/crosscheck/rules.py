@@ -1072,3 +1072,22 @@ def reading_matters(kind: str, value: str) -> bool:
     if kind == SensorKind.SEAL_STATUS:
         return seal_reported_open(value)
     return kind == SensorKind.TEMPERATURE
+
+
+# The events a rule reads whatever their port: weighings (gross_mass_mismatch), loadings and discharges
+# (seal_broken, loaded_before_release) and departures (a released declaration closes when its containers depart).
+EVENTS_READ = frozenset(
+    {ContainerEventType.WEIGHED, ContainerEventType.LOADED, ContainerEventType.DISCHARGED, ContainerEventType.DEPARTED}
+)
+
+
+def event_matters(event_type: str, seal_number: str) -> bool:
+    """Whether a new container event can change what :func:`findings_for` finds (or close a released
+    declaration) at a port on its declaration's route, so that the declarations of its container are
+    worth verifying again: a weighing, loading, discharge or departure, or any event recording a seal
+    (:func:`seal_mismatch`). Any other event — a gate-in, gate-out or vessel arrival without a seal —
+    is read by :func:`route_mismatch` alone, and only at a port off the declared route: the caller
+    re-verifies the declarations whose route does not pass the event's port.
+    """
+    return event_type in EVENTS_READ or bool(normalise_seal(seal_number))
+

@@ -187,6 +187,31 @@ def verification_request_for_evidence(*, transport_documents: set[str], containe
     )
 
 
+def verification_request_for_events(*, container_numbers: set[str], routine: dict[int, set[str]]) -> None:
+    """New container events: queue every live declaration of the containers in ``container_numbers`` (their
+    events are ones a rule reads, ``rules.event_matters``) and, for ``routine`` (port id → containers of
+    events no rule reads on the route), the live declarations of those containers whose route does not pass
+    that port (``rules.route_mismatch`` reads those). One query."""
+    if not container_numbers and not routine:
+        return
+    condition = Q(number__in=container_numbers) if container_numbers else Q(pk__in=[])
+    for port_id, numbers in routine.items():
+        condition |= (
+            Q(number__in=numbers)
+            & ~Q(declaration__origin_port_id=port_id)
+            & ~Q(declaration__transfer_port_id=port_id)
+            & ~Q(declaration__foreign_port_id=port_id)
+        )
+    verification_request(
+        list(
+            DeclarationContainer.objects.filter(condition, declaration__status__in=VERIFIABLE)
+            .order_by()
+            .values_list("declaration_id", flat=True)
+            .distinct()
+        )
+    )
+
+
 def verification_request_for_readings(*, open_seals: set[str], temperatures: set[str]) -> None:
     """New sensor readings that a rule reads (``rules.reading_matters``): queue every live declaration of the
     containers reported with an open seal, and of those with a temperature reading where the declaration

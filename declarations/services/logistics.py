@@ -36,7 +36,7 @@ from portal import roles
 from portal.models import Port
 
 from ..choices import ContainerEventType, SensorKind
-from ..crosscheck.rules import reading_matters
+from ..crosscheck.rules import event_matters, reading_matters
 from ..models import ContainerEvent, Manifest, ManifestLine, SensorReading
 from ..validators import CONTAINER_NUMBER, iso6346_check_digit, normalise_container_number
 
@@ -620,7 +620,9 @@ def container_events_ingest(*, actor, records: list[dict], progress: Progress | 
     ``occurred_at`` (ISO 8601 with offset, not more than 5 minutes ahead) and optionally ``vessel``,
     ``voyage``, ``seal_number`` and ``weight`` (kg, > 0; required for ``weighed``). Raises
     ValidationError naming every bad row and field, and stores nothing then. Schedules
-    re-verification for the containers of the new events, on commit.
+    re-verification, on commit, for the containers of the new events that a rule reads
+    (``rules.event_matters``), and for a gate or arrival event without a seal only of the
+    declarations whose route does not pass its port.
     """
     _require_logistics_system(actor)
     _check_size(records)
@@ -636,7 +638,17 @@ def container_events_ingest(*, actor, records: list[dict], progress: Progress | 
     received_at = timezone.now()
     for row in rows:
         row["received_at"] = received_at
-    stored_containers: set[str] = set()
+    # Re-verification only where a rule reads the event (rules.event_matters), or, for a routine gate or arrival
+    # event, where its port is off a declaration's route; routine events on the route change no finding.
+    read_containers: set[str] = set()
+    routine: dict[int, set[str]] = {}
+
+    def note(new: list[dict]) -> None:
+        for row in new:
+            if row["port"] is None or event_matters(row["event_type"], row["seal_number"]):
+                read_containers.add(row["container_number"])
+            else:
+                routine.setdefault(row["port"], set()).add(row["container_number"])
 
     def build(row: dict) -> ContainerEvent:
         return ContainerEvent(
@@ -660,9 +672,12 @@ def container_events_ingest(*, actor, records: list[dict], progress: Progress | 
             rows=rows,
             build=build,
             columns=CONTAINER_EVENT_COLUMNS,
-            noted=lambda new: stored_containers.update(row["container_number"] for row in new),
+            noted=note,
         )
-        _verification_request(transport_documents=set(), container_numbers=stored_containers if stored else set())
+        if stored:
+            from .crosscheck import verification_request_for_events
+
+            verification_request_for_events(container_numbers=read_containers, routine=routine)
     return IngestResult(received=len(records), stored=stored, duplicates=len(records) - stored)
 
 

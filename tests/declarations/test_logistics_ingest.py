@@ -432,6 +432,47 @@ def test_only_readings_a_rule_reads_queue_their_declarations_for_verification(ca
     assert sorted(VerificationRequest.objects.values_list("declaration_id", flat=True)) == sorted([dry, reefer])
 
 
+def test_only_events_a_rule_reads_queue_their_declarations_for_verification(carrier):
+    trader = factories.trader()
+    declared = _submitted(trader, "CSQU3054383")  # Shunde → Shekou → Rotterdam
+    VerificationRequest.objects.all().delete()
+    on_route = [
+        event(1, event_type="gate_in", port="CNSUD", seal_number=""),
+        event(2, event_type="gate_out", port="CNSHK", seal_number=" "),
+        event(3, event_type="arrived", port="NLRTM", seal_number=""),
+    ]
+
+    assert container_events_ingest(actor=carrier, records=on_route).stored == 3
+    assert not VerificationRequest.objects.exists()
+
+    read = [
+        event(4, event_type="gate_in", port="HKHKG", seal_number=""),  # off the route: route_mismatch reads it
+        event(5, event_type="weighed", port="CNSUD", seal_number="", weight="16750"),
+        event(6, event_type="loaded", port="CNSUD", seal_number=""),
+        event(7, event_type="discharged", port="CNSHK", seal_number=""),
+        event(8, event_type="departed", port="CNSHK", seal_number=""),
+        event(9, event_type="gate_out", port="CNSUD", seal_number="SL-1"),  # a seal: seal_mismatch reads it
+    ]
+    for row in read:
+        VerificationRequest.objects.all().delete()
+        container_events_ingest(actor=carrier, records=[row])
+        assert list(VerificationRequest.objects.values_list("declaration_id", flat=True)) == [declared], row
+
+
+def test_a_routine_event_queues_only_the_declarations_whose_route_it_is_off(carrier):
+    trader = factories.trader()
+    to_rotterdam = _submitted(trader, "CSQU3054383")
+    data = factories.declaration_input(items=1, containers=1, transport_document_number="DOC-HK", foreign_port="HKHKG")
+    data["containers"][0]["number"] = "CSQU3054383"
+    to_hong_kong = declaration_create_draft(actor=trader, **data).pk
+    declaration_submit(actor=trader, declaration_id=to_hong_kong)
+    VerificationRequest.objects.all().delete()
+
+    container_events_ingest(actor=carrier, records=[event(1, event_type="gate_in", port="HKHKG", seal_number="")])
+
+    assert list(VerificationRequest.objects.values_list("declaration_id", flat=True)) == [to_rotterdam]
+
+
 def test_evidence_concerns_live_declarations_by_document_or_by_container_each_once():
     trader = factories.trader()
 

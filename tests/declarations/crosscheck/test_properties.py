@@ -204,6 +204,48 @@ def test_a_seal_reported_open_and_a_reefer_out_of_range_matter():
         assert rules.reading_matters(new.kind, new.value)
 
 
+@st.composite
+def container_events(draw) -> ContainerEventFacts:
+    return ContainerEventFacts(
+        id=1000,
+        container_number=draw(st.sampled_from(CONTAINERS)),
+        event_type=draw(st.sampled_from(ContainerEventType.values)),
+        port=draw(st.sampled_from([*PORTS, " cnsud "])),
+        occurred_at=at(draw(hours)),
+        seal_number=draw(st.sampled_from([*SEALS, " "])),
+        weight=draw(st.one_of(st.none(), masses)),
+    )
+
+
+@PROPERTY_SETTINGS
+@given(bundles(), container_events())
+def test_an_event_that_does_not_matter_changes_no_finding(bundle, new):
+    """Ingest re-verifies only for events where ``rules.event_matters``, and for any other event only the
+    declarations whose route does not pass its port: any other event must leave every finding as it was."""
+    route = {rules.normalise_port(port) for port in bundle.declaration.route_ports}
+    port = rules.normalise_port(new.port)
+    if not rules.event_matters(new.event_type, new.seal_number) and (not port or port in route):
+        assert rules.findings_for(replace(bundle, events=(*bundle.events, new))) == rules.findings_for(bundle)
+
+
+def test_the_events_a_rule_reads_matter():
+    """The other side of the property above: each of these events changes a finding, so ingest must re-verify."""
+    sealed = declaration(containers=(container(CONTAINER_A, seal_number="SEAL-4383"),), released_at=at(5))
+    opened = reading(10, CONTAINER_A, "seal_status", "broken", hours=3)
+    loaded = (event(1, CONTAINER_A, "loaded", ORIGIN, 1),)
+    cases = [
+        (bundle(sealed), event(2, CONTAINER_A, "weighed", ORIGIN, 1, weight=Decimal("25000"))),  # mass
+        (bundle(sealed), event(2, CONTAINER_A, "loaded", ORIGIN, 1)),  # loaded before release
+        (bundle(sealed, events=loaded, readings=(opened,)), event(2, CONTAINER_A, "discharged", TRANSFER, 2)),
+        (bundle(sealed), event(2, CONTAINER_A, "gate_in", ORIGIN, 1, seal_number="SEAL-9999")),  # another seal
+        (bundle(sealed), event(2, CONTAINER_A, "gate_in", "HKHKG", 1)),  # off the route
+    ]
+    for before, new in cases:
+        after = replace(before, events=(*before.events, new))
+        assert rules.findings_for(after) != rules.findings_for(before), new
+        assert rules.event_matters(new.event_type, new.seal_number) or new.port not in before.declaration.route_ports
+
+
 @PROPERTY_SETTINGS
 @given(bundles())
 def test_findings_for_never_repeats_a_code_and_key(bundle):
