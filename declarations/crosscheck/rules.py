@@ -1090,4 +1090,3 @@ def event_matters(event_type: str, seal_number: str) -> bool:
     re-verifies the declarations whose route does not pass the event's port.
     """
     return event_type in EVENTS_READ or bool(normalise_seal(seal_number))
-
