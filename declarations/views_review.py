@@ -23,7 +23,7 @@ from portal.ledger.selectors import record_verification_get
 
 from .choices import Action, Status, allowed_actions
 from .models import Declaration
-from .selectors import declaration_current_warnings, declaration_get
+from .selectors import declaration_current_warnings, declaration_get, declaration_list
 from .selectors_review import declaration_evidence_for_review
 from .services.crosscheck import VERIFIABLE
 from .services.review import HOLDABLE, hold_lift, hold_place, hold_port_for
@@ -88,6 +88,14 @@ def _visible(request, pk: int) -> Declaration:
         return declaration_get(actor=request.user, declaration_id=pk)
     except Declaration.DoesNotExist:
         raise Http404(_("No such declaration.")) from None
+
+
+def _require_visible(request, pk: int) -> int:
+    """``pk`` if the signed-in person may see the declaration, else Http404: one query, nothing else read
+    (for a POST whose service locks and reads the declaration itself)."""
+    if not declaration_list(actor=request.user).filter(pk=pk).exists():
+        raise Http404(_("No such declaration."))
+    return pk
 
 
 def _evidence_rows(evidence) -> list[tuple[str, str]]:
@@ -220,24 +228,24 @@ def _conflict_message(declaration_id: int, expected_status: str, error: Transiti
     ) % {"reference": current["reference"], "status": Status(current["status"]).label, "who": who}
 
 
-def _rerender(request, declaration: Declaration, **review_forms):
+def _rerender(request, pk: int, **review_forms):
     from .views import _detail
 
-    return _detail(request, _visible(request, declaration.pk), review_forms=review_forms, status=400)
+    return _detail(request, _visible(request, pk), review_forms=review_forms, status=400)
 
 
 @login_required
 @require_POST
 def declaration_decide_view(request, pk: int):
     """Release, request amendment, order inspection or reject: one POST form per decision."""
-    declaration = _visible(request, pk)
+    _require_visible(request, pk)
     action = request.POST.get("action", "")
     form = DecisionForm(request.POST, auto_id=f"id_{action}_%s" if action in OFFICER_DECISIONS else "id_%s")
     if not form.is_valid():
         if action not in OFFICER_DECISIONS:
             messages.error(request, _("Choose a decision."))
             return redirect("declarations:detail", pk)
-        return _rerender(request, declaration, decision_forms={action: form})
+        return _rerender(request, pk, decision_forms={action: form})
     action = form.cleaned_data["action"]
     expected = form.cleaned_data["expected_status"]
     try:
@@ -262,7 +270,7 @@ def declaration_decide_view(request, pk: int):
         return redirect("declarations:detail", pk)
     except DomainError as error:
         form.add_error("message" if error.field == "message" else None, error.message)
-        return _rerender(request, declaration, decision_forms={action: form})
+        return _rerender(request, pk, decision_forms={action: form})
     messages.success(
         request,
         _("Declaration %(reference)s: %(status)s. The trader has been notified.")
@@ -277,7 +285,7 @@ def hold_place_view(request, pk: int):
     declaration = _visible(request, pk)
     form = HoldForm(request.POST, auto_id="id_hold_%s")
     if not form.is_valid():
-        return _rerender(request, declaration, hold_form=form)
+        return _rerender(request, pk, hold_form=form)
     try:
         hold = hold_place(actor=request.user, declaration_id=pk, reason=form.cleaned_data["reason"])
     except TransitionNotAllowed as error:
@@ -285,7 +293,7 @@ def hold_place_view(request, pk: int):
         return redirect("declarations:detail", pk)
     except DomainError as error:
         form.add_error("reason" if error.field == "reason" else None, error.message)
-        return _rerender(request, declaration, hold_form=form)
+        return _rerender(request, pk, hold_form=form)
     messages.success(
         request,
         _("Declaration %(reference)s is held by %(port)s; it cannot be released until you lift the hold.")

@@ -422,3 +422,14 @@ def test_the_declaration_and_its_queue_row_take_their_ports_from_the_snapshot_no
     assert ports == stored
     assert route == stored[:2]
     assert not [query["sql"] for query in queries.captured_queries if 'JOIN "portal_port"' in query["sql"]]
+
+
+@pytest.mark.django_db
+def test_a_decision_reads_the_declaration_once_under_its_lock(trader, django_assert_max_num_queries):
+    """The POST checks that the officer may see the declaration with one query; the service locks and reads it
+    (its items and containers for the ledger's summary), so the page's full read is not repeated before it."""
+    declaration = submitted_declaration(trader)
+    client = client_for(factories.customs_officer(ports=("CNSUD",)))
+    with django_assert_max_num_queries(15):
+        response = decide(client, declaration, Action.RELEASE)
+    assert response.status_code == 302
