@@ -558,3 +558,66 @@ def test_the_quick_check_leaves_every_doubtful_container_event_to_the_full_check
     from declarations.services.logistics import _quick_container_event
 
     assert _quick_container_event({"CNSUD": 1}, timezone.now())(event(1, **overrides)) is None
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"container_number": " csqu 305438-3 ", "kind": " Temperature ", "value": " -18.50 "},
+        {"kind": "seal_status", "value": " Closed "},
+        {"kind": "gross_weight", "value": "16750.125", "device": "  SCALE-3  "},
+        {"kind": "position", "value": "22.4833, 113.8833", "read_at": "2026-03-01T00:30:00+08:00"},
+        {"external_id": "  RD-padded  "},
+    ],
+)
+def test_the_quick_check_of_a_sensor_reading_gives_what_the_full_check_gives(overrides):
+    from declarations.services.logistics import _check_sensor_reading, _quick_sensor_reading, _RowChecker
+
+    now = timezone.now()
+    row = reading(1, **overrides)
+    checker = _RowChecker({}, "0")
+    checker.field(row, "external_id", lambda value: value.strip())
+    _check_sensor_reading(row, checker, now)
+
+    assert not checker.errors
+    assert _quick_sensor_reading(now)(row) == checker.clean
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"container_number": "CSQU3054384"},
+        {"kind": "humidity"},
+        {"value": "-101"},
+        {"kind": "seal_status", "value": "not sealed"},
+        {"kind": "gross_weight", "value": "-5"},
+        {"kind": "position", "value": "91,10"},
+        {"value": 18.5},
+        {"device": ""},
+        {"device": "D" * 101},
+        {"external_id": 17},
+        {"read_at": "yesterday"},
+        {"read_at": "2026-03-01T09:00:00"},
+        {"read_at": "2999-03-01T09:00:00Z"},
+    ],
+)
+def test_the_quick_check_leaves_every_doubtful_sensor_reading_to_the_full_check(overrides):
+    from declarations.services.logistics import _quick_sensor_reading
+
+    assert _quick_sensor_reading(timezone.now())(reading(1, **overrides)) is None
+
+
+def test_readings_stored_through_the_quick_check_read_back_as_sent(carrier):
+    rows = [reading(n, value=f"-18.{n}") for n in range(3)] + [reading(9, kind="seal_status", value=" Closed ")]
+
+    assert sensor_readings_ingest(actor=carrier, records=rows).stored == 4
+
+    stored = SensorReading.objects.order_by("external_id")
+    assert [(r.external_id, r.kind, r.value, r.source_id) for r in stored] == [
+        ("RD-000000", "temperature", "-18.0", carrier.organisation_id),
+        ("RD-000001", "temperature", "-18.1", carrier.organisation_id),
+        ("RD-000002", "temperature", "-18.2", carrier.organisation_id),
+        ("RD-000009", "seal_status", "closed", carrier.organisation_id),
+    ]
+    assert all(r.read_at == datetime(2026, 3, 1, 9, tzinfo=UTC) and r.received_at is not None for r in stored)
