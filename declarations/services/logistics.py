@@ -525,6 +525,22 @@ def _check_container_event(row: dict, checker: _RowChecker, ports: dict[str, int
         checker.clean["weight"] = None
 
 
+def _remembered(check: Callable, *refusals: type[Exception]) -> Callable:
+    """``check`` of a value, done once per distinct value of one call; None where it refuses the value
+    (``_RowError``, or one of ``refusals``). For the quick checks, where values repeat row after row."""
+    seen: dict = {}
+
+    def checked(value):
+        if value not in seen:
+            try:
+                seen[value] = check(value)
+            except (_RowError, *refusals):
+                seen[value] = None
+        return seen[value]
+
+    return checked
+
+
 def _quick_container_event(ports: dict[str, int], now: datetime) -> Callable[[dict], dict | None]:
     """A container event's clean values when every value is plainly right, else None (see ``_checked_rows``).
 
@@ -532,9 +548,9 @@ def _quick_container_event(ports: dict[str, int], now: datetime) -> Callable[[di
     """
     latest = now + CLOCK_SKEW
     event_types = set(ContainerEventType.values)
-    numbers: dict[str, str] = {}
-    moments: dict[str, datetime] = {}
-    masses: dict = {}
+    container = _remembered(_container_number)
+    moment_of = _remembered(lambda value: _time(value, now=now))
+    mass_of = _remembered(_mass, TypeError)
 
     def optional_text(value, max_length: int) -> str | None:
         if value is None:
@@ -550,21 +566,13 @@ def _quick_container_event(ports: dict[str, int], now: datetime) -> Callable[[di
             return None
         if type(number) is not str or type(kind) is not str or type(port) is not str or type(occurred_at) is not str:
             return None
-        if (clean_number := numbers.get(number)) is None:
-            try:
-                clean_number = numbers[number] = _container_number(number)
-            except _RowError:
-                return None
+        if (clean_number := container(number)) is None:
+            return None
         if (kind := kind.strip().lower()) not in event_types:
             return None
         if (port_id := ports.get(port.strip().upper().replace(" ", ""))) is None:
             return None
-        if (moment := moments.get(occurred_at)) is None:
-            try:
-                moment = moments[occurred_at] = _time(occurred_at, now=now)
-            except _RowError:
-                return None
-        if moment > latest:
+        if (moment := moment_of(occurred_at)) is None or moment > latest:
             return None
         if type(weight) not in (str, int, float, Decimal, type(None)):
             return None
@@ -572,11 +580,8 @@ def _quick_container_event(ports: dict[str, int], now: datetime) -> Callable[[di
             if kind == ContainerEventType.WEIGHED:
                 return None
             mass = None
-        elif (mass := masses.get(weight)) is None:
-            try:
-                mass = masses[weight] = _mass(weight)
-            except (_RowError, TypeError):
-                return None
+        elif (mass := mass_of(weight)) is None:
+            return None
         vessel = optional_text(row.get("vessel"), 100)
         voyage = optional_text(row.get("voyage"), 50)
         seal_number = optional_text(row.get("seal_number"), 35)
@@ -700,9 +705,9 @@ def _quick_sensor_reading(now: datetime) -> Callable[[dict], dict | None]:
     """
     latest = now + CLOCK_SKEW
     kinds = set(SensorKind.values)
-    numbers: dict[str, str] = {}
-    values: dict[tuple[str, str], str] = {}
-    moments: dict[str, datetime] = {}
+    container = _remembered(_container_number)
+    value_of = _remembered(lambda kind_and_value: _sensor_value(*kind_and_value), TypeError)
+    moment_of = _remembered(lambda value: _time(value, now=now))
 
     def quick(row: dict) -> dict | None:
         external_id, number, device = row.get("external_id"), row.get("container_number"), row.get("device")
@@ -713,24 +718,13 @@ def _quick_sensor_reading(now: datetime) -> Callable[[dict], dict | None]:
             return None
         if type(number) is not str or type(kind) is not str or type(value) is not str or type(read_at) is not str:
             return None
-        if (clean_number := numbers.get(number)) is None:
-            try:
-                clean_number = numbers[number] = _container_number(number)
-            except _RowError:
-                return None
+        if (clean_number := container(number)) is None:
+            return None
         if (kind := kind.strip().lower()) not in kinds:
             return None
-        if (clean_value := values.get((kind, value))) is None:
-            try:
-                clean_value = values[kind, value] = _sensor_value(kind, value)
-            except (_RowError, TypeError):
-                return None
-        if (moment := moments.get(read_at)) is None:
-            try:
-                moment = moments[read_at] = _time(read_at, now=now)
-            except _RowError:
-                return None
-        if moment > latest:
+        if (clean_value := value_of((kind, value))) is None:
+            return None
+        if (moment := moment_of(read_at)) is None or moment > latest:
             return None
         return {
             "external_id": external_id,
