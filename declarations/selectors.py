@@ -45,6 +45,11 @@ def declaration_list(
     return queryset.order_by("-created_at", "-id")
 
 
+def declaration_visible(*, actor: User, declaration_id: int) -> bool:
+    """Whether the actor may see the declaration (``declaration_list``'s rule): one query, nothing read."""
+    return declaration_list(actor=actor).filter(pk=declaration_id).exists()
+
+
 def declaration_get(*, actor: User, declaration_id: int) -> Declaration:
     """One declaration the actor may see, with its items, containers and documents; DoesNotExist otherwise.
 

@@ -23,7 +23,7 @@ from portal.ledger.selectors import record_verification_get
 
 from .choices import Action, Status, allowed_actions
 from .models import Declaration
-from .selectors import declaration_current_warnings, declaration_get, declaration_list
+from .selectors import declaration_current_warnings, declaration_get, declaration_visible
 from .selectors_review import declaration_evidence_for_review
 from .services.crosscheck import VERIFIABLE
 from .services.review import HOLDABLE, hold_lift, hold_place, hold_port_for
@@ -93,7 +93,7 @@ def _visible(request, pk: int) -> Declaration:
 def _require_visible(request, pk: int) -> int:
     """``pk`` if the signed-in person may see the declaration, else Http404: one query, nothing else read
     (for a POST whose service locks and reads the declaration itself)."""
-    if not declaration_list(actor=request.user).filter(pk=pk).exists():
+    if not declaration_visible(actor=request.user, declaration_id=pk):
         raise Http404(_("No such declaration."))
     return pk
 

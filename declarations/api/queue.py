@@ -20,7 +20,7 @@ from portal.roles import HasRole
 
 from ..choices import AWAITING_DECISION, Lane, Status, WarningCode
 from ..officer_queue import LANE_KEYS, MAX_PAGE_SIZE, NOT_VERIFIED, QueueFilters, declaration_queue_page
-from ..selectors import declaration_list
+from ..selectors import declaration_visible
 from ..services.assignment import declaration_assign
 
 IsCustoms = HasRole.of(Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR)
@@ -201,7 +201,7 @@ class DeclarationAssignView(IdempotentMixin, APIView):
         responses={200: AssignmentSerializer, **ASSIGN_ERRORS},
     )
     def post(self, request, pk: int):
-        if not declaration_list(actor=request.user).filter(pk=pk).exists():
+        if not declaration_visible(actor=request.user, declaration_id=pk):
             raise Http404
         parsed = AssignInputSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)

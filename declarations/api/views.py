@@ -27,7 +27,7 @@ from portal.roles import HasRole
 from .. import services
 from ..choices import Action, allowed_actions
 from ..models import Declaration, DeclarationItem
-from ..selectors import declaration_get, declaration_list
+from ..selectors import declaration_get, declaration_list, declaration_visible
 from ..services.drafts import declaration_container_values, declaration_header, declaration_item_values
 from .serializers import (
     API_ACTIONS,
@@ -124,7 +124,7 @@ class DeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
     def _require_visible(self) -> int:
         """The id from the URL if the caller may see that declaration; 404 otherwise (before any parsing)."""
         declaration_id = self._declaration_id()
-        if not declaration_list(actor=self.request.user).filter(pk=declaration_id).exists():
+        if not declaration_visible(actor=self.request.user, declaration_id=declaration_id):
             raise Http404
         return declaration_id
 
