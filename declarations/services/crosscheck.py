@@ -16,9 +16,11 @@ took find their row started or gone and do nothing; so a backlog is drained by a
 """
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
+import operator
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -192,19 +194,21 @@ def verification_request_for_events(*, container_numbers: set[str], routine: dic
     events are ones a rule reads, ``rules.event_matters``) and, for ``routine`` (port id → containers of
     events no rule reads on the route), the live declarations of those containers whose route does not pass
     that port (``rules.route_mismatch`` reads those). One query."""
-    if not container_numbers and not routine:
+    conditions = [Q(number__in=container_numbers)] if container_numbers else []
+    conditions += [
+        Q(number__in=numbers)
+        & ~Q(declaration__origin_port_id=port_id)
+        & ~Q(declaration__transfer_port_id=port_id)
+        & ~Q(declaration__foreign_port_id=port_id)
+        for port_id, numbers in routine.items()
+    ]
+    if not conditions:
         return
-    condition = Q(number__in=container_numbers) if container_numbers else Q(pk__in=[])
-    for port_id, numbers in routine.items():
-        condition |= (
-            Q(number__in=numbers)
-            & ~Q(declaration__origin_port_id=port_id)
-            & ~Q(declaration__transfer_port_id=port_id)
-            & ~Q(declaration__foreign_port_id=port_id)
-        )
     verification_request(
         list(
-            DeclarationContainer.objects.filter(condition, declaration__status__in=VERIFIABLE)
+            DeclarationContainer.objects.filter(
+                functools.reduce(operator.or_, conditions), declaration__status__in=VERIFIABLE
+            )
             .order_by()
             .values_list("declaration_id", flat=True)
             .distinct()

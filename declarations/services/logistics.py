@@ -650,7 +650,7 @@ def container_events_ingest(*, actor, records: list[dict], progress: Progress | 
 
     def note(new: list[dict]) -> None:
         for row in new:
-            if row["port"] is None or event_matters(row["event_type"], row["seal_number"]):
+            if event_matters(row["event_type"], row["seal_number"]):
                 read_containers.add(row["container_number"])
             else:
                 routine.setdefault(row["port"], set()).add(row["container_number"])
