@@ -98,10 +98,11 @@ Changes measured with it (`python -m tests.benchmarks cost`, 2026-11-21):
   13 queries instead of 7 + 13), all in all **2.48 and 2.31 → 2.15 and 2.02 cores**. The load's trader
   systems file in one call since (a system that holds a whole declaration has no use for a draft).
 - **container events re-verify only what a rule reads** (2026-11-21, eighth session, an Intel Xeon machine that
-  slowed during the session: the same code cost 1.57 cores at 22:57 and 1.79–2.07 later): a weighing,
+  slowed during the session: the same commit, 1739cd5, cost 1.57 cores at 22:57 and 1.79–1.88 in four runs
+  later; each commit run from a worktree of its own): a weighing,
   loading, discharge or departure, an event recording a seal, or an event at a port off a declaration's route
   (`rules.event_matters`, with a property test that any other event leaves every finding as it was); a gate-in,
-  gate-out or arrival on the route re-verifies nothing. Old (1739cd5) and new alternating, two pairs: verifications
+  gate-out or arrival on the route re-verifies nothing. Old (1739cd5) and new (bfe5333) alternating, two pairs: verifications
   per submission **4.2 → 2.8** (a count), the worker's share **0.31 and 0.35 → 0.23 and 0.26 cores**.
 - **sensor readings, quick check and one INSERT**: as container events already were, plainly right readings skip the
   per-field checker (each container number, kind with its value and time checked once per call) and go in as one
