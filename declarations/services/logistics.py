@@ -706,7 +706,7 @@ def _quick_sensor_reading(now: datetime) -> Callable[[dict], dict | None]:
     latest = now + CLOCK_SKEW
     kinds = set(SensorKind.values)
     container = _remembered(_container_number)
-    value_of = _remembered(lambda kind_and_value: _sensor_value(*kind_and_value), TypeError)
+    value_of = _remembered(lambda kind_and_value: _sensor_value(*kind_and_value))
     moment_of = _remembered(lambda value: _time(value, now=now))
 
     def quick(row: dict) -> dict | None:
