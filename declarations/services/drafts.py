@@ -8,6 +8,7 @@ from django.db.models import DecimalField
 from django.utils.translation import gettext as _
 
 from portal.exceptions import TransitionNotAllowed
+from portal.history import save_with_history
 from portal.models import User
 from portal.rows import prefetched_set
 
@@ -75,7 +76,7 @@ def _apply(
     declaration.total_gross_mass = sum((item.get("gross_mass") or Decimal(0) for item in items), Decimal(0))
     declaration.total_net_mass = sum((item.get("net_mass") or Decimal(0) for item in items), Decimal(0))
     declaration.total_value = sum((item.get("value") or Decimal(0) for item in items), Decimal(0))
-    declaration.save()
+    save_with_history(declaration)
 
     if not adding:  # a new declaration has no rows to replace
         declaration.items.all().delete()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from portal import roles
 from portal.exceptions import DomainError, TransitionNotAllowed
+from portal.history import save_with_history
 from portal.ledger.services import ledger_append
 from portal.models import Port, User
 from portal.reference_cache import reference_ports_attach, reference_snapshot
@@ -171,24 +172,29 @@ def _allocate_reference(declaration: Declaration) -> str:
     return f"{port.locode}-{year}-{sequence.last_number:06d}"
 
 
-def _record(declaration: Declaration, action: str, actor: User | None, note: str = "") -> None:
+def _record(declaration: Declaration, action: str, actor: User | None, note: str = "", *, numbered=False) -> None:
     """History, ledger entry and notification for a transition that has just been applied.
 
-    The ledger entry goes last: the ledger's head stays locked from the append to the commit, and
-    every transition of every declaration appends, so nothing else should run while it is held.
+    ``numbered``: the declaration takes its reference now if it has none (a first submit). The port-year
+    counter and the ledger's head stay locked from when they are taken to the commit, and every submit takes
+    the one and every transition the other: what can be done before (checks, reads) is done before, and the
+    ledger entry goes last.
     """
     declaration._history_user = actor
     declaration._change_reason = f"{action}: {note}"[:100] if note else action
     declaration.queue_rank = lane_queue_rank(declaration.lane)  # every lane change passes here
     # The transition's fields only; the database checks the table's constraints on save.
     declaration.full_clean(exclude=NOT_TRANSITION_FIELDS, validate_constraints=False)
-    declaration.save(update_fields=TRANSITION_WRITES)  # history still records the whole row
+    traders = instances_read(User, ACTIVE_USERS_OF, [declaration.declarant_id])
+    if numbered and not declaration.reference:
+        declaration.reference = _allocate_reference(declaration)
+    # One statement on PostgreSQL: the transition's writes and the history row of the whole row as written.
+    save_with_history(declaration, update_fields=TRANSITION_WRITES)
     if action in (Action.REJECT, Action.CANCEL, Action.AMEND):
         from finance.services import financing_declaration_changed  # lazy: finance imports declarations
 
         financing_declaration_changed(declaration=declaration, action=action)
     link = reverse("declarations:detail", args=[declaration.pk])
-    traders = instances_read(User, ACTIVE_USERS_OF, [declaration.declarant_id])
     notification_send(
         recipients=[user for user in traders if actor is None or user.pk != actor.pk],
         subject=_("%(reference)s: %(status)s") % {"reference": declaration, "status": declaration.get_status_display()},
@@ -246,9 +252,8 @@ def _submit(declaration: Declaration, actor: User) -> Declaration:
     # Queued first: the reference counter and the ledger's head, taken next, stay locked until commit.
     verification_request([declaration.pk])
     declaration.status = target
-    declaration.reference = declaration.reference or _allocate_reference(declaration)
     declaration.submitted_at = timezone.now()
-    _record(declaration, Action.SUBMIT, actor)
+    _record(declaration, Action.SUBMIT, actor, numbered=True)
     return declaration
 
 
