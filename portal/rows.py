@@ -80,3 +80,46 @@ def columns_sql(model: type[models.Model], alias: str = "") -> str:
 def instances_read(model: type[models.Model], sql: str, params: Sequence) -> list[models.Model]:
     """The rows of ``sql`` (``SELECT <columns_sql(model)>`` of the model's table) as instances of ``model``."""
     return [row[0] for row in rows_read([model], sql, params)]
+
+
+def instances_insert(*groups: Sequence[models.Model]) -> bool:
+    """Insert new instances, each group of one model, in one statement on PostgreSQL; ``False`` elsewhere.
+
+    What ``bulk_create`` of each group would write (every concrete field but the primary key, prepared as
+    ``save`` prepares it), as ``INSERT … SELECT FROM unnest(…)`` of column arrays, one per group in one
+    round trip; each instance gets its primary key and is marked as stored. For models of plain columns
+    (no JSON, no field computed by the database but the key). Elsewhere nothing is written: the caller
+    uses ``bulk_create``.
+    """
+    if connection.vendor != "postgresql":
+        return False
+    groups = [rows for rows in groups if rows]
+    if not groups:
+        return True
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for number, rows in enumerate(groups):
+        model = type(rows[0])
+        pk = model._meta.pk
+        fields = [field for field in model._meta.concrete_fields if field is not pk]
+        casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+        columns = ", ".join(quote(field.column) for field in fields)
+        parts.append(
+            f"group{number} AS (INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 — model's names
+            f"SELECT * FROM unnest({casts}) RETURNING {quote(pk.column)})"
+        )
+        params += [[field.get_db_prep_save(field.pre_save(row, True), connection) for row in rows] for field in fields]
+    # The keys come from the table's sequence, taken row after row in the arrays' order: sorted, they are
+    # the rows' keys in the order given.
+    keys = ", ".join(
+        f"(SELECT array_agg({quote(type(rows[0])._meta.pk.column)} ORDER BY 1) FROM group{number})"  # noqa: S608
+        for number, rows in enumerate(groups)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT {keys}", params)
+        written = cursor.fetchone()
+    for rows, ids in zip(groups, written, strict=True):
+        for row, pk_value in zip(rows, ids, strict=True):
+            row.pk = pk_value
+            row._state.adding, row._state.db = False, connection.alias
+    return True

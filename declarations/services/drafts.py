@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from portal.exceptions import TransitionNotAllowed
 from portal.history import save_with_history
 from portal.models import User
-from portal.rows import prefetched_set
+from portal.rows import instances_insert, prefetched_set
 
 from ..choices import EDITABLE
 from ..models import Declaration, DeclarationContainer, DeclarationItem
@@ -81,30 +81,24 @@ def _apply(
     if not adding:  # a new declaration has no rows to replace
         declaration.items.all().delete()
         declaration.containers.all().delete()
-    written_items = DeclarationItem.objects.bulk_create(
-        [
-            DeclarationItem(
-                declaration=declaration,
-                line_number=index + 1,
-                hs_code_id=item["hs_code"],
-                description=item["description"],
-                origin_country_id=item["origin_country"],
-                **{
-                    name: item[name] for name in ITEM_FIELDS if name not in {"hs_code", "description", "origin_country"}
-                },
-            )
-            for index, item in enumerate(items)
-        ]
-    )
-    written_containers = DeclarationContainer.objects.bulk_create(
-        [
-            DeclarationContainer(
-                declaration=declaration,
-                **{name: container.get(name) for name in CONTAINER_VALUES},
-            )
-            for container in containers
-        ]
-    )
+    written_items = [
+        DeclarationItem(
+            declaration=declaration,
+            line_number=index + 1,
+            hs_code_id=item["hs_code"],
+            description=item["description"],
+            origin_country_id=item["origin_country"],
+            **{name: item[name] for name in ITEM_FIELDS if name not in {"hs_code", "description", "origin_country"}},
+        )
+        for index, item in enumerate(items)
+    ]
+    written_containers = [
+        DeclarationContainer(declaration=declaration, **{name: container.get(name) for name in CONTAINER_VALUES})
+        for container in containers
+    ]
+    if not instances_insert(written_items, written_containers):  # one statement on PostgreSQL
+        DeclarationItem.objects.bulk_create(written_items)
+        DeclarationContainer.objects.bulk_create(written_containers)
     _remember_written(declaration, written_items, written_containers, tables, adding=adding)
 
 

@@ -703,14 +703,15 @@ def test_the_detail_costs_the_same_queries_whatever_the_number_of_lines(api, tra
 # (docs/BENCHMARKS.md) the pair took 23 + 44 queries with a token, then 11 + 14 without; the in-memory
 # reference tables (portal/reference_cache.py) and the one-statement verification request took it to
 # 6 + 12, and writing a declaration with its history row in one statement (portal.history.save_with_history)
-# to 5 + 11, of which 2 + 2 are the savepoints of the test's transaction. SQLite takes three queries for a
-# reference number where PostgreSQL takes one (an upsert), two for a verification request, and two for a
-# declaration's save and its history row.
-CREATE_AND_SUBMIT_QUERIES = {"postgresql": (5, 11), "sqlite": (6, 18)}
+# and its items with its containers in another (portal.rows.instances_insert) to 4 + 11, of which 2 + 2 are
+# the savepoints of the test's transaction. SQLite takes three queries for a reference number where
+# PostgreSQL takes one (an upsert), two for a verification request, two for a declaration's save and its
+# history row, and two for the items and containers.
+CREATE_AND_SUBMIT_QUERIES = {"postgresql": (4, 11), "sqlite": (6, 18)}
 # ``POST /declarations?submit=true`` for the same declaration: the create's writes and the submit's,
 # without the submit's locked read of what the create has just written (row, items, containers,
 # documents) and the submit request's savepoint (two statements).
-FILING_QUERIES = {"postgresql": 10, "sqlite": 18}
+FILING_QUERIES = {"postgresql": 9, "sqlite": 18}
 
 
 def _counted(callable_) -> tuple[object, int]:

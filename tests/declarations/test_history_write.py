@@ -1,16 +1,19 @@
 """A declaration's save and its history row in one statement (``portal.history.save_with_history``): the row it
-records is the one simple-history records through ``save()``, whichever database is in use."""
+records is the one simple-history records through ``save()``, whichever database is in use; and its items and
+containers in one statement (``portal.rows.instances_insert``)."""
 
 from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from declarations.choices import Status
-from declarations.models import Declaration
+from declarations.models import Declaration, DeclarationContainer, DeclarationItem
 from declarations.services import declaration_submit
 from portal.history import save_with_history
+from portal.rows import instances_insert
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +115,23 @@ def test_an_organisations_other_trader_is_recorded_as_the_user(draft):
     colleague = factories.trader(organisation=draft.declarant)
     declaration_submit(actor=colleague, declaration_id=draft.pk)
     assert Declaration.history.filter(id=draft.pk).order_by("history_id").last().history_user_id == colleague.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement on PostgreSQL; bulk_create elsewhere")
+def test_items_and_containers_go_in_as_one_statement_each_row_with_its_own_key(draft):
+    copied = [field.attname for field in DeclarationItem._meta.concrete_fields if field.name != "id"]
+    items = [DeclarationItem(**{name: getattr(item, name) for name in copied}) for item in draft.items.all()]
+    for index, item in enumerate(items):
+        item.line_number = 10 + index
+    items[0].description, items[1].description = "first given", "second given"
+    containers = [
+        DeclarationContainer(declaration=draft, number=number, size_type="22G1", seal_number="S")
+        for number in ("TCNU8000004", "TGHU9000003")
+    ]
+    assert instances_insert(items, [], containers)
+    assert all(not row._state.adding for row in [*items, *containers])
+    for row in [*items, *containers]:
+        stored = type(row).objects.get(pk=row.pk)
+        assert model_to_dict(stored) == model_to_dict(row)
+    assert [type(row).objects.get(pk=row.pk).description for row in items[:2]] == ["first given", "second given"]
+    assert instances_insert() is True  # nothing to write: no statement
