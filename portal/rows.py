@@ -112,8 +112,8 @@ def instances_insert(*groups: Sequence[models.Model]) -> bool:
     # The keys come from the table's sequence, taken row after row in the arrays' order: sorted, they are
     # the rows' keys in the order given.
     keys = ", ".join(
-        f"(SELECT array_agg({quote(type(rows[0])._meta.pk.column)} ORDER BY 1) FROM group{number})"  # noqa: S608
-        for number, rows in enumerate(groups)
+        f"(SELECT array_agg({column} ORDER BY {column}) FROM group{number})"  # noqa: S608
+        for number, column in enumerate(quote(type(rows[0])._meta.pk.column) for rows in groups)
     )
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(parts)} SELECT {keys}", params)
