@@ -109,6 +109,16 @@ Changes measured with it (`python -m tests.benchmarks cost`, 2026-11-21):
   `INSERT … SELECT FROM unnest(…)`. Old (1739cd5) and new (8998d28) one after the other: CPU per call of 250
   **37.7 → 27.6 ms** (Python 25.0 → 12.7 ms, PostgreSQL 12.7 → 14.9 ms); the worker's share 0.34 → 0.26 cores
   and all in all 1.88 → 1.80 cores in the same pair.
+- **a declaration and its history row in one statement, its items and containers in another** (2026-11-22,
+  ninth session, an Intel Xeon machine): `portal.history.save_with_history` writes the row and copies it, as
+  written (`RETURNING`), into its history table in one statement, instead of the ORM's save and simple-history's
+  historical instance built field by field; `portal.rows.instances_insert` writes the items and the containers
+  as one statement of column arrays; a submit reads the traders it notifies before it takes the port-year
+  counter. A filing's statements 11 → 8 (the counter is then held over 4 round trips to the commit, not 6).
+  Python per filing in a hand-run probe (400 filings after this benchmark's warm-up, in-process, old 27a1b42
+  and new alternating, two pairs): **7.51 and 7.66 → 5.87 and 6.00 ms** (−22%); this module's figures before
+  it, on the same machine two hours earlier (27a1b42, `python -m tests.benchmarks cost`, 01:30 UTC): 10.98 ms
+  per filing (Python 7.70, PostgreSQL 3.28, 13 queries), all in all 1.37 cores.
 """
 
 
