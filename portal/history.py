@@ -52,12 +52,12 @@ def save_with_history(instance: models.Model, *, update_fields: Sequence[str] | 
     On the hot paths every transition of a declaration saves it and records its history: through the ORM that
     is two statements, each compiled, and a historical instance built from every field. Here the history row
     is copied by PostgreSQL from the row as written (``RETURNING``), with the user and change reason the
-    caller left on the instance (``_history_user``, ``_change_reason``), as simple-history reads them. (Of a
-    field changed on the instance but not among ``update_fields``, simple-history would record the unsaved
-    value; this records the stored one.) Fields
-    are prepared as ``save`` prepares them (``pre_save``: ``auto_now``, defaults already set). Elsewhere, or
-    for an instance without ``_history_user``, it is ``save`` itself. No ``pre_save``/``post_save`` signal is
-    sent: callers use it for models nothing else listens to.
+    caller left on the instance (``_history_user``, ``_change_reason``, ``_history_date``), as simple-history
+    reads them. (Of a field changed on the instance but not among ``update_fields``, simple-history would
+    record the unsaved value; this records the stored one.) Fields are prepared as ``save`` prepares them
+    (``pre_save``: ``auto_now``, defaults already set). Elsewhere, or for an instance without
+    ``_history_user``, it is ``save`` itself. No ``pre_save``/``post_save`` signal is sent: callers use it for
+    models nothing else listens to.
     """
     model = type(instance)
     if connection.vendor != "postgresql" or not hasattr(instance, "_history_user"):
@@ -76,7 +76,8 @@ def save_with_history(instance: models.Model, *, update_fields: Sequence[str] | 
         values.append(instance.pk)
     user = instance._history_user
     reason = getattr(instance, "_change_reason", None)
-    history = [timezone.now(), reason, "+" if adding else "~", user.pk if user is not None else None]
+    when = getattr(instance, "_history_date", None) or timezone.now()
+    history = [when, reason, "+" if adding else "~", user.pk if user is not None else None]
     with connection.cursor() as cursor:
         cursor.execute(_write_sql(model, tuple(field.column for field in fields), adding), [*values, *history])
         row = cursor.fetchone()

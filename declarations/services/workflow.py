@@ -172,7 +172,9 @@ def _allocate_reference(declaration: Declaration) -> str:
     return f"{port.locode}-{year}-{sequence.last_number:06d}"
 
 
-def _record(declaration: Declaration, action: str, actor: User | None, note: str = "", *, numbered=False) -> None:
+def _record(
+    declaration: Declaration, action: str, actor: User | None, note: str = "", *, numbered: bool = False
+) -> None:
     """History, ledger entry and notification for a transition that has just been applied.
 
     ``numbered``: the declaration takes its reference now if it has none (a first submit). The port-year

@@ -135,3 +135,10 @@ def test_items_and_containers_go_in_as_one_statement_each_row_with_its_own_key(d
         assert model_to_dict(stored) == model_to_dict(row)
     assert [type(row).objects.get(pk=row.pk).description for row in items[:2]] == ["first given", "second given"]
     assert instances_insert() is True  # nothing to write: no statement
+
+
+def test_a_history_date_left_on_the_instance_is_recorded(trader, draft):
+    when = timezone.now() - timedelta(days=3)
+    draft._history_user, draft._history_date = trader, when
+    save_with_history(draft, update_fields=["officer_message", "updated_at"])
+    assert Declaration.history.filter(id=draft.pk).order_by("history_id").last().history_date == when
