@@ -541,6 +541,13 @@ def _remembered(check: Callable, *refusals: type[Exception]) -> Callable:
     return checked
 
 
+def _plain_text(value, max_length: int) -> str | None:
+    """For the quick checks: ``value`` stripped when it is a text of 1 to ``max_length`` characters, else None."""
+    if type(value) is not str or not 0 < len(text := value.strip()) <= max_length:
+        return None
+    return text
+
+
 def _quick_container_event(ports: dict[str, int], now: datetime) -> Callable[[dict], dict | None]:
     """A container event's clean values when every value is plainly right, else None (see ``_checked_rows``).
 
@@ -562,7 +569,7 @@ def _quick_container_event(ports: dict[str, int], now: datetime) -> Callable[[di
     def quick(row: dict) -> dict | None:
         external_id, number, kind = row.get("external_id"), row.get("container_number"), row.get("event_type")
         port, occurred_at, weight = row.get("port"), row.get("occurred_at"), row.get("weight")
-        if type(external_id) is not str or not 0 < len(external_id := external_id.strip()) <= 100:
+        if (external_id := _plain_text(external_id, 100)) is None:
             return None
         if type(number) is not str or type(kind) is not str or type(port) is not str or type(occurred_at) is not str:
             return None
@@ -712,9 +719,7 @@ def _quick_sensor_reading(now: datetime) -> Callable[[dict], dict | None]:
     def quick(row: dict) -> dict | None:
         external_id, number, device = row.get("external_id"), row.get("container_number"), row.get("device")
         kind, value, read_at = row.get("kind"), row.get("value"), row.get("read_at")
-        if type(external_id) is not str or not 0 < len(external_id := external_id.strip()) <= 100:
-            return None
-        if type(device) is not str or not 0 < len(device := device.strip()) <= 100:
+        if (external_id := _plain_text(external_id, 100)) is None or (device := _plain_text(device, 100)) is None:
             return None
         if type(number) is not str or type(kind) is not str or type(value) is not str or type(read_at) is not str:
             return None
