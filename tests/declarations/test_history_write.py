@@ -38,7 +38,7 @@ def test_a_new_declaration_is_inserted_with_the_row_simple_history_records(trade
     # The same declaration written by the ORM's save() (simple-history's signal) and by save_with_history.
     expected = tracked(draft.history.order_by("history_id").last())
     copy = Declaration.objects.get(pk=draft.pk)
-    copy.pk, copy.public_id, copy._state.adding = None, None, True
+    copy.pk, copy._state.adding = None, True
     copy.public_id = Declaration._meta.get_field("public_id").get_default()
     copy._history_user, copy._change_reason = trader, "copied"
     save_with_history(copy)
