@@ -115,8 +115,9 @@ Changes measured with it (`python -m tests.benchmarks cost`, 2026-11-21):
   historical instance built field by field; `portal.rows.instances_insert` writes the items and the containers
   as one statement of column arrays; a submit reads the traders it notifies before it takes the port-year
   counter. A filing's statements 11 → 8 (the counter is then held over 4 round trips to the commit, not 6).
-  Python per filing in a hand-run probe (400 filings after this benchmark's warm-up, in-process, old 27a1b42
-  and new alternating, two pairs): **7.51 and 7.66 → 5.87 and 6.00 ms** (−22%); this module's figures before
+  Python per filing (`python -m tests.benchmarks.probe_kind declaration 400`: 400 filings after this
+  benchmark's warm-up, in-process; the probe's procedure, committed after these runs, in worktrees of 27a1b42
+  and 983c955 alternating, two pairs): **7.51 and 7.66 → 5.87 and 6.00 ms** (−22%); this module's figures before
   it, on the same machine an hour earlier (27a1b42, `python -m tests.benchmarks cost`, 01:28 UTC): 10.98 ms
   per filing (Python 7.70, PostgreSQL 3.28, 13 queries), all in all 1.37 cores.
 """
