@@ -743,15 +743,9 @@ def _quick_sensor_reading(now: datetime) -> Callable[[dict], dict | None]:
     return quick
 
 
-# Column of declarations_sensorreading → key of a checked row (source_id is the sender's).
+# Column of declarations_sensorreading → key of a checked row, here the same names (source_id is the sender's).
 SENSOR_READING_COLUMNS = {
-    "external_id": "external_id",
-    "received_at": "received_at",
-    "container_number": "container_number",
-    "device": "device",
-    "kind": "kind",
-    "value": "value",
-    "read_at": "read_at",
+    name: name for name in ("external_id", "received_at", "container_number", "device", "kind", "value", "read_at")
 }
 
 
