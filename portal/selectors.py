@@ -55,8 +55,15 @@ def notification_list(*, actor):
     return Notification.objects.filter(recipient_id=actor.pk).order_by("-created_at", "-id")
 
 
+# The nav badge counts unread notifications up to this and shows "99+" beyond: an officer notified of every critical
+# warning at a busy port has tens of thousands, and a full count would read every one of them on every page.
+UNREAD_COUNTED_UP_TO = 99
+
+
 def notification_unread_count(*, actor) -> int:
-    """How many of the actor's notifications are unread: one indexed COUNT."""
+    """How many of the actor's notifications are unread, counted up to ``UNREAD_COUNTED_UP_TO + 1``: one indexed
+    COUNT that reads at most that many index entries, however many there are."""
     from .models import Notification
 
-    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).count()
+    unread = Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True)
+    return unread[: UNREAD_COUNTED_UP_TO + 1].count()

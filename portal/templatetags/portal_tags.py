@@ -3,6 +3,7 @@ from django.utils.html import format_html
 
 from portal import roles
 from portal.models import PORTS_TIME_ZONE
+from portal.selectors import UNREAD_COUNTED_UP_TO
 
 register = template.Library()
 
@@ -27,3 +28,9 @@ def port_time(moment):
         return ""
     local = moment.astimezone(PORTS_TIME_ZONE)
     return format_html('<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%Y-%m-%d %H:%M"))
+
+
+@register.filter
+def badge_count(count: int) -> str:
+    """``{{ unread_notifications|badge_count }}``: the count, or "99+" beyond what the badge counts."""
+    return f"{UNREAD_COUNTED_UP_TO}+" if count > UNREAD_COUNTED_UP_TO else str(count)

@@ -205,6 +205,13 @@ target, the access log of gunicorn giving each request's time in the server besi
 NOTES = NOTES_INTRODUCTION
 
 
+# Links of notifications (a regular expression whose one group is the row's id) and the table of that row.
+DANGLING_NOTIFICATIONS = (
+    ("^/declarations/([0-9]+)/$", "declarations_declaration"),
+    ("^/financing/(?:bank/)?([0-9]+)/$", "finance_financingrequest"),
+)
+
+
 def purge_load_rows() -> None:
     """Delete what earlier load runs stored — declarations with ``LD-BL-`` transport documents,
     logistics records with ``LD-`` external ids, the load product's financing requests — with every
@@ -228,6 +235,12 @@ def purge_load_rows() -> None:
         )
         for table in ("declarations_manifest", "declarations_containerevent", "declarations_sensorreading"):
             cursor.execute(f"DELETE FROM {table} WHERE external_id LIKE 'LD-%%'")  # noqa: S608 — fixed names
+        # The notifications the runs sent (to the load's trader, and to the officers of every critical warning on its
+        # declarations) name the rows only by their pages' links: those left pointing at a deleted row go too.
+        for pattern, table in DANGLING_NOTIFICATIONS:
+            exists = f"SELECT 1 FROM {table} t WHERE t.id = substring(n.link from %s)::bigint"  # noqa: S608 — fixed
+            dangling = f"DELETE FROM portal_notification n WHERE n.link ~ %s AND NOT EXISTS ({exists})"  # noqa: S608
+            cursor.execute(dangling, [pattern, pattern])
         # As autovacuum would (it is off on the benchmark server): each run adds and deletes thousands of rows here,
         # and their dead index entries would otherwise pile up run after run (the queue's index-only counts would
         # visit the heap for each), so later runs would measure a slower database than earlier ones.
@@ -237,6 +250,7 @@ def purge_load_rows() -> None:
             "declarations_manifestline",
             "declarations_containerevent",
             "declarations_sensorreading",
+            "portal_notification",
         ):
             cursor.execute(f"VACUUM (ANALYZE) {table}")  # noqa: S608 — fixed names
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import Notification
+from portal.selectors import notification_unread_count
 from portal.services import notification_send
 from tests import factories
 
@@ -144,9 +145,20 @@ def test_the_unread_count_costs_one_query_whatever_the_number(django_assert_num_
     notify(me, 200)
     with django_assert_num_queries(len(few)):
         html = client.get(reverse("about-verification")).content.decode()
-    assert 'data-testid="unread-count">201<' in html
+    assert 'data-testid="unread-count">99+<' in html
     count_queries = [q for q in few.captured_queries if "portal_notification" in q["sql"]]
     assert len(count_queries) == 1 and "COUNT" in count_queries[0]["sql"].upper()
+    assert "LIMIT 100" in count_queries[0]["sql"].upper()  # never more than the badge shows is read
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("unread", "shown"), [(1, "1"), (99, "99"), (100, "99+"), (150, "99+")])
+def test_the_badge_counts_up_to_99(unread, shown):
+    me = factories.customs_officer()
+    notify(me, unread)
+    fragment = client_for(me).get(reverse("notifications-count")).content.decode()
+    assert f'data-testid="unread-count">{shown}<' in fragment
+    assert notification_unread_count(actor=me) == min(unread, 100)
 
 
 @pytest.mark.django_db
