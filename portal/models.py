@@ -243,7 +243,8 @@ class ServiceHeartbeat(models.Model):
 class Notification(models.Model):
     """Something that happened which concerns one person; shown in the portal and sent by e-mail."""
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # No index of its own (declarations.models.declaration's UNINDEXED_FOREIGN_KEYS): notification_inbox leads with it.
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications", db_index=False)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     link = models.CharField(_("link"), max_length=300, blank=True)
@@ -270,7 +271,8 @@ class IdempotencyKey(models.Model):
     Keys are good for 24 hours (``portal.api.idempotency.KEY_LIFETIME``).
     """
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # No index of its own (declarations.models.declaration's UNINDEXED_FOREIGN_KEYS): the unique (user, key) leads with it.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and canonical body.")
     path = models.CharField(max_length=500)

@@ -32,6 +32,15 @@ MONEY = {"max_digits": 16, "decimal_places": 2}
 
 # Position of each lane in the officers' queue (red first; not yet verified last), stored on the
 # declaration so the queue's order (rank, submitted_at, id) is one index and a keyset cursor.
+# UNINDEXED_FOREIGN_KEYS: foreign keys of the busiest tables (declarations, their items and containers, container
+# events, sensor readings, notifications) are declared ``db_index=False`` where their index would serve no read. Every
+# index costs a write on each insert, and on each update that changes an indexed column — every transition of a
+# declaration. Either an index of the table already leads with the column (a declaration's declarant and origin
+# port, an item's and a container's declaration, a logistics record's source, a notification's recipient), or
+# nothing reads those rows by it (ports of discharge, countries, currencies, HS codes, the creator): deleting such a
+# referenced row (PROTECT: only to find that it is still used) then scans the table, which only an administrator's
+# clean-up of reference data does. ``tests/portal/test_indexes.py`` keeps it so.
+
 LANE_QUEUE_RANK = {Lane.RED: 0, Lane.YELLOW: 1, Lane.GREEN: 2, "": 3}
 
 
@@ -58,7 +67,11 @@ class Declaration(models.Model):
     )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     declarant = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="declarations", verbose_name=_("declarant")
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("declarant"),
+        db_index=False,  # UNINDEXED_FOREIGN_KEYS, as the other foreign keys below
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     lane = models.CharField(_("lane"), max_length=6, choices=Lane.choices, blank=True)
@@ -90,6 +103,7 @@ class Declaration(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("origin port"),
+        db_index=False,
         help_text=_("For an integrated export, the river port where the goods are declared (e.g. Shunde)."),
     )
     transfer_port = models.ForeignKey(
@@ -108,6 +122,7 @@ class Declaration(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("foreign port of discharge or loading"),
+        db_index=False,
     )
     transport_document_number = models.CharField(
         _("transport document (bill of lading) number"), max_length=35, blank=True
@@ -123,6 +138,7 @@ class Declaration(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("consignee country"),
+        db_index=False,
     )
     incoterm = models.CharField(_("Incoterm"), max_length=3, choices=Incoterm.choices, blank=True)
     invoice_currency = models.ForeignKey(
@@ -132,6 +148,7 @@ class Declaration(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("invoice currency"),
+        db_index=False,
     )
 
     # Totals kept by the services whenever items change, so lists and queues need no aggregation.
@@ -143,7 +160,7 @@ class Declaration(models.Model):
     container_count = models.PositiveIntegerField(_("containers"), default=0)
 
     officer_message = models.TextField(_("message from customs"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
@@ -222,12 +239,15 @@ class Declaration(models.Model):
 
 
 class DeclarationItem(models.Model):
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="items")
+    # No index of their own (see UNINDEXED_FOREIGN_KEYS): item_line_unique leads with the declaration.
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="items", db_index=False)
     line_number = models.PositiveIntegerField(_("line"))
-    hs_code = models.ForeignKey(HSCode, on_delete=models.PROTECT, related_name="+", verbose_name=_("HS code"))
+    hs_code = models.ForeignKey(
+        HSCode, on_delete=models.PROTECT, related_name="+", verbose_name=_("HS code"), db_index=False
+    )
     description = models.CharField(_("description of goods"), max_length=300)
     origin_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country of origin")
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country of origin"), db_index=False
     )
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, validators=[validate_positive])
     unit = models.CharField(_("unit"), max_length=3, choices=Unit.choices)
@@ -255,7 +275,8 @@ class DeclarationItem(models.Model):
 
 
 class DeclarationContainer(models.Model):
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="containers")
+    # No index of its own (see UNINDEXED_FOREIGN_KEYS): container_once_per_declaration leads with it.
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="containers", db_index=False)
     number = models.CharField(_("container number"), max_length=11, validators=[validate_container_number])
     size_type = models.CharField(
         _("size/type code"), max_length=4, help_text=_("ISO 6346 size and type, e.g. 22G1, 45G1, 45R1 (reefer).")

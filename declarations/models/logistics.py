@@ -15,7 +15,11 @@ from .declaration import MASS
 
 
 class LogisticsRecord(models.Model):
-    source = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by"))
+    # No index of their own (models.declaration's UNINDEXED_FOREIGN_KEYS): the source leads each record's unique
+    # (source, external id); nothing reads container events by port.
+    source = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by"), db_index=False
+    )
     external_id = models.CharField(_("sender's id"), max_length=100)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
 
@@ -63,7 +67,7 @@ class ManifestLine(models.Model):
 class ContainerEvent(LogisticsRecord):
     container_number = models.CharField(_("container number"), max_length=11)
     event_type = models.CharField(_("event"), max_length=12, choices=ContainerEventType.choices)
-    port = models.ForeignKey(Port, on_delete=models.PROTECT, related_name="+", verbose_name=_("port"))
+    port = models.ForeignKey(Port, on_delete=models.PROTECT, related_name="+", verbose_name=_("port"), db_index=False)
     vessel = models.CharField(_("vessel or barge"), max_length=100, blank=True)
     voyage = models.CharField(_("voyage"), max_length=50, blank=True)
     occurred_at = models.DateTimeField(_("time"))

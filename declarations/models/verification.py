@@ -138,7 +138,8 @@ class VerificationRequest(models.Model):
 class VerificationRun(models.Model):
     """The result of verifying one version of a declaration; a re-run replaces it."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="verifications")
+    # No index of its own (models.declaration's UNINDEXED_FOREIGN_KEYS): verification_one_per_version leads with it.
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="verifications", db_index=False)
     version = models.PositiveIntegerField()
     state = models.CharField(max_length=8, choices=VerificationState.choices, default=VerificationState.DONE)
     score = models.PositiveIntegerField(default=0)
@@ -158,8 +159,10 @@ class VerificationRun(models.Model):
 
 
 class VerificationWarning(models.Model):
-    run = models.ForeignKey(VerificationRun, on_delete=models.CASCADE, related_name="warnings")
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="warnings")
+    # No index of their own (models.declaration's UNINDEXED_FOREIGN_KEYS): warning_once_per_run leads with the run,
+    # warning_declaration_code with the declaration.
+    run = models.ForeignKey(VerificationRun, on_delete=models.CASCADE, related_name="warnings", db_index=False)
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="warnings", db_index=False)
     code = models.CharField(max_length=32, choices=WarningCode.choices)
     severity = models.CharField(max_length=6, choices=Severity.choices)
     message = models.CharField(max_length=500)
