@@ -30,17 +30,19 @@ from ..validators import validate_container_number, validate_not_negative, valid
 MASS = {"max_digits": 14, "decimal_places": 3}
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
+# UNINDEXED_FOREIGN_KEYS: foreign keys of the tables every filing, logistics record and verification writes
+# (declarations, their items and containers, container events, sensor readings, manifests, verification runs and
+# warnings, notifications, idempotency keys) are declared ``db_index=False`` where their index would serve no read.
+# Every index costs a write on each insert, and on each update that changes an indexed column — every transition of
+# a declaration. Either an index of the table already leads with the column (a declaration's declarant and origin
+# port; an item's, a container's, a verification run's and a warning's declaration; a warning's run; a logistics
+# record's source; a notification's recipient; an idempotency key's user), or nothing reads those rows by it (ports
+# of discharge, countries, currencies, HS codes, the creator): deleting such a referenced row (PROTECT: only to find
+# that it is still used) then scans the table, which only an administrator's clean-up of reference data does.
+# ``tests/portal/test_indexes.py`` keeps it so.
+
 # Position of each lane in the officers' queue (red first; not yet verified last), stored on the
 # declaration so the queue's order (rank, submitted_at, id) is one index and a keyset cursor.
-# UNINDEXED_FOREIGN_KEYS: foreign keys of the busiest tables (declarations, their items and containers, container
-# events, sensor readings, notifications) are declared ``db_index=False`` where their index would serve no read. Every
-# index costs a write on each insert, and on each update that changes an indexed column — every transition of a
-# declaration. Either an index of the table already leads with the column (a declaration's declarant and origin
-# port, an item's and a container's declaration, a logistics record's source, a notification's recipient), or
-# nothing reads those rows by it (ports of discharge, countries, currencies, HS codes, the creator): deleting such a
-# referenced row (PROTECT: only to find that it is still used) then scans the table, which only an administrator's
-# clean-up of reference data does. ``tests/portal/test_indexes.py`` keeps it so.
-
 LANE_QUEUE_RANK = {Lane.RED: 0, Lane.YELLOW: 1, Lane.GREEN: 2, "": 3}
 
 
