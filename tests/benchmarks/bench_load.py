@@ -201,6 +201,18 @@ target, the access log of gunicorn giving each request's time in the server besi
   rates are Poisson draws around the target (half fall below 50/s however fast the server); it is now judged
   on the capacity searches (every full-load run sustained, and a run above the target sustained with the
   target's rates accepted), and the searches run on fixed configurations, not on the one whose draws ran highest.
+- **the officers' unread count** (2026-11-22, tenth session; Intel Xeon, 2 CPUs): each run left the officers
+  notified of every critical warning on its declarations, and the rows stayed when the runs' declarations were
+  deleted: after a day of runs each officer had ~35,000 unread, and the navigation badge counted them on every page
+  (10–12 ms of PostgreSQL per page, EXPLAIN ANALYZE). The badge now counts up to 99 and shows "99+", the purge
+  deletes notifications left pointing at deleted rows, and 23 indexes that served no read left the tables every
+  filing, record and verification writes. `python -m tests.benchmarks load` (pages apart, capacity search): at
+  5a9e9ff (03:58 UTC) **0.94×** (one of three full-load runs fell behind: 44.8 of 50.9 submissions/s), at 137a367
+  (04:44 UTC, `cost load`) **1.125×** (all three full-load runs sustained; 112% sustained with 56.5 submissions/s
+  and 2,143 records/s, officer p95 120 ms; at 150% 52.3 submissions/s were still accepted, against 39.0 in the
+  last session's run). One run each; `bench_cost` 1.20 cores in-process for both commits, so the CPU per request
+  barely moved (filing 9.23 → 9.02 ms, PostgreSQL 3.32 → 3.18 ms): the officers' pages, served first (nice 0), took
+  less from the systems' server.
 """
 NOTES = NOTES_INTRODUCTION
 
