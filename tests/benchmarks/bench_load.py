@@ -204,7 +204,8 @@ target, the access log of gunicorn giving each request's time in the server besi
 - **the officers' unread count** (2026-11-22, tenth session; Intel Xeon, 2 CPUs): each run left the officers
   notified of every critical warning on its declarations, and the rows stayed when the runs' declarations were
   deleted: after a day of runs each officer had ~35,000 unread, and the navigation badge counted them on every page
-  (10–12 ms of PostgreSQL per page, EXPLAIN ANALYZE). The badge now counts up to 99 and shows "99+", the purge
+  (10–12 ms of PostgreSQL per page; after, 0.3–0.5 ms: `python -m tests.benchmarks.probe_explain officer_round`,
+  the probe committed after). The badge now counts up to 99 and shows "99+", the purge
   deletes notifications left pointing at deleted rows, and 23 indexes that served no read left the tables every
   filing, record and verification writes. `python -m tests.benchmarks load` (pages apart, capacity search): at
   5a9e9ff (03:58 UTC) **0.94×** (one of three full-load runs fell behind: 44.8 of 50.9 submissions/s), at 137a367

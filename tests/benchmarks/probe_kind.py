@@ -17,7 +17,9 @@ import sys
 import time
 
 
-def main(argv: list[str]) -> None:
+def setup_day():
+    """``bench_cost``'s day against the bench database, after its warm-up, and the function that purges what it
+    wrote (call it when done): for this probe and ``probe_explain``."""
     from tests.benchmarks.__main__ import bench_database_url
     from tests.benchmarks.support import child_environment
 
@@ -32,15 +34,29 @@ def main(argv: list[str]) -> None:
     from tests.benchmarks.bench_load import load_plan, purge_load_rows
     from tests.benchmarks.support import bench_users, purge_bench_queue, use_bench_queue
 
-    arguments = [argument for argument in argv if not argument.startswith("--")]
-    kind, count = arguments[0], int(arguments[1]) if len(arguments) > 1 else 200
     use_bench_queue()
     bench_users()
     plan = load_plan("http://testserver")
     purge_load_rows()
+
+    def finish() -> None:
+        purge_load_rows()
+        purge_bench_queue()
+
     try:
         day = Day(plan, Meter())
         one_round(day, WARM_UP_SECONDS)
+    except BaseException:
+        finish()
+        raise
+    return day, finish
+
+
+def main(argv: list[str]) -> None:
+    arguments = [argument for argument in argv if not argument.startswith("--")]
+    kind, count = arguments[0], int(arguments[1]) if len(arguments) > 1 else 200
+    day, finish = setup_day()
+    try:
         call = getattr(day, kind)
         profile = cProfile.Profile() if "--profile" in argv else None
         started = time.process_time()
@@ -56,8 +72,7 @@ def main(argv: list[str]) -> None:
             pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(60)
             print(text.getvalue())
     finally:
-        purge_load_rows()
-        purge_bench_queue()
+        finish()
 
 
 if __name__ == "__main__":
